@@ -1,0 +1,13 @@
+export type { LabelInfo, LabelGroup, Rgb } from './types.js';
+export { normaliseLabelName, labelFileStem } from './names.js';
+export {
+  LABELS,
+  VISTA3D_LABELS,
+  BODY_LABEL_ID,
+  labelById,
+  labelByName,
+  resolveLabel,
+  labelColor,
+} from './dictionary.js';
+export { LABEL_SETS, labelSetByName } from './label-sets.js';
+export type { LabelSet } from './label-sets.js';

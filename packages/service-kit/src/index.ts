@@ -1,0 +1,6 @@
+export { HttpError, badRequest, notFound } from './http-error.js';
+export { installErrorHandler, errorBody } from './error-handler.js';
+export type { ErrorBody } from './error-handler.js';
+export { loadConfig, envPort, envList, envBool } from './config.js';
+export { installMetrics } from './metrics.js';
+export { loggerOptions } from './logger.js';

