@@ -45,7 +45,10 @@ export function parseHeader(bytes: Uint8Array, limits: HeaderLimits = {}): Nifti
     throw new NiftiError('TRUNCATED', `header truncated: ${bytes.byteLength} of ${needed} bytes`);
   }
   // nifti-reader-js wants an ArrayBuffer it can own; copying the header bytes alone is cheap.
-  const headerCopy = bytes.slice(0, Math.min(bytes.byteLength, needed + 4)).buffer;
+  // (Buffer#slice is a view into Node's shared pool, so copy explicitly.)
+  const headerBytes = new Uint8Array(Math.min(bytes.byteLength, needed + 4));
+  headerBytes.set(bytes.subarray(0, headerBytes.byteLength));
+  const headerCopy = headerBytes.buffer;
   if (!nifti.isNIFTI(headerCopy)) {
     throw new NiftiError('BAD_MAGIC', 'not a single-file NIfTI: magic is not "n+1"/"n+2" (.hdr/.img pairs are not supported)');
   }

@@ -15,6 +15,13 @@ export function isGzip(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
+/** A real copy (Buffer#slice would only make a view into the same, possibly pooled, memory). */
+function copyBytes(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
+
 function swapBytesInPlace(bytes: Uint8Array, width: number): void {
   if (width === 1) return;
   for (let i = 0; i + width <= bytes.byteLength; i += width) {
@@ -30,7 +37,7 @@ function swapBytesInPlace(bytes: Uint8Array, width: number): void {
 function toVolume(info: NiftiHeaderInfo, voxels: Uint8Array): Volume {
   const { ctor, bytes } = DATATYPES[info.datatype];
   let owned = voxels;
-  if (owned.byteOffset % bytes !== 0) owned = owned.slice(); // misaligned vox_offset: one copy is unavoidable
+  if (owned.byteOffset % bytes !== 0) owned = copyBytes(owned); // misaligned vox_offset: one copy is unavoidable
   if (!info.littleEndian) swapBytesInPlace(owned, bytes);
   const data: VoxelArray = new ctor(owned.buffer, owned.byteOffset, owned.byteLength / bytes);
   return {
@@ -73,7 +80,7 @@ export function parseNifti(bytes: Uint8Array, options: ReadOptions = {}): Volume
     throw new NiftiError('TRUNCATED', `voxel data truncated: header promises ${info.dataBytes} bytes after offset ${info.voxOffset}, file has ${Math.max(0, raw.byteLength - info.voxOffset)}`);
   }
   // A fresh buffer from gunzip is ours to reuse; caller-owned bytes are copied so we never alias them.
-  const voxels = raw === bytes ? raw.slice(info.voxOffset, end) : raw.subarray(info.voxOffset, end);
+  const voxels = raw === bytes ? copyBytes(raw.subarray(info.voxOffset, end)) : raw.subarray(info.voxOffset, end);
   return toVolume(info, voxels);
 }
 
