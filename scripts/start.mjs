@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm start`: the whole platform locally on embedded defaults — local folders under .run/,
+// the built-in CPU engine, and the bundled sample CT (and a small DICOM study) already in place.
+// Every setting can be overridden with the same environment variables the containers use.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const env = process.env;
+const outputFolder = resolve(env.OUTPUT_FOLDER ?? join(root, '.run/output'));
+const dicomFolder = resolve(env.DICOM_FOLDER ?? join(root, '.run/dicom'));
+const ports = {
+  backend: Number(env.BACKEND_PORT ?? 8000),
+  imageServer: Number(env.IMAGE_SERVER_PORT ?? 8888),
+  frontend: Number(env.FRONTEND_PORT ?? 8501),
+};
+const host = env.HOST ?? '127.0.0.1';
+const backendUrl = env.VISTA3D_SERVER ?? `http://127.0.0.1:${ports.backend}`;
+const imageServerUrl = env.IMAGE_SERVER ?? `http://127.0.0.1:${ports.imageServer}`;
+
+function seedSampleData() {
+  const ct = join(outputFolder, 'sample_patient/nifti/totalseg_example_ct.nii.gz');
+  if (!existsSync(ct) && env.SKIP_SAMPLE_DATA !== '1') {
+    mkdirSync(join(outputFolder, 'sample_patient/nifti'), { recursive: true });
+    cpSync(join(root, 'data/sample/totalseg_example_ct.nii.gz'), ct);
+    console.log(`start: sample CT -> ${ct}`);
+  }
+  const dicom = join(dicomFolder, 'sample_patient');
+  if (!existsSync(dicom) && env.SKIP_SAMPLE_DATA !== '1') {
+    cpSync(join(root, 'data/sample/dicom/sample_patient'), dicom, { recursive: true });
+    console.log(`start: sample DICOM study -> ${dicom}`);
+  }
+  mkdirSync(outputFolder, { recursive: true });
+  mkdirSync(dicomFolder, { recursive: true });
+}
+
+function buildWebUi() {
+  const script = join(root, 'apps/frontend/scripts/build-web.mjs');
+  if (!existsSync(script)) return;
+  const res = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('web UI build failed');
+}
+
+const services = [
+  {
+    name: 'backend', entry: 'apps/backend/src/main.ts', health: `http://127.0.0.1:${ports.backend}/v1/health/ready`,
+    env: { PORT: String(ports.backend), BACKEND_PORT: String(ports.backend), VISTA3D_ENGINE: env.VISTA3D_ENGINE ?? 'cpu' },
+    skip: Boolean(env.VISTA3D_SERVER), // pointing at an external NIM: don't start ours
+  },
+  {
+    name: 'image-server', entry: 'apps/image-server/src/main.ts', health: `http://127.0.0.1:${ports.imageServer}/health`,
+    env: { IMAGE_SERVER_PORT: String(ports.imageServer) },
+  },
+  {
+    name: 'frontend', entry: 'apps/frontend/src/server/main.ts', health: `http://127.0.0.1:${ports.frontend}/health`,
+    env: { FRONTEND_PORT: String(ports.frontend), WEB_ROOT: join(root, 'apps/frontend/dist/web') },
+  },
+];
+
+const children = [];
+function shutdown(code) {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+async function waitHealthy(url, name, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${name} did not become healthy at ${url}`);
+}
+
+seedSampleData();
+buildWebUi();
+for (const svc of services) {
+  if (svc.skip) continue;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, svc.entry)], {
+    cwd: root,
+    env: {
+      ...env,
+      HOST: host,
+      OUTPUT_FOLDER: outputFolder,
+      DICOM_FOLDER: dicomFolder,
+      VISTA3D_SERVER: backendUrl,
+      IMAGE_SERVER: imageServerUrl,
+      ...svc.env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    console.error(`start: ${svc.name} exited (${signal ?? code})`);
+    shutdown(code ?? 1);
+  });
+  children.push(child);
+}
+try {
+  await Promise.all(services.filter((s) => !s.skip).map((s) => waitHealthy(s.health, s.name)));
+  console.log(`\nVista3D Platform is up:\n  web app       http://${host}:${ports.frontend}\n  backend       ${backendUrl}\n  image server  ${imageServerUrl}\n  data          ${outputFolder} (DICOM: ${dicomFolder})\nPress Ctrl+C to stop.`);
+} catch (err) {
+  console.error(`start: ${err.message}`);
+  shutdown(1);
+}
