@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { envBool, envList, envPort, loadConfig } from '@vista3d/service-kit';
+
+/** 500 MiB: a large whole-body CT as .nii.gz plus headroom; bigger uploads are refused with 413. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
+
+export interface ImageServerConfig {
+  port: number;
+  host: string;
+  /** Absolute path of the read/write output root (served under /output/). */
+  outputFolder: string;
+  /** Absolute path of the read-only DICOM root (served under /dicom/). */
+  dicomFolder: string;
+  /** Allowed CORS origins; `['*']` allows any origin. */
+  corsOrigins: string[];
+  maxUploadBytes: number;
+  /** When true every upload/delete answers 405. */
+  readOnly: boolean;
+}
+
+export const envSchema = z
+  .object({
+    IMAGE_SERVER_PORT: envPort(8888),
+    IMAGE_SERVER_HOST: z.string().min(1).default('0.0.0.0'),
+    OUTPUT_FOLDER: z.string().min(1).default('./output'),
+    DICOM_FOLDER: z.string().min(1).default('./dicom'),
+    CORS_ORIGINS: envList,
+    MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+    READ_ONLY: envBool(false),
+  })
+  .transform(
+    (e): ImageServerConfig => ({
+      port: e.IMAGE_SERVER_PORT,
+      host: e.IMAGE_SERVER_HOST,
+      // Resolved once so that containment checks compare absolute paths.
+      outputFolder: resolve(e.OUTPUT_FOLDER),
+      dicomFolder: resolve(e.DICOM_FOLDER),
+      corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : ['*'],
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      readOnly: e.READ_ONLY,
+    }),
+  );
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ImageServerConfig {
+  return loadConfig(envSchema, env);
+}
