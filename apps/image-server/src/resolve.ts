@@ -76,7 +76,9 @@ export async function resolveWriteTarget(rootDir: string, label: string, segment
       }
       isDir = st.isDirectory() || st.isSymbolicLink();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: an ancestor is a file; keep walking up to report which one.
+      if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw mapFsError(err, shown);
     }
     if (!isDir) throw new HttpError(409, 'NOT_A_DIRECTORY', `/${label}/${segments.slice(0, i).join('/')} is a file, not a folder`);
