@@ -1,0 +1,56 @@
+// Builds NiiVue label colormaps (R,G,B,A,I,labels) from the VISTA3D label dictionary. Pure: no DOM.
+import type { LabelDef, Rgb } from './types.js';
+
+/** The shape NiiVue's `NVImage.setColormapLabel(cm)` expects. */
+export interface LabelColormap {
+  R: number[];
+  G: number[];
+  B: number[];
+  A: number[];
+  I: number[];
+  labels: string[];
+}
+
+/**
+ * A dense label colormap from 0 to the largest id: index 0 (background) and ids missing from the
+ * dictionary are transparent; hidden ids get alpha 0 so NiiVue skips them in 2D and 3D.
+ */
+export function buildLabelColormap(labels: readonly LabelDef[], hidden: ReadonlySet<number> = new Set(), maxId?: number): LabelColormap {
+  const byId = new Map(labels.map((l) => [l.id, l]));
+  const top = Math.max(maxId ?? 0, ...labels.map((l) => l.id), 1);
+  const cm: LabelColormap = { R: [], G: [], B: [], A: [], I: [], labels: [] };
+  for (let id = 0; id <= top; id++) {
+    const l = byId.get(id);
+    cm.I.push(id);
+    cm.R.push(l ? l.color[0] : 0);
+    cm.G.push(l ? l.color[1] : 0);
+    cm.B.push(l ? l.color[2] : 0);
+    cm.A.push(id === 0 || !l || hidden.has(id) ? 0 : 255);
+    cm.labels.push(id === 0 ? '' : l ? l.name : `label ${id}`);
+  }
+  return cm;
+}
+
+/** A single-colour colormap for a binary (0/1) mask, e.g. an interactive-segmentation result. */
+export function binaryMaskColormap(color: Rgb, name: string, value = 1): LabelColormap {
+  const cm: LabelColormap = { R: [0], G: [0], B: [0], A: [0], I: [0], labels: [''] };
+  for (let id = 1; id <= value; id++) {
+    cm.I.push(id);
+    cm.R.push(color[0]);
+    cm.G.push(color[1]);
+    cm.B.push(color[2]);
+    cm.A.push(id === value ? 255 : 0);
+    cm.labels.push(id === value ? name : '');
+  }
+  return cm;
+}
+
+export function rgbCss(c: Rgb | readonly number[]): string {
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/** Readable text colour (near-black or white) on a label-colour background. */
+export function contrastText(c: Rgb): string {
+  const lum = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+  return lum > 140 ? '#0b1220' : '#ffffff';
+}

@@ -1,0 +1,512 @@
+// NiiVue viewer: CT by URL + VISTA3D label map overlay with dictionary colours, windowing, views,
+// label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
+import { Niivue, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation, type NVImage } from '@niivue/niivue';
+import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
+import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
+import { api, errorMessage } from '../lib/api.js';
+import { binaryMaskColormap, buildLabelColormap, rgbCss } from '../lib/colormap.js';
+import { formatDims, formatMl, formatSpacing } from '../lib/format.js';
+import { href, navigate } from '../lib/router.js';
+import { useApp } from '../lib/store.js';
+import type { InteractiveResult, LabelDef, PatientSummary, ScanInfo, SegmentLabel } from '../lib/types.js';
+import { WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
+
+type ViewId = 'axial' | 'coronal' | 'sagittal' | 'multiplanar' | 'render';
+const VIEWS: Array<{ id: ViewId; name: string; type: SLICE_TYPE }> = [
+  { id: 'axial', name: 'Axial', type: SLICE_TYPE.AXIAL },
+  { id: 'coronal', name: 'Coronal', type: SLICE_TYPE.CORONAL },
+  { id: 'sagittal', name: 'Sagittal', type: SLICE_TYPE.SAGITTAL },
+  { id: 'multiplanar', name: 'Multiplanar', type: SLICE_TYPE.MULTIPLANAR },
+  { id: 'render', name: '3D', type: SLICE_TYPE.RENDER },
+];
+
+interface Readout {
+  hu: number | null;
+  labelId: number;
+  vox: [number, number, number];
+  mm: [number, number, number];
+}
+
+interface Point {
+  vox: [number, number, number];
+  positive: boolean;
+}
+
+const MESH_FORMATS = new Set(['obj', 'stl', 'ply', 'gii', 'mz3', 'vtk', 'off', 'x3d']);
+
+export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
+  if (!patient || !scan) return <ScanPicker patient={patient} />;
+  return <ViewerFor key={`${patient}/${scan}`} patient={patient} scanId={scan} />;
+}
+
+function ScanPicker({ patient }: { patient?: string }) {
+  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
+  const [scans, setScans] = useState<ScanInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { api.patients().then(setPatients, (e) => setError(errorMessage(e))); }, []);
+  useEffect(() => {
+    if (patient) api.scans(patient).then(setScans, (e) => setError(errorMessage(e)));
+  }, [patient]);
+  return (
+    <div className="page">
+      <header className="page-head"><h1>Viewer</h1><span className="muted">Choose a scan</span></header>
+      {error && <ErrorBox>{error}</ErrorBox>}
+      {!patients && !error && <Spinner label="Loading…" />}
+      {patients?.length === 0 && <Empty>No data yet. Upload a CT on the <a href={href({ page: 'data' })}>Data</a> page.</Empty>}
+      <div className="picker">
+        <ul className="patient-list">
+          {patients?.map((p) => (
+            <li key={p.id} className={p.id === patient ? 'active' : ''}><a href={href({ page: 'viewer', patient: p.id })}><span className="patient-id">{p.id}</span><span className="muted small">{p.scans} scans</span></a></li>
+          ))}
+        </ul>
+        {patient && (
+          <ul className="patient-list">
+            {scans?.map((s) => (
+              <li key={s.id}><a href={href({ page: 'viewer', patient, scan: s.id })}><span className="patient-id">{s.id}</span><span className="muted small">{formatDims(s.dims)}{s.segmentation ? ' · segmented' : ''}</span></a></li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
+  const { labels: dict, labelById, dataVersion, toast } = useApp();
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const nvRef = useRef<Niivue | null>(null);
+  const [glError, setGlError] = useState<string | null>(null);
+  const [scans, setScans] = useState<ScanInfo[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [loaded, setLoaded] = useState(0); // increments after each successful volume load
+  const [view, setView] = useState<ViewId>('multiplanar');
+  const [win, setWin] = useState({ width: 400, level: 40 });
+  const [preset, setPreset] = useState('soft');
+  const [opacity, setOpacity] = useState(0.6);
+  const [showOverlay, setShowOverlay] = useState(true);
+  const [crosshair, setCrosshair] = useState(true);
+  const [hidden, setHidden] = useState<Set<number>>(new Set());
+  const [labelFilter, setLabelFilter] = useState('');
+  const [readout, setReadout] = useState<Readout | null>(null);
+  // interactive segmentation
+  const [interactive, setInteractive] = useState(false);
+  const [iClass, setIClass] = useState<number>(0);
+  const [points, setPoints] = useState<Point[]>([]);
+  const [iBusy, setIBusy] = useState(false);
+  const [iResult, setIResult] = useState<InteractiveResult | null>(null);
+  const [iError, setIError] = useState<string | null>(null);
+  // meshes
+  const [meshVisible, setMeshVisible] = useState<Record<string, boolean>>({});
+  const [meshError, setMeshError] = useState<string | null>(null);
+
+  const scan = scans?.find((s) => s.id === scanId) ?? null;
+  const segLabels: SegmentLabel[] = useMemo(() => [...(scan?.segmentation?.labels ?? [])].sort((a, b) => a.id - b.id), [scan]);
+  const segmentedUrl = scan?.segmentation?.url ?? null;
+
+  // labels for the LUT: dictionary + any label present in the scan but unknown to the dictionary
+  const lutLabels: LabelDef[] = useMemo(() => {
+    const m = new Map<number, LabelDef>((dict?.labels ?? []).map((l) => [l.id, l]));
+    for (const l of segLabels) if (!m.has(l.id)) m.set(l.id, { id: l.id, name: l.name, color: l.color, group: 'other' });
+    return [...m.values()];
+  }, [dict, segLabels]);
+
+  const loadScans = useCallback(async () => {
+    try {
+      setScans(await api.scans(patient));
+      setLoadError(null);
+    } catch (err) {
+      setLoadError(`Could not load scans of ${patient}: ${errorMessage(err)}`);
+    }
+  }, [patient]);
+  useEffect(() => { void loadScans(); }, [loadScans, dataVersion]);
+
+  // --- NiiVue instance
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const gl = document.createElement('canvas').getContext('webgl2');
+    if (!gl) {
+      setGlError('This browser cannot create a WebGL2 context, which the viewer needs. Enable hardware acceleration or use a current Chrome, Edge, Firefox or Safari.');
+      return;
+    }
+    const nv = new Niivue({
+      backColor: [0.03, 0.05, 0.09, 1],
+      crosshairColor: [0.25, 0.75, 1, 0.85],
+      show3Dcrosshair: true,
+      dragAndDropEnabled: false,
+      isResizeCanvas: true,
+      multiplanarShowRender: SHOW_RENDER.ALWAYS,
+      loadingText: 'Loading…',
+      logLevel: 'warn',
+      textHeight: 0.04,
+      isColorbar: false,
+    });
+    nvRef.current = nv;
+    void nv.attachToCanvas(canvas).catch((err: unknown) => setGlError(`Could not start the viewer: ${errorMessage(err)}`));
+    return () => {
+      nvRef.current = null;
+      try {
+        const ctx = canvas.getContext('webgl2');
+        ctx?.getExtension('WEBGL_lose_context')?.loseContext();
+      } catch { /* ignore */ }
+    };
+  }, []);
+
+  // --- load CT + label map by URL (NiiVue fetches them; nothing is copied here)
+  const ctUrl = scan?.imageUrl;
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv || !ctUrl) return;
+    let cancelled = false;
+    setLoading(true);
+    setLoadError(null);
+    const [lo, hi] = windowToRange(win.width, win.level);
+    const list: Array<{ url: string; name: string; colormap?: string; opacity?: number; cal_min?: number; cal_max?: number }> = [
+      { url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray', cal_min: lo, cal_max: hi },
+    ];
+    if (segmentedUrl) list.push({ url: segmentedUrl, name: 'labels.nii.gz', opacity });
+    nv.loadVolumes(list).then(() => {
+      if (cancelled) return;
+      const ct = nv.volumes[0];
+      if (ct) {
+        ct.cal_min = lo;
+        ct.cal_max = hi;
+      }
+      const seg = nv.volumes[1];
+      if (seg) seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
+      nv.updateGLVolume();
+      setLoading(false);
+      setLoaded((x) => x + 1);
+    }, (err: unknown) => {
+      if (cancelled) return;
+      setLoading(false);
+      setLoadError(`Could not load the images: ${errorMessage(err)}. Check that the image server is running (Dashboard).`);
+    });
+    return () => { cancelled = true; };
+    // window/opacity/hidden are applied by their own effects; only URLs trigger a reload
+  }, [ctUrl, segmentedUrl, scanId]);
+
+  const segVolume = (): NVImage | undefined => nvRef.current?.volumes[1];
+
+  // --- location readout
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    nv.onLocationChange = (raw: unknown) => {
+      const loc = raw as NiiVueLocation;
+      const v = loc.values ?? [];
+      setReadout({
+        hu: v[0] ? v[0].value : null,
+        labelId: v[1] ? Math.round(v[1].value) : 0,
+        vox: [loc.vox[0], loc.vox[1], loc.vox[2]],
+        mm: [loc.mm[0], loc.mm[1], loc.mm[2]],
+      });
+    };
+  }, [loaded]);
+
+  // --- display settings
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    nv.setSliceType(VIEWS.find((v) => v.id === view)!.type);
+  }, [view, loaded]);
+  useEffect(() => {
+    const nv = nvRef.current;
+    const ct = nv?.volumes[0];
+    if (!nv || !ct) return;
+    const [lo, hi] = windowToRange(win.width, win.level);
+    ct.cal_min = lo;
+    ct.cal_max = hi;
+    nv.updateGLVolume();
+  }, [win, loaded]);
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv || !segVolume()) return;
+    nv.setOpacity(1, showOverlay ? opacity : 0);
+  }, [opacity, showOverlay, loaded]);
+  useEffect(() => {
+    const nv = nvRef.current;
+    const seg = segVolume();
+    if (!nv || !seg) return;
+    seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
+    nv.updateGLVolume();
+  }, [hidden, lutLabels, loaded]);
+  useEffect(() => {
+    nvRef.current?.setCrosshairWidth(crosshair ? 1 : 0);
+  }, [crosshair, loaded]);
+
+  // --- meshes (only formats NiiVue reads; GLB is offered on the Export page)
+  const meshes = useMemo(() => (scan?.meshes ?? []).filter((m) => MESH_FORMATS.has(m.format.toLowerCase())), [scan]);
+  const meshKey = meshes.map((m) => m.url).join('|');
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv || loaded === 0 || meshes.length === 0) return;
+    let cancelled = false;
+    const list = meshes.map((m) => {
+      const c = m.labelId !== undefined ? labelById.get(m.labelId)?.color : undefined;
+      return { url: m.url, name: m.url.split('/').pop() ?? m.url, rgba255: [...(c ?? [220, 220, 220]), 255] };
+    });
+    nv.loadMeshes(list).then(() => {
+      if (cancelled) return;
+      setMeshVisible(Object.fromEntries(meshes.map((m) => [m.url, true])));
+      setMeshError(null);
+    }, (err: unknown) => setMeshError(`Could not load meshes: ${errorMessage(err)}`));
+    return () => { cancelled = true; };
+  }, [meshKey, loaded > 0]);
+  const toggleMesh = (url: string, on: boolean) => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    const idx = meshes.findIndex((m) => m.url === url);
+    if (idx >= 0 && nv.meshes[idx]) {
+      nv.setMeshProperty(idx, 'visible', on); // index: NiiVue accepts a number as mesh index
+      nv.drawScene();
+    }
+    setMeshVisible((v) => ({ ...v, [url]: on }));
+  };
+
+  // --- interactive segmentation: left click = positive point, shift-click = negative point
+  const down = useRef<{ x: number; y: number; shift: boolean } | null>(null);
+  const onPointerDown = (e: PointerEvent<HTMLCanvasElement>) => {
+    down.current = { x: e.clientX, y: e.clientY, shift: e.shiftKey };
+  };
+  const onPointerUp = (e: PointerEvent<HTMLCanvasElement>) => {
+    const start = down.current;
+    down.current = null;
+    const nv = nvRef.current;
+    if (!interactive || !start || !nv || e.button !== 0 || !nv.volumes[0]) return;
+    if (Math.hypot(e.clientX - start.x, e.clientY - start.y) > 5) return; // a drag, not a click
+    const rect = e.currentTarget.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const frac = nv.canvasPos2frac([(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr]);
+    if (frac[0] < 0) return; // outside the slices (e.g. on the 3D tile)
+    const vox = nv.frac2vox(frac, 0);
+    const dims = nv.volumes[0].dims ?? [];
+    const p: [number, number, number] = [0, 1, 2].map((i) => Math.max(0, Math.min((dims[i + 1] ?? 1) - 1, Math.round(vox[i])))) as [number, number, number];
+    setPoints((ps) => [...ps, { vox: p, positive: !start.shift }]);
+  };
+
+  const removeInteractiveOverlay = () => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    const extra = nv.volumes.slice(segmentedUrl ? 2 : 1);
+    for (const v of extra) nv.removeVolume(v);
+  };
+
+  const runInteractive = async () => {
+    if (!iClass) return setIError('Choose a class first.');
+    if (!points.some((p) => p.positive)) return setIError('Add at least one positive point (click inside the structure).');
+    setIBusy(true);
+    setIError(null);
+    try {
+      const res = await api.interactive({ patient, scan: scanId, class: iClass, points: points.map((p) => p.vox), pointLabels: points.map((p) => (p.positive ? 1 : 0)) });
+      setIResult(res);
+      const nv = nvRef.current;
+      if (nv) {
+        removeInteractiveOverlay();
+        const color = labelById.get(iClass)?.color ?? [255, 220, 0];
+        const vol = await nv.addVolumeFromUrl({ url: res.url, name: 'interactive.nii.gz', opacity: 0.8 });
+        vol.setColormapLabel(binaryMaskColormap(color, labelById.get(iClass)?.name ?? 'result', Math.max(1, res.labelId)));
+        nv.updateGLVolume();
+      }
+    } catch (err) {
+      setIError(errorMessage(err));
+    } finally {
+      setIBusy(false);
+    }
+  };
+
+  const acceptInteractive = async () => {
+    setIBusy(true);
+    try {
+      await api.acceptInteractive({ patient, scan: scanId, class: iClass });
+      toast('success', `Added ${labelById.get(iClass)?.name ?? `class ${iClass}`} to the segmentation`);
+      removeInteractiveOverlay();
+      setIResult(null);
+      setPoints([]);
+      await loadScans();
+    } catch (err) {
+      setIError(`Could not accept: ${errorMessage(err)}`);
+    } finally {
+      setIBusy(false);
+    }
+  };
+
+  const discardInteractive = () => {
+    removeInteractiveOverlay();
+    nvRef.current?.updateGLVolume();
+    setIResult(null);
+    setPoints([]);
+    setIError(null);
+  };
+
+  const screenshot = () => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    void nv.saveScene(`${patient}_${scanId}_${view}.png`);
+  };
+
+  const setAllHidden = (hide: boolean) => setHidden(hide ? new Set(segLabels.map((l) => l.id)) : new Set());
+  const shownLabels = segLabels.filter((l) => !labelFilter || l.name.toLowerCase().includes(labelFilter.toLowerCase()));
+  const cursorLabel = readout && readout.labelId > 0 ? (labelById.get(readout.labelId) ?? segLabels.find((l) => l.id === readout.labelId)) : undefined;
+
+  return (
+    <div className="viewer">
+      <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
+        <div className="crumbs">
+          <a href={href({ page: 'data', patient })}>{patient}</a>
+          <span className="muted">/</span>
+          <select aria-label="Scan" value={scanId} onChange={(e) => navigate({ page: 'viewer', patient, scan: e.target.value })}>
+            {(scans ?? [{ id: scanId } as ScanInfo]).map((s) => <option key={s.id} value={s.id}>{s.id}</option>)}
+          </select>
+        </div>
+        <div className="seg-buttons" role="group" aria-label="View">
+          {VIEWS.map((v) => (
+            <button key={v.id} className={`seg-btn ${view === v.id ? 'on' : ''}`} aria-pressed={view === v.id} onClick={() => setView(v.id)}>{v.name}</button>
+          ))}
+        </div>
+        <div className="tool-group" role="group" aria-label="Window">
+          <select aria-label="Window preset" value={preset} onChange={(e) => {
+            const p = WINDOW_PRESETS.find((x) => x.id === e.target.value);
+            setPreset(e.target.value);
+            if (p) setWin({ width: p.width, level: p.level });
+          }}>
+            {WINDOW_PRESETS.map((p) => <option key={p.id} value={p.id}>{p.name} (W{p.width} L{p.level})</option>)}
+            <option value="custom">Custom</option>
+          </select>
+          <label className="num">W<input type="number" aria-label="Window width" value={win.width} min={1} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, width: Math.max(1, Number(e.target.value) || 1) })); }} /></label>
+          <label className="num">L<input type="number" aria-label="Window level" value={win.level} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, level: Number(e.target.value) || 0 })); }} /></label>
+        </div>
+        <div className="tool-group">
+          <label className="check"><input type="checkbox" checked={showOverlay} onChange={(e) => setShowOverlay(e.target.checked)} disabled={!segmentedUrl} />Overlay</label>
+          <input type="range" aria-label="Overlay opacity" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} disabled={!segmentedUrl} />
+          <span className="small muted num-w">{Math.round(opacity * 100)}%</span>
+        </div>
+        <div className="tool-group">
+          <label className="check"><input type="checkbox" checked={crosshair} onChange={(e) => setCrosshair(e.target.checked)} />Crosshair</label>
+          <button className="btn btn-small" onClick={screenshot} title="Save the current view as PNG">Screenshot</button>
+          <a className="btn btn-small" href={href({ page: 'export', patient, scan: scanId })}>Export</a>
+        </div>
+      </div>
+      <div className="viewer-body">
+        <div className={`canvas-wrap ${interactive ? 'interactive' : ''}`}>
+          <canvas ref={canvasRef} data-testid="niivue-canvas" onPointerDown={onPointerDown} onPointerUp={onPointerUp} />
+          {loading && <div className="canvas-overlay"><Spinner label="Loading volumes…" /></div>}
+          {(glError || loadError) && <div className="canvas-overlay"><ErrorBox onRetry={loadError ? loadScans : undefined}>{glError ?? loadError}</ErrorBox></div>}
+          {scans && !scan && !loadError && <div className="canvas-overlay"><ErrorBox>Scan “{scanId}” of patient “{patient}” was not found.</ErrorBox></div>}
+          {interactive && <div className="mode-badge">Interactive: click = include · shift-click = exclude</div>}
+        </div>
+        <aside className="viewer-side">
+          <section className="panel" aria-label="Cursor">
+            <h3>Cursor</h3>
+            {readout ? (
+              <div className="readout" data-testid="readout">
+                <div className="readout-label">
+                  {cursorLabel ? <><span className="swatch" style={{ background: rgbCss(cursorLabel.color) }} /><b data-testid="cursor-label">{cursorLabel.name}</b></> : <span className="muted" data-testid="cursor-label">background</span>}
+                </div>
+                <div><span className="muted">HU</span> <b data-testid="cursor-hu">{readout.hu === null ? '–' : Math.round(readout.hu)}</b></div>
+                <div className="small muted">voxel {readout.vox.map((v) => Math.round(v)).join(', ')} · {readout.mm.map((v) => v.toFixed(1)).join(', ')} mm</div>
+              </div>
+            ) : <div className="muted small">Click the image to read HU and label.</div>}
+            {scan && <div className="small muted">{formatDims(scan.dims)} · {formatSpacing(scan.spacing)} · {scan.orientation}</div>}
+          </section>
+
+          <section className="panel labels-panel" aria-label="Labels">
+            <div className="panel-head">
+              <h3>Labels</h3>
+              <span className="muted small">{segLabels.length}</span>
+              <span className="spacer" />
+              {segLabels.length > 0 && <>
+                <button className="link-btn" onClick={() => setAllHidden(false)}>all</button>
+                <button className="link-btn" onClick={() => setAllHidden(true)}>none</button>
+              </>}
+            </div>
+            {!scan?.segmentation && <div className="muted small">Not segmented yet. Start a segmentation on the <a href={href({ page: 'data', patient })}>Data</a> page.</div>}
+            {segLabels.length > 8 && <input type="search" className="input-small" placeholder="Filter labels…" value={labelFilter} onChange={(e) => setLabelFilter(e.target.value)} aria-label="Filter labels" />}
+            <ul className="label-list" data-testid="label-list">
+              {shownLabels.map((l) => (
+                <li key={l.id} className={hidden.has(l.id) ? 'off' : ''}>
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={!hidden.has(l.id)}
+                      aria-label={`Show ${l.name}`}
+                      data-label-id={l.id}
+                      onChange={(e) => setHidden((h) => {
+                        const n = new Set(h);
+                        if (e.target.checked) n.delete(l.id); else n.add(l.id);
+                        return n;
+                      })}
+                    />
+                    <span className="swatch" style={{ background: rgbCss(l.color) }} />
+                    <span className="label-name">{l.name}</span>
+                    <span className="label-vol">{formatMl(l.volumeMl)}</span>
+                  </label>
+                </li>
+              ))}
+            </ul>
+          </section>
+
+          <section className="panel" aria-label="Interactive segmentation">
+            <div className="panel-head">
+              <h3>Interactive segmentation</h3>
+              <span className="spacer" />
+              <label className="switch"><input type="checkbox" checked={interactive} onChange={(e) => setInteractive(e.target.checked)} aria-label="Interactive mode" /><span /></label>
+            </div>
+            {interactive && (
+              <div className="interactive">
+                <select aria-label="Class" value={iClass} onChange={(e) => setIClass(Number(e.target.value))}>
+                  <option value={0}>Choose a class…</option>
+                  {(dict?.labels ?? []).map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
+                </select>
+                <div className="points">
+                  {points.length === 0 ? <span className="muted small">Click inside the structure (shift-click outside) on a 2D slice.</span>
+                    : points.map((p, i) => (
+                      <span key={i} className={`point ${p.positive ? 'pos' : 'neg'}`} title="Remove" onClick={() => setPoints((ps) => ps.filter((_, j) => j !== i))}>
+                        {p.positive ? '+' : '−'} {p.vox.join(',')}
+                      </span>
+                    ))}
+                </div>
+                <div className="row">
+                  <button className="btn btn-primary btn-small" disabled={iBusy || points.length === 0 || !iClass} onClick={runInteractive}>{iBusy ? 'Running…' : 'Run'}</button>
+                  <button className="btn btn-small" disabled={iBusy || (points.length === 0 && !iResult)} onClick={discardInteractive}>Clear</button>
+                  {iResult && <button className="btn btn-small btn-success" disabled={iBusy} onClick={acceptInteractive}>Accept</button>}
+                </div>
+                {iResult && (
+                  <div className="small">
+                    Result: <b>{labelById.get(iClass)?.name}</b> · {iResult.voxels.toLocaleString()} voxels · {formatMl(iResult.volumeMl)}
+                  </div>
+                )}
+                {iError && <ErrorBox>{iError}</ErrorBox>}
+              </div>
+            )}
+          </section>
+
+          {(scan?.meshes.length ?? 0) > 0 && (
+            <section className="panel" aria-label="Meshes">
+              <div className="panel-head"><h3>Meshes</h3><span className="muted small">{scan!.meshes.length}</span></div>
+              {meshError && <ErrorBox>{meshError}</ErrorBox>}
+              {meshes.length < scan!.meshes.length && <div className="muted small">{scan!.meshes.length - meshes.length} mesh file(s) in formats the viewer cannot show (e.g. GLB) — download them on the Export page.</div>}
+              <ul className="label-list">
+                {meshes.map((m) => {
+                  const l = m.labelId !== undefined ? labelById.get(m.labelId) : undefined;
+                  return (
+                    <li key={m.url}>
+                      <label>
+                        <input type="checkbox" checked={meshVisible[m.url] ?? true} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
+                        <span className="swatch" style={{ background: l ? rgbCss(l.color) : '#ccc' }} />
+                        <span className="label-name">{l?.name ?? m.url.split('/').pop()}</span>
+                        <Pill kind="muted">{m.format}</Pill>
+                      </label>
+                    </li>
+                  );
+                })}
+              </ul>
+              {view !== 'render' && <button className="link-btn small" onClick={() => setView('render')}>Show in 3D</button>}
+            </section>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+}
