@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { envPort, loadConfig } from '@vista3d/service-kit';
+
+const url = z
+  .string()
+  .url()
+  .transform((s) => s.replace(/\/+$/, ''));
+
+/** Environment variables of the frontend service (all optional; defaults in the docs). */
+export const envSchema = z.object({
+  FRONTEND_PORT: envPort(8501),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  VISTA3D_SERVER: url.default('http://localhost:8000'),
+  VISTA3D_API_KEY: z.string().optional(),
+  NGC_API_KEY: z.string().optional(),
+  IMAGE_SERVER: url.default('http://localhost:8888'),
+  OUTPUT_FOLDER: z.string().min(1).default('.run/output'),
+  DICOM_FOLDER: z.string().min(1).default('.run/dicom'),
+  MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
+  JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  WEB_ROOT: z.string().min(1).default('apps/frontend/dist/web'),
+  /** How long one backend inference may take before the job item fails (ms). */
+  INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
+  /** Timeout of the status probes (ms). */
+  PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+});
+
+export interface FrontendConfig {
+  port: number;
+  host: string;
+  /** Base URL of the VISTA3D-compatible backend (NIM or ours). */
+  vista3dServer: string;
+  /** Bearer token for the backend (VISTA3D_API_KEY, else NGC_API_KEY). */
+  apiKey?: string;
+  /** Base URL of the image server as the backend sees it. */
+  imageServer: string;
+  outputFolder: string;
+  dicomFolder: string;
+  maxUploadBytes: number;
+  jobConcurrency: number;
+  webRoot: string;
+  inferenceTimeoutMs: number;
+  probeTimeoutMs: number;
+}
+
+/** Config from an environment (process.env by default); throws naming the bad variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendConfig {
+  const e = loadConfig(envSchema, env);
+  const apiKey = e.VISTA3D_API_KEY || e.NGC_API_KEY || undefined;
+  return {
+    port: e.FRONTEND_PORT,
+    host: e.HOST,
+    vista3dServer: e.VISTA3D_SERVER,
+    ...(apiKey ? { apiKey } : {}),
+    imageServer: e.IMAGE_SERVER,
+    outputFolder: resolve(e.OUTPUT_FOLDER),
+    dicomFolder: resolve(e.DICOM_FOLDER),
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    jobConcurrency: e.JOB_CONCURRENCY,
+    webRoot: resolve(e.WEB_ROOT),
+    inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    probeTimeoutMs: e.PROBE_TIMEOUT_MS,
+  };
+}
+
+/** A full config from a partial one (tests): every missing field gets its default. */
+export function makeConfig(overrides: Partial<FrontendConfig> = {}): FrontendConfig {
+  return { ...configFromEnv({}), ...overrides };
+}

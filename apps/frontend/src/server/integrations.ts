@@ -1,0 +1,115 @@
+import type { FrontendConfig } from './config.js';
+import { createFetchBackendClient, toBackendError } from './backend-client.js';
+import type { BackendClient, InferencePrompts } from './backend-client.js';
+import type { Volume } from '@vista3d/volume';
+
+/** Progress callbacks of the sibling packages: a fraction 0..1 and/or a message, in any order. */
+export type ProgressFn = (...args: unknown[]) => void;
+
+export interface DicomModule {
+  discoverSeries(dir: string): Promise<unknown>;
+  convertDicomFolder(
+    dicomDir: string,
+    niftiOutDir: string,
+    options: { force?: boolean; minSlices?: number; onProgress?: ProgressFn; signal?: AbortSignal },
+  ): Promise<unknown>;
+}
+
+export interface MeshModule {
+  exportMeshes(
+    labelPath: string,
+    outDir: string,
+    options: { formats?: string[]; labels?: number[]; onProgress?: ProgressFn; signal?: AbortSignal },
+  ): Promise<unknown>;
+}
+
+/** The other packages the server drives; injectable for tests, loaded lazily otherwise. */
+export interface Integrations {
+  backend: BackendClient;
+  dicom: DicomModule | null;
+  mesh: MeshModule | null;
+}
+
+// Variable specifiers keep type-checking independent of packages still being written.
+async function optionalImport(specifier: string): Promise<Record<string, unknown> | null> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+interface NimClientLike {
+  inferFromUrl(url: string, prompts: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<Volume<Uint8Array>>;
+  live(): Promise<unknown>;
+  ready(): Promise<unknown>;
+  info(): Promise<unknown>;
+}
+
+/** Wraps a @vista3d/nim-client client into the BackendClient the server uses. */
+export function wrapNimClient(client: NimClientLike, baseUrl: string): BackendClient {
+  const truthy = (v: unknown): boolean => (typeof v === 'object' && v !== null && 'ok' in v ? Boolean((v as { ok: unknown }).ok) : Boolean(v));
+  const safe = async (p: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      return truthy(await p());
+    } catch {
+      return false;
+    }
+  };
+  return {
+    live: () => safe(() => client.live()),
+    ready: () => safe(() => client.ready()),
+    async info() {
+      try {
+        return (await client.info()) as Record<string, unknown>;
+      } catch (err) {
+        throw toBackendError(err, baseUrl);
+      }
+    },
+    async inferFromUrl(url: string, prompts: InferencePrompts, options = {}) {
+      try {
+        return await client.inferFromUrl(url, { ...prompts }, options);
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        throw toBackendError(err, baseUrl);
+      }
+    },
+  };
+}
+
+export async function loadIntegrations(config: FrontendConfig, overrides: Partial<Integrations> = {}): Promise<Integrations> {
+  let backend = overrides.backend;
+  if (!backend) {
+    const nim = await optionalImport('@vista3d/nim-client');
+    const create = nim?.createNimClient as ((o: { baseUrl: string; apiKey?: string }) => NimClientLike) | undefined;
+    backend = create
+      ? wrapNimClient(create({ baseUrl: config.vista3dServer, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }), config.vista3dServer)
+      : createFetchBackendClient({ baseUrl: config.vista3dServer, apiKey: config.apiKey, timeoutMs: config.inferenceTimeoutMs });
+  }
+  let dicom = overrides.dicom;
+  if (dicom === undefined) {
+    const m = await optionalImport('@vista3d/dicom');
+    dicom = m && typeof m.convertDicomFolder === 'function' && typeof m.discoverSeries === 'function' ? (m as unknown as DicomModule) : null;
+  }
+  let mesh = overrides.mesh;
+  if (mesh === undefined) {
+    const m = await optionalImport('@vista3d/mesh');
+    mesh = m && typeof m.exportMeshes === 'function' ? (m as unknown as MeshModule) : null;
+  }
+  return { backend, dicom, mesh };
+}
+
+/** First number in 0..1 and first string among progress callback arguments (or inside an object). */
+export function readProgress(args: unknown[]): { fraction?: number; message?: string } {
+  const out: { fraction?: number; message?: string } = {};
+  const visit = (v: unknown): void => {
+    if (typeof v === 'number' && out.fraction === undefined && v >= 0 && v <= 1) out.fraction = v;
+    else if (typeof v === 'string' && out.message === undefined) out.message = v;
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k of ['fraction', 'progress', 'message', 'stage']) if (k in o) visit(o[k]);
+    }
+  };
+  args.forEach(visit);
+  return out;
+}

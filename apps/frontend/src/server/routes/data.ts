@@ -1,0 +1,161 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { HttpError, badRequest } from '@vista3d/service-kit';
+import { LABELS, LABEL_SETS } from '@vista3d/labels';
+import { deletePatient, deleteScan, isValidName, listPatients, listScans, nameProblem, scanInfo } from '@vista3d/store';
+import type { ScanInfo } from '@vista3d/store';
+import type { FrontendConfig } from '../config.js';
+import type { Integrations } from '../integrations.js';
+import { enc } from '../runners.js';
+
+export const patientParams = z.object({ patient: z.string() });
+export const scanParams = z.object({ patient: z.string(), scan: z.string() });
+const confirmQuery = z.object({ confirm: z.string().optional() });
+
+/** Throws 400 for an unsafe patient/scan id (so it never reaches the file system). */
+export function checkName(name: string, kind: 'patient' | 'scan'): string {
+  const why = nameProblem(name);
+  if (why) throw badRequest('INVALID_NAME', `invalid ${kind} id ${JSON.stringify(name)}: ${why}`);
+  return name;
+}
+
+/** The scan as the API shows it: URLs under this origin instead of paths. */
+export function scanJson(patient: string, s: ScanInfo): Record<string, unknown> {
+  const base = `/images/output/${enc(patient)}`;
+  const voxels = `${base}/voxels/${enc(s.id)}`;
+  return {
+    id: s.id,
+    file: s.file,
+    sizeBytes: s.sizeBytes,
+    modifiedAt: s.modifiedAt,
+    dims: s.dims,
+    spacing: s.spacing,
+    datatype: s.datatype,
+    orientation: s.orientation,
+    ...(s.error ? { error: s.error } : {}),
+    imageUrl: `${base}/nifti/${enc(s.file)}`,
+    segmentation: s.segmentation
+      ? { url: `${voxels}/all.nii.gz`, labels: s.segmentation.labels.map((l) => ({ ...l, url: `${voxels}/${enc(l.file)}` })) }
+      : null,
+    meshes: s.meshes.map((m) => ({
+      ...(m.labelId !== undefined ? { labelId: m.labelId } : {}),
+      format: m.format,
+      file: m.file,
+      sizeBytes: m.sizeBytes,
+      url: `${base}/meshes/${enc(s.id)}/${m.file.split('/').map(enc).join('/')}`,
+    })),
+  };
+}
+
+async function dicomPatients(dicomFolder: string): Promise<string[]> {
+  try {
+    return (await readdir(dicomFolder, { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && isValidName(e.name))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendConfig; integrations: Integrations }): Promise<void> {
+  const { config, integrations } = opts;
+  const root = config.outputFolder;
+
+  app.get('/api/labels', async () => ({
+    labels: LABELS.map((l) => ({ id: l.id, name: l.name, color: l.color, group: l.group, ...(l.extension ? { extension: true } : {}) })),
+    labelSets: LABEL_SETS.map((s) => ({ name: s.name, description: s.description, labelIds: s.labels.map((l) => l.id) })),
+  }));
+
+  app.get('/api/patients', async () => {
+    const [patients, dicom] = await Promise.all([listPatients(root), dicomPatients(config.dicomFolder)]);
+    const dicomSet = new Set(dicom);
+    const out = patients.map((p) => ({ ...p, hasDicom: dicomSet.has(p.id) }));
+    for (const d of dicom) if (!patients.some((p) => p.id === d)) out.push({ id: d, scans: 0, segmentations: 0, hasDicom: true });
+    return out.sort((a, b) => a.id.localeCompare(b.id));
+  });
+
+  app.get('/api/patients/:patient/scans', async (request) => {
+    const { patient } = patientParams.parse(request.params);
+    checkName(patient, 'patient');
+    const scans = await listScans(root, patient);
+    return scans.map((s) => scanJson(patient, s));
+  });
+
+  app.get('/api/patients/:patient/scans/:scan', async (request) => {
+    const { patient, scan } = scanParams.parse(request.params);
+    checkName(patient, 'patient');
+    checkName(scan, 'scan');
+    return scanJson(patient, await scanInfo(root, patient, scan));
+  });
+
+  app.get('/api/patients/:patient/scans/:scan/labels.csv', async (request, reply) => {
+    const { patient, scan } = scanParams.parse(request.params);
+    checkName(patient, 'patient');
+    checkName(scan, 'scan');
+    const info = await scanInfo(root, patient, scan);
+    if (!info.segmentation) throw new HttpError(404, 'SEGMENTATION_NOT_FOUND', `${patient}/${scan} has no segmentation yet`);
+    const lines = ['id,name,voxels,volume_ml', ...info.segmentation.labels.map((l) => [l.id, l.name, l.voxels, l.volumeMl].map(csvCell).join(','))];
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${`${patient}_${scan}_labels.csv`.replace(/[^\w.-]/g, '_')}"`);
+    return `${lines.join('\n')}\n`;
+  });
+
+  app.delete('/api/patients/:patient', async (request) => {
+    const { patient } = patientParams.parse(request.params);
+    checkName(patient, 'patient');
+    if (confirmQuery.parse(request.query).confirm !== 'true') {
+      throw badRequest('CONFIRMATION_REQUIRED', `deleting patient "${patient}" removes all its scans, segmentations and meshes; repeat with ?confirm=true`);
+    }
+    await deletePatient(root, patient);
+    return { deleted: { patient } };
+  });
+
+  app.delete('/api/patients/:patient/scans/:scan', async (request) => {
+    const { patient, scan } = scanParams.parse(request.params);
+    checkName(patient, 'patient');
+    checkName(scan, 'scan');
+    if (confirmQuery.parse(request.query).confirm !== 'true') {
+      throw badRequest('CONFIRMATION_REQUIRED', `deleting scan "${patient}/${scan}" removes its CT, segmentation and meshes; repeat with ?confirm=true`);
+    }
+    await deleteScan(root, patient, scan);
+    return { deleted: { patient, scan } };
+  });
+
+  app.get('/api/dicom', async () => {
+    const patients = await dicomPatients(config.dicomFolder);
+    return Promise.all(
+      patients.map(async (patient) => {
+        const dir = join(config.dicomFolder, patient);
+        if (!integrations.dicom) {
+          const files = await countFiles(dir);
+          return { patient, path: dir, files, series: null, error: 'series discovery unavailable: @vista3d/dicom is not installed' };
+        }
+        try {
+          return { patient, path: dir, series: await integrations.dicom.discoverSeries(dir) };
+        } catch (err) {
+          return { patient, path: dir, series: [], error: (err as Error).message };
+        }
+      }),
+    );
+  });
+}
+
+async function countFiles(dir: string, depth = 0): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isFile()) n++;
+    else if (e.isDirectory() && depth < 6) n += await countFiles(join(dir, e.name), depth + 1);
+  }
+  return n;
+}
+

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { unzipSync } from 'fflate';
+import { HttpError, badRequest } from '@vista3d/service-kit';
+import { nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo } from '@vista3d/store';
+import { writeFileAtomic } from '@vista3d/volume';
+import type { FrontendConfig } from '../config.js';
+import { validateNiftiFile } from '../nifti-upload.js';
+import { checkName, scanJson } from './data.js';
+
+interface SavedFile {
+  field: string;
+  filename: string;
+  path: string;
+  bytes: number;
+}
+
+const tooLarge = (limit: number): HttpError =>
+  new HttpError(413, 'PAYLOAD_TOO_LARGE', `upload exceeds the limit of ${limit} bytes (MAX_UPLOAD_BYTES)`);
+
+/**
+ * Reads a multipart request: fields into a record, every file streamed into `tmpDir`
+ * (total size capped at `limit`). Nothing is kept in memory.
+ */
+async function receive(request: FastifyRequest, tmpDir: string, limit: number): Promise<{ fields: Record<string, string>; files: SavedFile[] }> {
+  if (!request.isMultipart()) throw badRequest('NOT_MULTIPART', 'expected a multipart/form-data upload');
+  await mkdir(tmpDir, { recursive: true });
+  const fields: Record<string, string> = {};
+  const files: SavedFile[] = [];
+  let total = 0;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      fields[part.fieldname] = String(part.value);
+      continue;
+    }
+    const path = join(tmpDir, `${files.length}.part`);
+    let bytes = 0;
+    try {
+      await pipeline(
+        part.file,
+        async function* (src: AsyncIterable<Buffer>) {
+          for await (const chunk of src) {
+            bytes += chunk.byteLength;
+            if (total + bytes > limit) throw tooLarge(limit);
+            yield chunk;
+          }
+        },
+        createWriteStream(path),
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(limit);
+      throw err;
+    }
+    if (part.file.truncated) throw tooLarge(limit);
+    total += bytes;
+    files.push({ field: part.fieldname, filename: part.filename ?? '', path, bytes });
+  }
+  return { fields, files };
+}
+
+function baseName(filename: string): string {
+  return filename.split(/[\\/]/).pop() ?? '';
+}
+
+/** Safe relative path for a ZIP entry, null for entries to skip, or throws 400 (zip-slip). */
+export function zipEntryPath(name: string): string | null {
+  if (name.endsWith('/')) return null;
+  if (name.includes('\0') || name.includes('\\') || name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
+    throw badRequest('ZIP_SLIP', `ZIP entry ${JSON.stringify(name)} has an absolute or unsafe path`);
+  }
+  const segments = name.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.some((s) => s === '..')) throw badRequest('ZIP_SLIP', `ZIP entry ${JSON.stringify(name)} points outside the upload folder`);
+  if (segments[0] === '__MACOSX' || segments.some((s) => s.startsWith('.'))) return null;
+  for (const s of segments) if (nameProblem(s)) throw badRequest('BAD_ZIP_ENTRY', `ZIP entry ${JSON.stringify(name)}: ${nameProblem(s)}`);
+  return segments.length ? segments.join('/') : null;
+}
+
+export async function uploadRoutes(app: FastifyInstance, opts: { config: FrontendConfig }): Promise<void> {
+  const { config } = opts;
+  const root = config.outputFolder;
+
+  app.post('/api/upload/nifti', async (request, reply) => {
+    const tmpDir = join(root, '.uploads', randomUUID());
+    try {
+      const { fields, files } = await receive(request, tmpDir, config.maxUploadBytes);
+      const patient = checkName(fields.patient ?? '', 'patient');
+      const file = files.find((f) => f.field === 'file') ?? files[0];
+      if (!file) throw badRequest('NO_FILE', 'no file uploaded: send the NIfTI in the multipart field "file"');
+      if (files.length > 1) throw badRequest('TOO_MANY_FILES', 'upload one NIfTI file at a time');
+      const original = baseName(file.filename);
+      const fromName = scanIdFromFile(original);
+      if (!fromName && !fields.scan) throw badRequest('NOT_NIFTI', `"${original}" is not a .nii or .nii.gz file`);
+      const scan = checkName(fields.scan || fromName!, 'scan');
+      const { header, gzip } = await validateNiftiFile(file.path);
+      const target = niftiPath(root, patient, scan);
+      const exists = await stat(target).then(
+        () => true,
+        () => false,
+      );
+      if (exists && !/^(1|true|yes)$/i.test(fields.overwrite ?? '')) {
+        throw new HttpError(409, 'SCAN_EXISTS', `scan "${patient}/${scan}" already exists; send overwrite=true to replace it`);
+      }
+      await mkdir(niftiDir(root, patient), { recursive: true });
+      if (gzip) await writeFileAtomic(target, createReadStream(file.path));
+      else await writeFileAtomic(target, createReadStream(file.path), [createGzip({ level: 6 })]);
+      reply.code(201);
+      const info = await scanInfo(root, patient, scan);
+      return { patient, scan: scanJson(patient, info), dims: header.dims };
+    } finally {
+      await rm(tmpDir, { recursive: true, force: true });
+    }
+  });
+
+  app.post('/api/upload/dicom', async (request, reply) => {
+    const tmpDir = join(root, '.uploads', randomUUID());
+    let staging: string | null = null;
+    try {
+      const { fields, files } = await receive(request, tmpDir, config.maxUploadBytes);
+      const patient = checkName(fields.patient ?? '', 'patient');
+      if (files.length === 0) throw badRequest('NO_FILE', 'no files uploaded: send a .zip or .dcm files');
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+      const folder = `upload-${stamp}-${randomUUID().slice(0, 6)}`;
+      const patientDir = join(config.dicomFolder, patient);
+      staging = join(patientDir, `.${folder}.partial`);
+      await mkdir(staging, { recursive: true });
+      let count = 0;
+      const used = new Set<string>();
+      const place = (rel: string): string => {
+        let name = rel;
+        for (let i = 1; used.has(name.toLowerCase()); i++) name = rel.replace(/(\.[^./]*)?$/, `_${i}$1`);
+        used.add(name.toLowerCase());
+        return join(staging!, name);
+      };
+      for (const f of files) {
+        const name = baseName(f.filename);
+        if (/\.zip$/i.test(name)) {
+          const bytes = new Uint8Array(await readFile(f.path));
+          let budget = config.maxUploadBytes * 4;
+          let entries: Record<string, Uint8Array>;
+          try {
+            entries = unzipSync(bytes, {
+              filter: (e) => {
+                const rel = zipEntryPath(e.name);
+                if (rel === null) return false;
+                budget -= e.originalSize;
+                if (budget < 0) throw tooLarge(config.maxUploadBytes * 4);
+                return true;
+              },
+            });
+          } catch (err) {
+            if (err instanceof HttpError) throw err;
+            throw badRequest('BAD_ZIP', `"${name}" is not a readable ZIP archive: ${(err as Error).message}`);
+          }
+          for (const [entry, data] of Object.entries(entries)) {
+            const rel = zipEntryPath(entry)!;
+            const dest = place(rel);
+            await mkdir(dirname(dest), { recursive: true });
+            await writeFile(dest, data, { flag: 'wx' });
+            count++;
+          }
+        } else {
+          const why = nameProblem(name);
+          if (why) throw badRequest('INVALID_FILE_NAME', `file name ${JSON.stringify(name)}: ${why}`);
+          await rename(f.path, place(name));
+          count++;
+        }
+      }
+      if (count === 0) throw badRequest('NO_FILES_IN_UPLOAD', 'the upload held no files (empty ZIP?)');
+      const final = join(patientDir, folder);
+      await rename(staging, final);
+      staging = null;
+      reply.code(201);
+      return { patient, folder, path: final, files: count };
+    } finally {
+      await rm(tmpDir, { recursive: true, force: true });
+      if (staging) await rm(staging, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,0 +1,146 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import multipart from '@fastify/multipart';
+import { Gauge } from 'prom-client';
+import { installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { listPatients } from '@vista3d/store';
+import pkg from '../../package.json' with { type: 'json' };
+import type { FrontendConfig } from './config.js';
+import { toHttpError } from './http-errors.js';
+import { loadIntegrations } from './integrations.js';
+import type { Integrations } from './integrations.js';
+import { JobManager } from './jobs.js';
+import type { Job } from './jobs.js';
+import { createRunners } from './runners.js';
+import { dataRoutes } from './routes/data.js';
+import { interactiveRoutes } from './routes/interactive.js';
+import { jobRoutes, jobJson } from './routes/jobs.js';
+import { proxyRoutes } from './routes/proxy.js';
+import { staticRoutes } from './routes/static.js';
+import { uploadRoutes } from './routes/uploads.js';
+
+export const VERSION: string = pkg.version;
+
+export interface BuildOptions {
+  /** Replace the backend client / DICOM / mesh modules (tests, embedding). */
+  integrations?: Partial<Integrations>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobs: JobManager;
+  }
+}
+
+async function probe(url: string, timeoutMs: number): Promise<{ ok: boolean; status?: number; body?: unknown; error?: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* plain text */
+    }
+    return { ok: res.ok, status: res.status, body };
+  } catch (err) {
+    const e = err as { name?: string; message?: string; cause?: { code?: string } };
+    return { ok: false, error: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.message ?? String(err)) };
+  }
+}
+
+const pick = (body: unknown, ...keys: string[]): string | undefined => {
+  if (!body || typeof body !== 'object') return undefined;
+  for (const k of keys) {
+    const v = (body as Record<string, unknown>)[k];
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+  }
+  return undefined;
+};
+
+/** The frontend service: web UI, data API, job queue and proxies (not listening yet). */
+export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  await mkdir(config.outputFolder, { recursive: true });
+  const integrations = await loadIntegrations(config, options.integrations);
+  const jobs = new JobManager({
+    file: join(config.outputFolder, '.jobs.json'),
+    concurrency: config.jobConcurrency,
+    runners: createRunners(config, integrations),
+  });
+  await jobs.load();
+
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
+  installErrorHandler(app);
+  const registry = installMetrics(app, 'vista3d_frontend');
+  const jobGauge = new Gauge({
+    name: 'vista3d_frontend_jobs',
+    help: 'Jobs by type and status',
+    labelNames: ['type', 'status'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const j of jobs.list()) this.inc({ type: j.type, status: j.status });
+    },
+  });
+  void jobGauge;
+  app.decorate('jobs', jobs);
+  app.addHook('onClose', async () => {
+    await jobs.close();
+  });
+
+  await app.register(multipart, {
+    limits: { fileSize: config.maxUploadBytes, files: 20_000, fields: 50, fieldSize: 1 << 16, parts: 20_100 },
+  });
+
+  app.get('/health', async () => ({ status: 'ok', version: VERSION }));
+
+  app.get('/api/status', async () => {
+    const t = config.probeTimeoutMs;
+    const [live, ready, info, image, patients] = await Promise.all([
+      probe(`${config.vista3dServer}/v1/health/live`, t),
+      probe(`${config.vista3dServer}/v1/health/ready`, t),
+      probe(`${config.vista3dServer}/v1/vista3d/info`, t),
+      probe(`${config.imageServer}/health`, t),
+      listPatients(config.outputFolder),
+    ]);
+    const backend: Record<string, unknown> = { url: config.vista3dServer, live: live.ok, ready: ready.ok };
+    const engine = pick(info.body, 'engine', 'name', 'model');
+    const version = pick(info.body, 'version', 'modelVersion');
+    if (engine) backend.engine = engine;
+    if (version) backend.version = version;
+    if (!live.ok) backend.error = live.error ?? `live probe answered HTTP ${live.status}`;
+    else if (!ready.ok) backend.error = ready.error ?? `not ready (HTTP ${ready.status})`;
+    const imageServer: Record<string, unknown> = { url: config.imageServer, live: image.ok };
+    const isVersion = pick(image.body, 'version');
+    if (isVersion) imageServer.version = isVersion;
+    if (!image.ok) imageServer.error = image.error ?? `health answered HTTP ${image.status}`;
+    return {
+      version: VERSION,
+      backend,
+      imageServer,
+      counts: {
+        patients: patients.length,
+        scans: patients.reduce((s, p) => s + p.scans, 0),
+        segmentations: patients.reduce((s, p) => s + p.segmentations, 0),
+      },
+      features: { dicom: integrations.dicom !== null, mesh: integrations.mesh !== null },
+      recentJobs: jobs.list().slice(0, 10).map((j: Job) => jobJson(j)),
+    };
+  });
+
+  await app.register(async (api) => {
+    // Library errors (bad names, missing scans, corrupt NIfTI, backend down) become 4xx/5xx JSON.
+    api.setErrorHandler((err, _request, _reply) => {
+      throw toHttpError(err);
+    });
+    await api.register(dataRoutes, { config, integrations });
+    await api.register(uploadRoutes, { config });
+    await api.register(jobRoutes, { config, jobs });
+    await api.register(interactiveRoutes, { config, integrations });
+  });
+  await app.register(proxyRoutes, { config });
+  await app.register(staticRoutes, { config });
+  return app;
+}
