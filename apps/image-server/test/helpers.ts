@@ -44,6 +44,8 @@ export async function startServer(overrides: Partial<ImageServerConfig> = {}): P
     readOnly: false,
     ...overrides,
   });
+  // Request logs would drown the test report; LOG_LEVEL still wins when set explicitly.
+  if (process.env.LOG_LEVEL === undefined) app.log.level = 'silent';
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {
