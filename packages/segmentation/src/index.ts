@@ -1,3 +1,5 @@
 export type { PointPrompt, SegmentationRequest, EngineInfo, SegmentationEngine, EngineConfig } from './engine.js';
 export { SegmentationInputError } from './engine.js';
-// createEngine(config: EngineConfig): Promise<SegmentationEngine> — implemented in ./create-engine.ts
+export { createEngine } from './create-engine.js';
+export { CpuEngine, CPU_CLASSES } from './cpu/engine.js';
+export { validatePrompts } from './prompts.js';

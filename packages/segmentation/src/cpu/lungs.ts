@@ -1,0 +1,140 @@
+import { voxelToWorld, type Volume } from '@vista3d/volume';
+import { rawRange } from './hu.js';
+import { morph } from './morphology.js';
+import type { AxisInfo } from './orientation.js';
+import { componentsOfMask, componentStats, type Components } from './runs.js';
+
+export const LUNG_AIR_MAX_HU = -400;
+/** Pure gas (bowel, outside air) is mostly below −950 HU; aerated lung parenchyma almost never. */
+const GAS_HU = -950;
+const MAX_GAS_FRACTION = 0.2;
+/** Above this size a component is lung whatever its density (emphysema has much < −950 HU). */
+const SURELY_LUNG_ML = 500;
+const MIN_LUNG_ML = 10;
+/** Lungs sit inside the chest wall: most of a lung lies deeper than this below the skin. */
+const WALL_MM = 10;
+
+export interface LungResult {
+  left: number;
+  right: number;
+}
+
+/**
+ * Left/right lungs: 6-connected components of air (< −400 HU) inside the body, without the airway,
+ * kept when they look like parenchyma (few pure-gas voxels, so bowel gas is rejected), are big
+ * enough and lie mostly deeper than the chest wall (rejects air pockets in skin folds). Sides come
+ * from each component's world-x centroid against the body midline (RAS+: −x is patient left);
+ * a component crossing the midline (lungs touching at the anterior junction) is cut at its
+ * narrowest sagittal plane. Writes 1 (left) / 2 (right) into `out` (must be zero on entry).
+ */
+export function lungMasks(
+  ct: Volume,
+  axes: AxisInfo,
+  body: Uint8Array,
+  airway: Uint8Array | null,
+  out: Uint8Array,
+  scratch: Uint8Array,
+): LungResult {
+  const n = body.length;
+  const { hi } = rawRange(ct, -Infinity, LUNG_AIR_MAX_HU);
+  const gas = rawRange(ct, -Infinity, GAS_HU).hi;
+  const data = ct.data;
+  const air = out; // reuse: air mask first, labels written at the end
+  for (let i = 0; i < n; i++) air[i] = body[i] !== 0 && data[i] <= hi && (airway === null || airway[i] === 0) ? 1 : 0;
+  const comps = componentsOfMask(air, ct.dims);
+  air.fill(0);
+  if (comps.count === 0) return { left: 0, right: 0 };
+  const stats = componentStats(comps);
+  const voxelMl = (ct.spacing[0] * ct.spacing[1] * ct.spacing[2]) / 1000;
+
+  // Body eroded in-plane by the chest-wall depth (in-plane so the scan's top/bottom slices survive).
+  scratch.set(body);
+  const inPlane = [0, 1, 2].filter((a) => a !== axes.siAxis);
+  const r = Math.max(1, Math.round(WALL_MM / Math.max(ct.spacing[inPlane[0]], ct.spacing[inPlane[1]])));
+  morph(scratch, ct.dims, r, 'erode', air, inPlane);
+  air.fill(0);
+
+  const gasCount = new Float64Array(comps.count + 1);
+  const deepCount = new Float64Array(comps.count + 1);
+  forEachVoxel(comps, (label, v) => {
+    if (data[v] <= gas) gasCount[label]++;
+    if (scratch[v] !== 0) deepCount[label]++;
+  }, (label) => stats[label].size * voxelMl >= MIN_LUNG_ML);
+
+  const midline = bodyMidlineX(ct, body, axes);
+  const keepSide = new Int8Array(comps.count + 1); // 0 drop, 1 left, 2 right, 3 split
+  for (let k = 1; k <= comps.count; k++) {
+    const ml = stats[k].size * voxelMl;
+    if (ml < MIN_LUNG_ML) continue;
+    const lungLike = ml >= SURELY_LUNG_ML || gasCount[k] / stats[k].size <= MAX_GAS_FRACTION;
+    if (!lungLike || deepCount[k] / stats[k].size < 0.5) continue;
+    const [cx] = voxelToWorld(ct.affine, ...stats[k].centroid);
+    const lo = voxelToWorld(ct.affine, ...stats[k].min)[0];
+    const hiX = voxelToWorld(ct.affine, ...stats[k].max)[0];
+    const span = Math.abs(hiX - lo);
+    const leftPart = Math.abs(Math.min(lo, hiX) - midline);
+    const rightPart = Math.abs(Math.max(lo, hiX) - midline);
+    const crosses = Math.min(lo, hiX) < midline && Math.max(lo, hiX) > midline && Math.min(leftPart, rightPart) > 0.25 * span;
+    keepSide[k] = crosses ? 3 : cx < midline ? 1 : 2;
+  }
+  const cut = new Float64Array(comps.count + 1);
+  for (let k = 1; k <= comps.count; k++) if (keepSide[k] === 3) cut[k] = narrowestCut(comps, k, axes.lrAxis, stats[k].min[axes.lrAxis], stats[k].max[axes.lrAxis]);
+
+  const result = { left: 0, right: 0 };
+  const [nx, ny] = ct.dims;
+  const rightIsHigh = axes.towardsRight === 1;
+  forEachVoxel(comps, (label, v) => {
+    let side = keepSide[label];
+    if (side === 3) {
+      const x = v % nx;
+      const y = Math.floor(v / nx) % ny;
+      const z = Math.floor(v / (nx * ny));
+      const idx = [x, y, z][axes.lrAxis];
+      side = (idx > cut[label]) === rightIsHigh ? 2 : 1;
+    }
+    out[v] = side;
+    if (side === 1) result.left++;
+    else result.right++;
+  }, (label) => keepSide[label] !== 0);
+  return result;
+}
+
+function forEachVoxel(c: Components, fn: (label: number, voxel: number) => void, want: (label: number) => boolean): void {
+  const nx = c.dims[0];
+  for (let i = 0; i < c.start.length; i++) {
+    const label = c.label[i];
+    if (!want(label)) continue;
+    const base = c.rowOf[i] * nx;
+    for (let x = c.start[i]; x <= c.end[i]; x++) fn(label, base + x);
+  }
+}
+
+/** World x (mm) of the body's centroid: the patient's midline for left/right decisions. */
+function bodyMidlineX(ct: Volume, body: Uint8Array, axes: AxisInfo): number {
+  const dims = ct.dims;
+  const stride = [1, dims[0], dims[0] * dims[1]];
+  const count = new Float64Array(dims[axes.lrAxis]);
+  for (let i = 0; i < body.length; i++) if (body[i] !== 0) count[Math.floor(i / stride[axes.lrAxis]) % dims[axes.lrAxis]]++;
+  let s = 0;
+  let t = 0;
+  for (let k = 0; k < count.length; k++) { s += k * count[k]; t += count[k]; }
+  const idx = t > 0 ? s / t : (dims[axes.lrAxis] - 1) / 2;
+  const p: [number, number, number] = [(dims[0] - 1) / 2, (dims[1] - 1) / 2, (dims[2] - 1) / 2];
+  p[axes.lrAxis] = idx;
+  return voxelToWorld(ct.affine, ...p)[0];
+}
+
+/** Left-right index in the middle 40% of a component's extent where it has the fewest voxels. */
+function narrowestCut(c: Components, label: number, lrAxis: number, lo: number, hi: number): number {
+  const [nx, ny] = c.dims;
+  const hist = new Float64Array(hi - lo + 1);
+  forEachVoxel(c, (_l, v) => {
+    const coord = [v % nx, Math.floor(v / nx) % ny, Math.floor(v / (nx * ny))][lrAxis];
+    hist[coord - lo]++;
+  }, (l) => l === label);
+  const a = Math.floor(0.3 * hist.length);
+  const b = Math.ceil(0.7 * hist.length);
+  let best = Math.floor(hist.length / 2);
+  for (let k = a; k < b; k++) if (hist[k] < hist[best]) best = k;
+  return lo + best;
+}
