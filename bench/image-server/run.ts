@@ -65,6 +65,9 @@ try {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/output`;
 
+  // Peak RSS while serving: streaming means it should not grow with file size × concurrency (50 MB × 32).
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   // Warm up JIT and the page cache.
   await drive('warm-up', `${base}/small.json`, 200);
   const results = [
@@ -74,11 +77,13 @@ try {
     await drive('4 KiB JSON, gzip on the fly', `${base}/small.json`, 200_000, { 'accept-encoding': 'gzip' }),
   ];
   await app.close();
+  clearInterval(sampler);
 
   console.log(`image-server bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), concurrency ${CONCURRENCY}, ≤${SECONDS} s per case, client and server in one process on loopback`);
   console.log('| case | requests | seconds | req/s | MB/s (body) | errors |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) console.log(report(r));
+  console.log(`peak RSS of the process (server + client): ${(peakRss / 1e6).toFixed(0)} MB`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
