@@ -1,7 +1,8 @@
 import type { FrontendConfig } from './config.js';
-import { createFetchBackendClient, toBackendError } from './backend-client.js';
+import { createNimClient } from '@vista3d/nim-client';
+import type { NimClient } from '@vista3d/nim-client';
+import { toBackendError } from './backend-client.js';
 import type { BackendClient, InferencePrompts } from './backend-client.js';
-import type { Volume } from '@vista3d/volume';
 
 /** Progress callbacks of the sibling packages: a fraction 0..1 and/or a message, in any order. */
 export type ProgressFn = (...args: unknown[]) => void;
@@ -39,15 +40,8 @@ async function optionalImport(specifier: string): Promise<Record<string, unknown
   }
 }
 
-interface NimClientLike {
-  inferFromUrl(url: string, prompts: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<Volume<Uint8Array>>;
-  live(): Promise<unknown>;
-  ready(): Promise<unknown>;
-  info(): Promise<unknown>;
-}
-
 /** Wraps a @vista3d/nim-client client into the BackendClient the server uses. */
-export function wrapNimClient(client: NimClientLike, baseUrl: string): BackendClient {
+export function wrapNimClient(client: NimClient, baseUrl: string): BackendClient {
   const truthy = (v: unknown): boolean => (typeof v === 'object' && v !== null && 'ok' in v ? Boolean((v as { ok: unknown }).ok) : Boolean(v));
   const safe = async (p: () => Promise<unknown>): Promise<boolean> => {
     try {
@@ -68,7 +62,18 @@ export function wrapNimClient(client: NimClientLike, baseUrl: string): BackendCl
     },
     async inferFromUrl(url: string, prompts: InferencePrompts, options = {}) {
       try {
-        return await client.inferFromUrl(url, { ...prompts }, options);
+        const cls = prompts.classes ?? [];
+        const pointed = prompts.points?.length && cls.length === 1 ? cls[0] : undefined;
+        return await client.inferFromUrl(
+          url,
+          {
+            ...(cls.length ? { classes: cls } : {}),
+            ...(pointed !== undefined
+              ? { points: { [pointed]: prompts.points! }, pointLabels: { [pointed]: prompts.pointLabels ?? prompts.points!.map(() => 1 as const) } }
+              : {}),
+          },
+          options,
+        );
       } catch (err) {
         if (options.signal?.aborted) throw err;
         throw toBackendError(err, baseUrl);
@@ -80,11 +85,12 @@ export function wrapNimClient(client: NimClientLike, baseUrl: string): BackendCl
 export async function loadIntegrations(config: FrontendConfig, overrides: Partial<Integrations> = {}): Promise<Integrations> {
   let backend = overrides.backend;
   if (!backend) {
-    const nim = await optionalImport('@vista3d/nim-client');
-    const create = nim?.createNimClient as ((o: { baseUrl: string; apiKey?: string }) => NimClientLike) | undefined;
-    backend = create
-      ? wrapNimClient(create({ baseUrl: config.vista3dServer, ...(config.apiKey ? { apiKey: config.apiKey } : {}) }), config.vista3dServer)
-      : createFetchBackendClient({ baseUrl: config.vista3dServer, apiKey: config.apiKey, timeoutMs: config.inferenceTimeoutMs });
+    const client = createNimClient({
+      baseUrl: config.vista3dServer,
+      timeoutMs: config.inferenceTimeoutMs,
+      ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    });
+    backend = wrapNimClient(client, config.vista3dServer);
   }
   let dicom = overrides.dicom;
   if (dicom === undefined) {

@@ -162,8 +162,8 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     this.queue.push(job.id);
     this.prune();
     this.changed(job, true);
-    this.pump();
-    return job;
+    setImmediate(() => this.pump());
+    return structuredClone(job);
   }
 
   /** Cancels a queued or running job; finished jobs are returned unchanged. */
