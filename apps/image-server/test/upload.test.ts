@@ -112,14 +112,14 @@ describe('image server: uploads', () => {
     req.write(ct.subarray(0, 500_000));
     // Wait until the server has started writing the temp file, then cut the connection.
     let sawTemp = false;
-    for (let i = 0; i < 100 && !sawTemp; i++) {
+    for (let i = 0; i < 500 && !sawTemp; i++) {
       await sleep(10);
       sawTemp = (await tree(s.outputDir).catch(() => [])).some((n) => /^p14\/\..*\.tmp$/.test(n));
     }
     assert.ok(sawTemp, 'temp file appeared during upload');
     req.destroy();
     let names: string[] = [];
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 500; i++) {
       await sleep(10);
       names = (await tree(s.outputDir)).filter((n) => n.startsWith('p14/'));
       if (names.length === 0) break;
