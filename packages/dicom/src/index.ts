@@ -1,0 +1,15 @@
+export type { DicomSeries, DicomInstance, DiscoverOptions, DiscoveryResult, FileError, SliceSpacingInfo } from './types.js';
+export { discoverSeries, discoverDicom, readDicomHeader, sliceSpacing } from './discover.js';
+export { isImageSopClass, sopClassName } from './sop.js';
+export { scanName, uniqueScanName, slugify, seriesHash } from './naming.js';
+export { findDcm2niix, dcm2niixVersion, runDcm2niix } from './dcm2niix.js';
+export type { Dcm2niixRun } from './dcm2niix.js';
+export { convertSeries, convertDicomFolder, scanOwner, seriesRef, ConversionError } from './convert.js';
+export type {
+  ConvertSeriesOptions,
+  ConvertFolderOptions,
+  ConversionResult,
+  ConversionReport,
+  SeriesRef,
+  IrregularSpacingPolicy,
+} from './convert.js';
