@@ -108,6 +108,11 @@ export async function loadIntegrations(config: FrontendConfig, overrides: Partia
 /** First number in 0..1 and first string among progress callback arguments (or inside an object). */
 export function readProgress(args: unknown[]): { fraction?: number; message?: string } {
   const out: { fraction?: number; message?: string } = {};
+  const [a, b] = args;
+  if (typeof a === 'number' && typeof b === 'number' && b > 0) {
+    out.fraction = Math.min(1, Math.max(0, a / b));
+    args = args.slice(2);
+  }
   const visit = (v: unknown): void => {
     if (typeof v === 'number' && out.fraction === undefined && v >= 0 && v <= 1) out.fraction = v;
     else if (typeof v === 'string' && out.message === undefined) out.message = v;

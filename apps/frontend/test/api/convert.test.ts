@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DATA, getJson, postJson, startEnv, waitJob } from './helpers.js';
+import type { Env, JobJson } from './helpers.js';
+
+let env: Env;
+before(async () => {
+  env = await startEnv();
+  await cp(join(DATA, 'dicom', 'tiny_ct_16x16x4'), join(env.dicom, 'tiny'), { recursive: true });
+});
+after(async () => {
+  await env.close();
+});
+
+describe('DICOM conversion jobs (@vista3d/dicom + dcm2niix)', () => {
+  it('lists DICOM series and converts a patient into <patient>/nifti', async () => {
+    const dicom = await getJson<Array<{ patient: string; series: unknown[] | null }>>(`${env.base}/api/dicom`);
+    const tiny = dicom.body.find((d) => d.patient === 'tiny');
+    assert.ok(tiny && Array.isArray(tiny.series) && tiny.series.length >= 1, JSON.stringify(dicom.body));
+    const missing = await postJson<{ code: string }>(`${env.base}/api/jobs`, { type: 'convert', patient: 'ghost' });
+    assert.equal(missing.status, 404);
+    const res = await postJson<JobJson>(`${env.base}/api/jobs`, { type: 'convert', patient: 'tiny' });
+    assert.equal(res.status, 202);
+    const job = await waitJob(env.base, res.body.id);
+    assert.equal(job.status, 'succeeded', JSON.stringify(job));
+    const scans = await getJson<Array<{ id: string; dims: number[] }>>(`${env.base}/api/patients/tiny/scans`);
+    assert.equal(scans.status, 200);
+    assert.equal(scans.body.length, 1);
+    assert.deepEqual(scans.body[0].dims, [16, 16, 4]);
+  });
+});
