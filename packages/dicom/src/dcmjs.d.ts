@@ -6,3 +6,8 @@ declare module 'dcmjs' {
   const dcmjs: { data: { DicomMessage: DicomMessageStatic } };
   export default dcmjs;
 }
+
+declare module 'xhr2' {
+  const XMLHttpRequest: unknown;
+  export default XMLHttpRequest;
+}

@@ -13,3 +13,5 @@ export type {
   SeriesRef,
   IrregularSpacingPolicy,
 } from './convert.js';
+export { searchStudies, importStudy, storeFiles, dicomWebClient, jsonString } from './dicomweb.js';
+export type { StudySummary, ImportOptions, ImportResult, DicomWebOptions, DicomJson, DicomJsonAttribute } from './dicomweb.js';
