@@ -35,6 +35,7 @@ export function fillHolesSlicewise(mask: Uint8Array, dims: Vec3, axis = 2, value
     };
     for (let u = 0; u < nu; u++) { seed(u, 0); seed(u, nv - 1); }
     for (let v = 0; v < nv; v++) { seed(0, v); seed(nu - 1, v); }
+    // Hot loop: inline neighbour visits (no per-pixel closures), p = u + v·nu, voxel = base + u·su + v·sv.
     const flood = (mark: number, out: Int32Array | null): number => {
       let count = 0;
       while (head < tail) {
@@ -43,17 +44,11 @@ export function fillHolesSlicewise(mask: Uint8Array, dims: Vec3, axis = 2, value
         count++;
         const u = p % nu;
         const v = (p - u) / nu;
-        const visit = (uu: number, vv: number): void => {
-          const q = uu + vv * nu;
-          if (seen[q] === 0 && mask[at(uu, vv)] === 0) {
-            seen[q] = mark;
-            queue[tail++] = q;
-          }
-        };
-        if (u > 0) visit(u - 1, v);
-        if (u < nu - 1) visit(u + 1, v);
-        if (v > 0) visit(u, v - 1);
-        if (v < nv - 1) visit(u, v + 1);
+        const vox = base + u * su + v * sv;
+        if (u > 0 && seen[p - 1] === 0 && mask[vox - su] === 0) { seen[p - 1] = mark; queue[tail++] = p - 1; }
+        if (u < nu - 1 && seen[p + 1] === 0 && mask[vox + su] === 0) { seen[p + 1] = mark; queue[tail++] = p + 1; }
+        if (v > 0 && seen[p - nu] === 0 && mask[vox - sv] === 0) { seen[p - nu] = mark; queue[tail++] = p - nu; }
+        if (v < nv - 1 && seen[p + nu] === 0 && mask[vox + sv] === 0) { seen[p + nu] = mark; queue[tail++] = p + nu; }
       }
       return count;
     };
