@@ -104,5 +104,20 @@ describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared 
     assert.ok(res[0]!.labels.some((l) => l.voxels > 0));
     assert.ok(existsSync(join(out, patient, 'voxels', '2_ct', 'all.nii.gz')));
   });
-});
 
+  test('mesh turns a saved segmentation into meshes/<scan>/ (GLB, STL, manifest)', async () => {
+    const out = join(work, 'seg');
+    const patient = 'dcmqi_ct_3slice';
+    if (!existsSync(join(out, patient, 'voxels', '2_ct', 'all.nii.gz'))) {
+      await cli(['convert', '--dicom', join(DICOM, 'dcmqi_ct_3slice'), '--output', out, '--quiet']);
+      await cli(['segment', '--output', out, '--patient', patient, '--scan', '2_ct', '--engine', 'cpu', '--classes', 'bone']);
+    }
+    const r = await cli(['mesh', '--output', out, '--patient', patient, '--scan', '2_ct', '--formats', 'glb,stl']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const dir = join(out, patient, 'meshes', '2_ct');
+    assert.ok(existsSync(join(dir, 'all.glb')));
+    assert.ok(existsSync(join(dir, 'bone.stl')));
+    const manifest = JSON.parse(await readFile(join(dir, 'meshes.json'), 'utf8')) as { labels: Array<{ id: number; triangles: number }> };
+    assert.ok(manifest.labels.some((l) => l.id === 21 && l.triangles > 0));
+  });
+});
