@@ -12,35 +12,51 @@ export interface LabelColormap {
 }
 
 /**
- * A dense label colormap from 0 to the largest id: index 0 (background) and ids missing from the
- * dictionary are transparent; hidden ids get alpha 0 so NiiVue skips them in 2D and 3D.
+ * Transparent entries below 0. NiiVue's slice shader rounds any value above cal_min up to at least
+ * texel 2/256 of the label texture ("issue1139"); with a LUT of more than ~128 entries starting at 0 that
+ * pushes background (0) onto id 1 (liver) and paints the whole field of view. Starting the LUT at -PAD
+ * keeps 0 on its own transparent texel for LUTs up to 256+ entries.
+ */
+export const LUT_PAD = 3;
+
+/**
+ * A dense label colormap from -LUT_PAD to the largest id: background (0), the padding and ids missing
+ * from the dictionary are transparent; hidden ids get alpha 0 so NiiVue skips them in 2D and 3D.
  */
 export function buildLabelColormap(labels: readonly LabelDef[], hidden: ReadonlySet<number> = new Set(), maxId?: number): LabelColormap {
   const byId = new Map(labels.map((l) => [l.id, l]));
   const top = Math.max(maxId ?? 0, ...labels.map((l) => l.id), 1);
   const cm: LabelColormap = { R: [], G: [], B: [], A: [], I: [], labels: [] };
-  for (let id = 0; id <= top; id++) {
+  for (let id = -LUT_PAD; id <= top; id++) {
     const l = byId.get(id);
     cm.I.push(id);
     cm.R.push(l ? l.color[0] : 0);
     cm.G.push(l ? l.color[1] : 0);
     cm.B.push(l ? l.color[2] : 0);
-    cm.A.push(id === 0 || !l || hidden.has(id) ? 0 : 255);
-    cm.labels.push(id === 0 ? '' : l ? l.name : `label ${id}`);
+    cm.A.push(id <= 0 || !l || hidden.has(id) ? 0 : 255);
+    cm.labels.push(id <= 0 ? '' : l ? l.name : `label ${id}`);
   }
   return cm;
 }
 
 /** A single-colour colormap for a binary (0/1) mask, e.g. an interactive-segmentation result. */
 export function binaryMaskColormap(color: Rgb, name: string, value = 1): LabelColormap {
-  const cm: LabelColormap = { R: [0], G: [0], B: [0], A: [0], I: [0], labels: [''] };
+  const cm: LabelColormap = { R: [], G: [], B: [], A: [], I: [], labels: [] };
+  for (let id = -LUT_PAD; id <= 0; id++) {
+    cm.I.push(id);
+    cm.R.push(0);
+    cm.G.push(0);
+    cm.B.push(0);
+    cm.A.push(0);
+    cm.labels.push('');
+  }
   for (let id = 1; id <= value; id++) {
     cm.I.push(id);
     cm.R.push(color[0]);
     cm.G.push(color[1]);
     cm.B.push(color[2]);
-    cm.A.push(id === value ? 255 : 0);
-    cm.labels.push(id === value ? name : '');
+    cm.A.push(id === value || id === 1 ? 255 : 0);
+    cm.labels.push(id === value || id === 1 ? name : '');
   }
   return cm;
 }

@@ -32,6 +32,9 @@ interface Point {
   positive: boolean;
 }
 
+/** The last view the user chose is remembered (localStorage). */
+export const VIEW_KEY = 'vista3d.viewer.view';
+
 const MESH_FORMATS = new Set(['obj', 'stl', 'ply', 'gii', 'mz3', 'vtk', 'off', 'x3d']);
 
 export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
@@ -80,7 +83,14 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [loaded, setLoaded] = useState(0); // increments after each successful volume load
-  const [view, setView] = useState<ViewId>('multiplanar');
+  const [view, setViewState] = useState<ViewId>(() => {
+    const saved = localStorage.getItem(VIEW_KEY);
+    return VIEWS.some((v) => v.id === saved) ? (saved as ViewId) : 'multiplanar';
+  });
+  const setView = (v: ViewId) => {
+    setViewState(v);
+    localStorage.setItem(VIEW_KEY, v);
+  };
   const [win, setWin] = useState({ width: 400, level: 40 });
   const [preset, setPreset] = useState('soft');
   const [opacity, setOpacity] = useState(0.6);
@@ -137,12 +147,13 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       dragAndDropEnabled: false,
       isResizeCanvas: true,
       multiplanarShowRender: SHOW_RENDER.ALWAYS,
-      loadingText: 'Loading…',
+      loadingText: 'Loading...',
       logLevel: 'warn',
-      textHeight: 0.04,
       isColorbar: false,
     });
     nvRef.current = nv;
+    // exposed for debugging in the browser console and for the browser test
+    (window as unknown as { vista3dViewer?: Niivue }).vista3dViewer = nv;
     void nv.attachToCanvas(canvas).catch((err: unknown) => setGlError(`Could not start the viewer: ${errorMessage(err)}`));
     return () => {
       nvRef.current = null;

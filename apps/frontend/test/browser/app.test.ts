@@ -1,0 +1,150 @@
+// End-to-end browser test of the web app against the REAL platform (frontend server, image server,
+// backend with the CPU engine) and a real headless Chromium (WebGL2 through SwiftShader):
+// Data page → segmentation job with live progress → viewer with the label overlay → label toggles,
+// screenshots checked pixel by pixel → cursor readout → interactive segmentation → export links.
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchBrowser, pngStats } from './helpers/browser.js';
+import { PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.js';
+
+interface LabelJson { id: number; name: string; color: [number, number, number] }
+
+let platform: Platform;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let page: Page;
+const pageErrors: string[] = [];
+/** Screenshots are kept here for a human look (`SHOTS=/tmp/dir`). */
+const SHOTS = process.env.SHOTS ?? '';
+
+async function shot(name: string, png: Buffer): Promise<void> {
+  if (SHOTS) await writeFile(`${SHOTS}/${name}.png`, png);
+}
+
+/** Clicks the viewer's Screenshot button and returns the PNG it downloads. */
+async function viewerScreenshot(name: string): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Screenshot' }).click()]);
+  assert.match(download.suggestedFilename(), /\.png$/);
+  const png = await readFile((await download.path())!);
+  await shot(name, png);
+  return png;
+}
+
+before(async () => {
+  platform = await startPlatform();
+  browser = await launchBrowser();
+  page = browser.page;
+  page.setDefaultTimeout(45_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  // The axial view renders fastest on a software GPU (the app defaults to multiplanar + 3D).
+  await browser.context.addInitScript("localStorage.setItem('vista3d.viewer.view', 'axial')");
+});
+
+after(async () => {
+  await browser?.close();
+  await platform?.close();
+});
+
+test('web app: data page, segmentation job, viewer overlay with label toggles, interactive segmentation, export', async () => {
+  const labels = (await (await fetch(`${platform.base}/api/labels`)).json()) as { labels: LabelJson[] };
+  const byName = new Map(labels.labels.map((l) => [l.name, l]));
+  const body = byName.get('body')!;
+  assert.ok(body, 'label dictionary has "body"');
+
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  // --- Dashboard: live services and counts
+  await page.goto(`${platform.base}/#/dashboard`);
+  await page.getByLabel('Segmentation backend').getByText('ready', { exact: true }).waitFor();
+  assert.equal(await page.getByTestId('count-scans').textContent(), '1');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/dashboard.png` });
+
+  // --- Data page: the scan with its geometry
+  await nav.getByRole('link', { name: 'Data', exact: true }).click();
+  const card = page.getByTestId(`scan-${SCAN}`);
+  await card.waitFor();
+  assert.equal(await card.getByTestId('scan-dims').textContent(), '122 × 101 × 112');
+  await card.getByText('not segmented').waitFor();
+
+  // --- start a segmentation (engine default classes) and watch it on the Jobs page
+  await card.getByRole('button', { name: /^Segment/ }).click();
+  await page.getByRole('button', { name: 'Start segmentation' }).click();
+  await nav.getByRole('link', { name: /^Jobs/ }).click();
+  const row = page.locator('.job-row').first();
+  await row.waitFor();
+  assert.equal(await row.locator('.job-type').textContent(), 'segment');
+  assert.ok(await row.getByRole('progressbar').isVisible(), 'job progress bar visible');
+  await page.locator('.job-row[data-status="succeeded"]').waitFor({ timeout: 60_000 });
+  assert.equal(await row.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/jobs.png` });
+
+  // --- back on the Data page the scan is segmented with label volumes
+  await nav.getByRole('link', { name: 'Data', exact: true }).click();
+  await card.getByText(/segmented · \d+ labels/).waitFor();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/data.png` });
+
+  // --- Viewer: CT + label map overlay
+  await card.getByRole('link', { name: 'Open viewer' }).click();
+  await page.waitForURL(/#\/viewer\//);
+  const bodyToggle = page.getByRole('checkbox', { name: 'Show body' });
+  await bodyToggle.waitFor();
+  await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv && nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()', undefined, { timeout: 60_000 });
+  // opacity 1 so overlay pixels carry the exact label colour
+  await page.getByLabel('Overlay opacity').fill('1');
+
+  const on = await pngStats(page, await viewerScreenshot('viewer-body-on'), [body.color]);
+  await bodyToggle.uncheck();
+  const off = await pngStats(page, await viewerScreenshot('viewer-body-off'), [body.color]);
+  await bodyToggle.check();
+  const again = await pngStats(page, await viewerScreenshot('viewer-body-on-again'), [body.color]);
+
+  assert.ok(on.width > 300 && on.height > 200, `screenshot size ${on.width}×${on.height}`);
+  assert.ok(on.colorPixels[0] > 5000, `body overlay drawn in its label colour (${on.colorPixels[0]} px)`);
+  assert.ok(off.colorPixels[0] < on.colorPixels[0] / 20, `body hidden: ${off.colorPixels[0]} px vs ${on.colorPixels[0]} px shown`);
+  assert.ok(Math.abs(again.colorPixels[0] - on.colorPixels[0]) <= on.colorPixels[0] * 0.05, 'body shown again');
+  assert.ok(off.greyLevels > 40 && off.greyPixels > 5000, `CT greyscale visible under the hidden label (${off.greyLevels} levels, ${off.greyPixels} px)`);
+  assert.ok(off.greyPixels > on.greyPixels * 2, 'the overlay covers the CT when shown');
+
+  // --- cursor readout: clicking the body centre shows a label name and HU
+  const canvas = page.getByTestId('niivue-canvas');
+  const box = (await canvas.boundingBox())!;
+  // (off the centre: clicking where the crosshair already is does not move it)
+  await canvas.click({ position: { x: box.width / 2 + 40, y: box.height / 2 + 30 } });
+  await page.getByTestId('cursor-hu').waitFor();
+  assert.match((await page.getByTestId('cursor-hu').textContent()) ?? '', /^-?\d+$/);
+  const cursorLabel = (await page.getByTestId('cursor-label').textContent()) ?? '';
+  assert.ok(byName.has(cursorLabel), `cursor label is a dictionary name: "${cursorLabel}"`);
+
+  // --- window presets change the picture
+  await page.getByLabel('Window preset').selectOption('lung');
+  assert.equal(await page.getByLabel('Window width').inputValue(), '1500');
+  assert.equal(await page.getByLabel('Window level').inputValue(), '-600');
+
+  // --- interactive segmentation: a positive point in the middle, Run, result overlay, Accept
+  await page.getByLabel('Interactive mode').check();
+  const liver = byName.get('liver')!;
+  await page.getByLabel('Class', { exact: true }).selectOption(String(liver.id));
+  await canvas.click({ position: { x: box.width / 2 - 60, y: box.height / 2 - 60 } });
+  await page.locator('.point.pos').first().waitFor();
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('button', { name: 'Accept' }).waitFor({ timeout: 60_000 });
+  await page.waitForFunction('window.vista3dViewer.volumes.length === 3');
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('checkbox', { name: 'Show liver' }).waitFor({ timeout: 30_000 });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/viewer.png` });
+
+  // --- Export page: label map, CSV and single labels link to real files
+  await nav.getByRole('link', { name: 'Export', exact: true }).click();
+  await page.getByTestId('download-csv').waitFor();
+  const csvHref = await page.getByTestId('download-csv').getAttribute('href');
+  const csv = await fetch(`${platform.base}${csvHref}`);
+  assert.equal(csv.status, 200);
+  assert.match(await csv.text(), /body/);
+  const mapHref = await page.getByTestId('download-labelmap').getAttribute('href');
+  const map = await fetch(`${platform.base}${mapHref}`, { method: 'HEAD' });
+  assert.equal(map.status, 200, `label map ${mapHref}`);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/export.png` });
+
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  assert.ok(PATIENT);
+});
