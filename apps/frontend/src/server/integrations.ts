@@ -3,41 +3,28 @@ import { createNimClient } from '@vista3d/nim-client';
 import type { NimClient } from '@vista3d/nim-client';
 import { toBackendError } from './backend-client.js';
 import type { BackendClient, InferencePrompts } from './backend-client.js';
+import { convertDicomFolder, discoverSeries } from '@vista3d/dicom';
+import { exportMeshes } from '@vista3d/mesh';
 
 /** Progress callbacks of the sibling packages: a fraction 0..1 and/or a message, in any order. */
 export type ProgressFn = (...args: unknown[]) => void;
 
+/** What the server uses of @vista3d/dicom (statically imported, so the esbuild bundle includes it). */
 export interface DicomModule {
-  discoverSeries(dir: string): Promise<unknown>;
-  convertDicomFolder(
-    dicomDir: string,
-    niftiOutDir: string,
-    options: { force?: boolean; minSlices?: number; onProgress?: ProgressFn; signal?: AbortSignal },
-  ): Promise<unknown>;
+  discoverSeries: typeof discoverSeries;
+  convertDicomFolder: typeof convertDicomFolder;
 }
 
+/** What the server uses of @vista3d/mesh. */
 export interface MeshModule {
-  exportMeshes(
-    labelPath: string,
-    outDir: string,
-    options: { formats?: string[]; labels?: number[]; onProgress?: ProgressFn; signal?: AbortSignal },
-  ): Promise<unknown>;
+  exportMeshes: typeof exportMeshes;
 }
 
-/** The other packages the server drives; injectable for tests, loaded lazily otherwise. */
+/** The other packages the server drives; injectable for tests (null = feature not available). */
 export interface Integrations {
   backend: BackendClient;
   dicom: DicomModule | null;
   mesh: MeshModule | null;
-}
-
-// Variable specifiers keep type-checking independent of packages still being written.
-async function optionalImport(specifier: string): Promise<Record<string, unknown> | null> {
-  try {
-    return (await import(specifier)) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
 }
 
 /** Wraps a @vista3d/nim-client client into the BackendClient the server uses. */
@@ -82,7 +69,7 @@ export function wrapNimClient(client: NimClient, baseUrl: string): BackendClient
   };
 }
 
-export async function loadIntegrations(config: FrontendConfig, overrides: Partial<Integrations> = {}): Promise<Integrations> {
+export function loadIntegrations(config: FrontendConfig, overrides: Partial<Integrations> = {}): Integrations {
   let backend = overrides.backend;
   if (!backend) {
     const client = createNimClient({
@@ -92,16 +79,8 @@ export async function loadIntegrations(config: FrontendConfig, overrides: Partia
     });
     backend = wrapNimClient(client, config.vista3dServer);
   }
-  let dicom = overrides.dicom;
-  if (dicom === undefined) {
-    const m = await optionalImport('@vista3d/dicom');
-    dicom = m && typeof m.convertDicomFolder === 'function' && typeof m.discoverSeries === 'function' ? (m as unknown as DicomModule) : null;
-  }
-  let mesh = overrides.mesh;
-  if (mesh === undefined) {
-    const m = await optionalImport('@vista3d/mesh');
-    mesh = m && typeof m.exportMeshes === 'function' ? (m as unknown as MeshModule) : null;
-  }
+  const dicom = overrides.dicom === undefined ? { discoverSeries, convertDicomFolder } : overrides.dicom;
+  const mesh = overrides.mesh === undefined ? { exportMeshes } : overrides.mesh;
   return { backend, dicom, mesh };
 }
 

@@ -1,15 +1,45 @@
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { MESH_FORMATS } from '@vista3d/mesh';
+import type { MeshFormat } from '@vista3d/mesh';
 import { allLabelsPath, findScanFile, meshesDir, niftiDir, saveSegmentation } from '@vista3d/store';
 import { readNiftiHeader } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
 import type { Integrations } from './integrations.js';
-import { readProgress } from './integrations.js';
 import { JobFailure } from './jobs.js';
 import type { JobContext, JobResult, JobRunner, JobType } from './jobs.js';
 
 export const enc = encodeURIComponent;
+
+/**
+ * Mesh job defaults: GLB (whole segmentation, for 3D tools) + per-label binary STL (what the NiiVue
+ * viewer loads by URL, world mm). OBJ/PLY only on request: OBJ text is large and the viewer would
+ * load every readable format of a label.
+ */
+export const DEFAULT_MESH_FORMATS: readonly MeshFormat[] = ['glb', 'stl'];
+export const MESH_SMOOTHING_ITERATIONS = 10;
+export const MESH_TARGET_TRIANGLES = 20_000;
+
+/** Replaces `target` by the folder `staging` (old content removed after the rename). */
+async function swapFolder(staging: string, target: string): Promise<void> {
+  const old = `${dirname(target)}/.${basename(target)}.old-${randomUUID().slice(0, 8)}`;
+  const hadOld = await rename(target, old).then(
+    () => true,
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return false;
+      throw err;
+    },
+  );
+  try {
+    await rename(staging, target);
+  } catch (err) {
+    if (hadOld) await rename(old, target).catch(() => undefined);
+    throw err;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
 
 /** URL the backend fetches a CT from (through the image server). */
 export function imageUrlFor(config: FrontendConfig, patient: string, file: string): string {
@@ -80,25 +110,27 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
       const result: JobResult = { patient: t.patient, status: 'succeeded' };
       try {
         ctx.progress(0, `converting ${t.patient}`);
-        const report = await dicom.convertDicomFolder(join(config.dicomFolder, t.patient), niftiDir(root, t.patient), {
+        // 'patient' layout: DICOM_FOLDER/<p>/** → OUTPUT_FOLDER/<p>/nifti/<scan>.nii.gz (+ sidecar).
+        const report = await dicom.convertDicomFolder(config.dicomFolder, root, {
+          layout: 'patient',
+          patients: [t.patient],
           force: job.params.force,
           signal: ctx.signal,
-          onProgress: (...args: unknown[]) => {
-            const p = readProgress(args);
-            ctx.progress(p.fraction ?? 0, p.message ? `${t.patient}: ${p.message}` : undefined);
-          },
+          onProgress: (done, total, message) => ctx.progress(total > 0 ? done / total : 0, `${t.patient}: ${message}`),
         });
-        const r = (report ?? {}) as Record<string, unknown>;
-        const count = (k: string): number => (Array.isArray(r[k]) ? (r[k] as unknown[]).length : typeof r[k] === 'number' ? (r[k] as number) : 0);
-        const detail = `${count('converted')} converted, ${count('skipped')} skipped, ${count('failed')} failed`;
-        const status = count('failed') > 0 && count('converted') === 0 && count('skipped') === 0 ? 'failed' : 'succeeded';
-        ctx.addResult({
-          ...result,
-          status,
-          output: `/api/patients/${enc(t.patient)}/scans`,
-          detail,
-          ...(status === 'failed' ? { error: { code: 'CONVERSION_FAILED', message: `no series of ${t.patient} converted: ${detail}` } } : {}),
-        });
+        const converted = report.converted.length;
+        const skipped = report.skipped.length;
+        const failed = report.failed.length;
+        const detail = `${converted} converted, ${skipped} skipped, ${failed} failed`;
+        const output = `/api/patients/${enc(t.patient)}/scans`;
+        if (converted + skipped + failed === 0) {
+          ctx.addResult({ ...result, status: 'skipped', detail: 'no DICOM series found' });
+        } else if (failed > 0 && converted === 0 && skipped === 0) {
+          const first = report.failed[0]?.error ?? '';
+          ctx.addResult({ ...result, status: 'failed', detail, error: { code: 'CONVERSION_FAILED', message: `no series of ${t.patient} converted: ${detail}; first error: ${first}` } });
+        } else {
+          ctx.addResult({ ...result, output, detail });
+        }
       } catch (err) {
         if (fatal(err, ctx)) throw err;
         ctx.addResult({ ...result, status: 'failed', error: errorOf(err) });
@@ -109,32 +141,46 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
   const mesh: JobRunner = async (job, ctx) => {
     const meshes = integrations.mesh;
     if (!meshes) throw new JobFailure('NOT_AVAILABLE', 'mesh export is not available: @vista3d/mesh is not installed');
+    const formats = (job.params.formats?.length ? job.params.formats : DEFAULT_MESH_FORMATS).filter((f): f is MeshFormat => (MESH_FORMATS as readonly string[]).includes(f));
     for (const t of job.params.targets) {
       ctx.signal.throwIfAborted();
       const scan = t.scan!;
       const result: JobResult = { patient: t.patient, scan, status: 'succeeded' };
+      const output = `/api/patients/${enc(t.patient)}/scans/${enc(scan)}`;
+      let staging: string | null = null;
       try {
         const labelFile = allLabelsPath(root, t.patient, scan);
-        if (!(await exists(labelFile))) throw new JobFailure('NO_SEGMENTATION', `${t.patient}/${scan} has no segmentation; run a segment job first`);
+        const labelStat = await stat(labelFile).catch(() => null);
+        if (!labelStat) throw new JobFailure('NO_SEGMENTATION', `${t.patient}/${scan} has no segmentation; run a segment job first`);
         const outDir = meshesDir(root, t.patient, scan);
-        if (!job.params.force && (await readdir(outDir).catch(() => [])).length > 0) {
-          ctx.addResult({ ...result, status: 'skipped', detail: 'meshes exist' });
+        // Up to date: a manifest written after the label map (a new segmentation or an accepted edit re-meshes).
+        const manifestStat = await stat(join(outDir, 'meshes.json')).catch(() => null);
+        if (!job.params.force && manifestStat && manifestStat.mtimeMs >= labelStat.mtimeMs) {
+          ctx.addResult({ ...result, status: 'skipped', detail: 'meshes are up to date', output });
           continue;
         }
         ctx.progress(0, `meshing ${t.patient}/${scan}`);
-        await meshes.exportMeshes(labelFile, outDir, {
-          ...(job.params.formats ? { formats: job.params.formats } : {}),
+        // Export into a hidden staging folder, then swap it in: a failure or cancel keeps the old meshes,
+        // and files of formats no longer asked for do not linger.
+        await mkdir(dirname(outDir), { recursive: true });
+        staging = join(dirname(outDir), `.${scan}.staging-${randomUUID().slice(0, 8)}`);
+        const { manifest } = await meshes.exportMeshes(labelFile, staging, {
+          formats,
           ...(job.params.labelIds ? { labels: job.params.labelIds } : {}),
+          smoothing: { iterations: MESH_SMOOTHING_ITERATIONS },
+          targetTriangles: MESH_TARGET_TRIANGLES,
           signal: ctx.signal,
-          onProgress: (...args: unknown[]) => {
-            const p = readProgress(args);
-            ctx.progress(p.fraction ?? 0, p.message);
-          },
+          onProgress: ({ done, total, labelId }) => ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: label ${labelId} (${done}/${total})`),
         });
-        ctx.addResult({ ...result, output: `/api/patients/${enc(t.patient)}/scans` });
+        ctx.signal.throwIfAborted();
+        await swapFolder(staging, outDir);
+        staging = null;
+        ctx.addResult({ ...result, output, detail: `${manifest.labels.length} labels, ${formats.join('/')}` });
       } catch (err) {
         if (fatal(err, ctx)) throw err;
         ctx.addResult({ ...result, status: 'failed', error: errorOf(err) });
+      } finally {
+        if (staging) await rm(staging, { recursive: true, force: true });
       }
     }
   };

@@ -63,7 +63,7 @@ const pick = (body: unknown, ...keys: string[]): string | undefined => {
 /** The frontend service: web UI, data API, job queue and proxies (not listening yet). */
 export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   await mkdir(config.outputFolder, { recursive: true });
-  const integrations = await loadIntegrations(config, options.integrations);
+  const integrations = loadIntegrations(config, options.integrations);
   const jobs = new JobManager({
     file: join(config.outputFolder, '.jobs.json'),
     concurrency: config.jobConcurrency,

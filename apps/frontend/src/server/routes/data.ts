@@ -1,10 +1,10 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
-import { LABELS, LABEL_SETS } from '@vista3d/labels';
-import { deletePatient, deleteScan, isValidName, listPatients, listScans, nameProblem, scanInfo } from '@vista3d/store';
+import { LABELS, LABEL_SETS, labelById } from '@vista3d/labels';
+import { deletePatient, deleteScan, isValidName, listPatients, listScans, meshesDir, nameProblem, scanInfo } from '@vista3d/store';
 import type { ScanInfo } from '@vista3d/store';
 import type { FrontendConfig } from '../config.js';
 import type { Integrations } from '../integrations.js';
@@ -21,8 +21,50 @@ export function checkName(name: string, kind: 'patient' | 'scan'): string {
   return name;
 }
 
-/** The scan as the API shows it: URLs under this origin instead of paths. */
-export function scanJson(patient: string, s: ScanInfo): Record<string, unknown> {
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+/** The part of @vista3d/mesh's `meshes.json` the listing uses (anything else is ignored). */
+const manifestSchema = z.object({
+  glb: z.string().optional(),
+  obj: z.string().optional(),
+  labels: z.array(z.object({ id: z.number().int(), name: z.string(), color: rgb, files: z.record(z.string(), z.string()) })),
+});
+export type MeshManifestInfo = z.infer<typeof manifestSchema>;
+
+/** `meshes/<scan>/meshes.json` of a scan, or null when absent or unreadable. */
+export async function readMeshManifest(root: string, patient: string, scan: string): Promise<MeshManifestInfo | null> {
+  try {
+    const parsed = manifestSchema.safeParse(JSON.parse(await readFile(join(meshesDir(root, patient, scan), 'meshes.json'), 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Mesh files with label id, name and colour (from the manifest, else from the file name). */
+function meshesJson(base: string, s: ScanInfo, manifest: MeshManifestInfo | null): Array<Record<string, unknown>> {
+  const byFile = new Map<string, MeshManifestInfo['labels'][number]>();
+  for (const l of manifest?.labels ?? []) for (const f of Object.values(l.files)) byFile.set(f, l);
+  const combined = new Set([manifest?.glb, manifest?.obj, 'all.glb', 'all.obj'].filter((f): f is string => !!f));
+  return s.meshes.map((m) => {
+    const fromManifest = byFile.get(m.file);
+    const labelId = fromManifest?.id ?? m.labelId;
+    const known = labelId !== undefined ? labelById(labelId) : undefined;
+    const name = fromManifest?.name ?? known?.name ?? (combined.has(m.file) ? 'all labels' : m.file.replace(/\.[^.]+$/, ''));
+    const color = fromManifest?.color ?? known?.color;
+    return {
+      ...(labelId !== undefined ? { labelId } : {}),
+      name,
+      ...(color ? { color } : {}),
+      format: m.format,
+      file: m.file,
+      sizeBytes: m.sizeBytes,
+      url: `${base}/meshes/${enc(s.id)}/${m.file.split('/').map(enc).join('/')}`,
+    };
+  });
+}
+
+/** The scan as the API shows it: URLs under this origin instead of paths; `manifest` names the meshes. */
+export function scanJson(patient: string, s: ScanInfo, manifest: MeshManifestInfo | null = null): Record<string, unknown> {
   const base = `/images/output/${enc(patient)}`;
   const voxels = `${base}/voxels/${enc(s.id)}`;
   return {
@@ -39,13 +81,7 @@ export function scanJson(patient: string, s: ScanInfo): Record<string, unknown> 
     segmentation: s.segmentation
       ? { url: `${voxels}/all.nii.gz`, labels: s.segmentation.labels.map((l) => ({ ...l, url: `${voxels}/${enc(l.file)}` })) }
       : null,
-    meshes: s.meshes.map((m) => ({
-      ...(m.labelId !== undefined ? { labelId: m.labelId } : {}),
-      format: m.format,
-      file: m.file,
-      sizeBytes: m.sizeBytes,
-      url: `${base}/meshes/${enc(s.id)}/${m.file.split('/').map(enc).join('/')}`,
-    })),
+    meshes: meshesJson(base, s, manifest),
   };
 }
 
@@ -86,14 +122,15 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
     const { patient } = patientParams.parse(request.params);
     checkName(patient, 'patient');
     const scans = await listScans(root, patient);
-    return scans.map((s) => scanJson(patient, s));
+    return Promise.all(scans.map(async (s) => scanJson(patient, s, s.meshes.length ? await readMeshManifest(root, patient, s.id) : null)));
   });
 
   app.get('/api/patients/:patient/scans/:scan', async (request) => {
     const { patient, scan } = scanParams.parse(request.params);
     checkName(patient, 'patient');
     checkName(scan, 'scan');
-    return scanJson(patient, await scanInfo(root, patient, scan));
+    const info = await scanInfo(root, patient, scan);
+    return scanJson(patient, info, info.meshes.length ? await readMeshManifest(root, patient, scan) : null);
   });
 
   app.get('/api/patients/:patient/scans/:scan/labels.csv', async (request, reply) => {

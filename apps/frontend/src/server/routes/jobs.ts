@@ -18,7 +18,7 @@ export const jobBodySchema = z.object({
   classes: z.array(z.union([z.string().min(1), z.number().int()])).max(300).optional(),
   labelSet: z.string().optional(),
   force: z.boolean().optional(),
-  formats: z.array(z.enum(['glb', 'gltf', 'obj', 'stl', 'ply'])).optional(),
+  formats: z.array(z.enum(['glb', 'obj', 'stl', 'ply'])).min(1).optional(),
 });
 export type JobBody = z.infer<typeof jobBodySchema>;
 
