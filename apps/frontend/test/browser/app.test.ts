@@ -92,16 +92,19 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   // opacity 1 so overlay pixels carry the exact label colour
   await page.getByLabel('Overlay opacity').fill('1');
 
-  const on = await pngStats(page, await viewerScreenshot('viewer-body-on'), [body.color]);
-  await bodyToggle.uncheck();
+  // 'body' starts hidden (it would cover the CT); show it, hide it again
+  assert.equal(await bodyToggle.isChecked(), false, 'body label hidden by default');
   const off = await pngStats(page, await viewerScreenshot('viewer-body-off'), [body.color]);
   await bodyToggle.check();
-  const again = await pngStats(page, await viewerScreenshot('viewer-body-on-again'), [body.color]);
+  const on = await pngStats(page, await viewerScreenshot('viewer-body-on'), [body.color]);
+  await bodyToggle.uncheck();
+  const offAgain = await pngStats(page, await viewerScreenshot('viewer-body-off-again'), [body.color]);
 
   assert.ok(on.width > 300 && on.height > 200, `screenshot size ${on.width}×${on.height}`);
   assert.ok(on.colorPixels[0] > 5000, `body overlay drawn in its label colour (${on.colorPixels[0]} px)`);
   assert.ok(off.colorPixels[0] < on.colorPixels[0] / 20, `body hidden: ${off.colorPixels[0]} px vs ${on.colorPixels[0]} px shown`);
-  assert.ok(Math.abs(again.colorPixels[0] - on.colorPixels[0]) <= on.colorPixels[0] * 0.05, 'body shown again');
+  assert.ok(offAgain.colorPixels[0] < on.colorPixels[0] / 20, 'body hidden again');
+  assert.ok(Math.abs(offAgain.greyPixels - off.greyPixels) <= off.greyPixels * 0.05, 'same picture after show + hide');
   assert.ok(off.greyLevels > 40 && off.greyPixels > 5000, `CT greyscale visible under the hidden label (${off.greyLevels} levels, ${off.greyPixels} px)`);
   assert.ok(off.greyPixels > on.greyPixels * 2, 'the overlay covers the CT when shown');
 
@@ -131,6 +134,10 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   await page.waitForFunction('window.vista3dViewer.volumes.length === 3');
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('checkbox', { name: 'Show liver' }).waitFor({ timeout: 30_000 });
+  // the viewer reloads the changed label map from the server: the accepted class is drawn
+  await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()');
+  const withLiver = await pngStats(page, await viewerScreenshot('viewer-accepted'), [liver.color]);
+  assert.ok(withLiver.colorPixels[0] > 200, `accepted liver drawn from the reloaded label map (${withLiver.colorPixels[0]} px)`);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/viewer.png` });
 
   // --- Export page: label map, CSV and single labels link to real files

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { JobButtons } from '../components/JobLauncher.js';
 import { isActive } from '../components/JobRow.js';
 import { Upload } from '../components/Upload.js';
-import { ConfirmDialog, Empty, ErrorBox, Pill, ProgressBar, Spinner, type ConfirmRequest } from '../components/ui.js';
+import { ConfirmDialog, Empty, ErrorBox, Pill, ProgressBar, Spinner, TrashIcon, type ConfirmRequest } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
 import { rgbCss } from '../lib/colormap.js';
 import { formatBytes, formatDims, formatMl, formatSpacing } from '../lib/format.js';
@@ -78,7 +78,7 @@ export function Data({ patient }: { patient?: string }) {
                     {p.hasDicom && <Pill kind="muted" title="DICOM input available">DICOM</Pill>}
                     {activeFor(p.id) > 0 && <Pill kind="info">{activeFor(p.id)} job</Pill>}
                   </a>
-                  <button className="icon-btn" title={`Delete patient ${p.id}`} aria-label={`Delete patient ${p.id}`} onClick={() => askDeletePatient(p)}>🗑</button>
+                  <button className="icon-btn" title={`Delete patient ${p.id}`} aria-label={`Delete patient ${p.id}`} onClick={() => askDeletePatient(p)}><TrashIcon /></button>
                 </li>
               ))}
             </ul>
@@ -160,7 +160,7 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
         <span className="spacer" />
         <a className="btn btn-small btn-primary" href={href({ page: 'viewer', patient, scan: scan.id })}>Open viewer</a>
         <a className="btn btn-small" href={href({ page: 'export', patient, scan: scan.id })}>Export</a>
-        <button className="icon-btn" title={`Delete scan ${scan.id}`} aria-label={`Delete scan ${scan.id}`} onClick={onDelete}>🗑</button>
+        <button className="icon-btn" title={`Delete scan ${scan.id}`} aria-label={`Delete scan ${scan.id}`} onClick={onDelete}><TrashIcon /></button>
       </div>
       <dl className="scan-meta">
         <div><dt>Dimensions</dt><dd data-testid="scan-dims">{formatDims(scan.dims)}</dd></div>

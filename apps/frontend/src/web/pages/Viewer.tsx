@@ -32,8 +32,18 @@ interface Point {
   positive: boolean;
 }
 
+/** Our 'body' class (not in VISTA3D); see @vista3d/labels BODY_LABEL_ID. */
+const BODY_LABEL_ID = 200;
+
 /** The last view the user chose is remembered (localStorage). */
 export const VIEW_KEY = 'vista3d.viewer.view';
+
+/** Short stable hash (cache-buster for a label map that changed on the server). */
+function hashString(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
+}
 
 const MESH_FORMATS = new Set(['obj', 'stl', 'ply', 'gii', 'mz3', 'vtk', 'off', 'x3d']);
 
@@ -96,7 +106,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const [opacity, setOpacity] = useState(0.6);
   const [showOverlay, setShowOverlay] = useState(true);
   const [crosshair, setCrosshair] = useState(true);
-  const [hidden, setHidden] = useState<Set<number>>(new Set());
+  // 'body' (our extension id 200) covers everything: hidden until asked for
+  const [hidden, setHidden] = useState<Set<number>>(() => new Set([BODY_LABEL_ID]));
   const [labelFilter, setLabelFilter] = useState('');
   const [readout, setReadout] = useState<Readout | null>(null);
   // interactive segmentation
@@ -164,7 +175,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     };
   }, []);
 
-  // --- load CT + label map by URL (NiiVue fetches them; nothing is copied here)
+  // --- load the CT by URL (NiiVue fetches it; nothing is copied here)
   const ctUrl = scan?.imageUrl;
   useEffect(() => {
     const nv = nvRef.current;
@@ -173,30 +184,55 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     setLoading(true);
     setLoadError(null);
     const [lo, hi] = windowToRange(win.width, win.level);
-    const list: Array<{ url: string; name: string; colormap?: string; opacity?: number; cal_min?: number; cal_max?: number }> = [
-      { url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray', cal_min: lo, cal_max: hi },
-    ];
-    if (segmentedUrl) list.push({ url: segmentedUrl, name: 'labels.nii.gz', opacity });
-    nv.loadVolumes(list).then(() => {
+    nv.loadVolumes([{ url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray', cal_min: lo, cal_max: hi }]).then(() => {
       if (cancelled) return;
       const ct = nv.volumes[0];
       if (ct) {
         ct.cal_min = lo;
         ct.cal_max = hi;
       }
-      const seg = nv.volumes[1];
-      if (seg) seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
       nv.updateGLVolume();
-      setLoading(false);
       setLoaded((x) => x + 1);
     }, (err: unknown) => {
       if (cancelled) return;
       setLoading(false);
-      setLoadError(`Could not load the images: ${errorMessage(err)}. Check that the image server is running (Dashboard).`);
+      setLoadError(`Could not load the CT: ${errorMessage(err)}. Check that the image server is running (Dashboard).`);
     });
     return () => { cancelled = true; };
-    // window/opacity/hidden are applied by their own effects; only URLs trigger a reload
-  }, [ctUrl, segmentedUrl, scanId]);
+    // window/opacity/hidden are applied by their own effects; only the URL triggers a reload
+  }, [ctUrl, scanId]);
+
+  // --- the label map as volume 1, reloaded (only it) whenever the segmentation changes on the server
+  const segVersion = segLabels.map((l) => `${l.id}:${l.voxels}`).join(',');
+  const segKey = segmentedUrl ? `${segmentedUrl}${segmentedUrl.includes('?') ? '&' : '?'}v=${hashString(segVersion)}` : null;
+  const [overlayVersion, setOverlayVersion] = useState(0);
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv || loaded === 0) return;
+    let cancelled = false;
+    for (const v of nv.volumes.slice(1)) nv.removeVolume(v);
+    if (!segKey) {
+      setLoading(false);
+      nv.updateGLVolume();
+      return;
+    }
+    setLoading(true);
+    nv.addVolumeFromUrl({ url: segKey, name: 'labels.nii.gz', opacity: showOverlay ? opacity : 0 }).then((seg) => {
+      if (cancelled) {
+        nv.removeVolume(seg);
+        return;
+      }
+      seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
+      nv.updateGLVolume();
+      setLoading(false);
+      setOverlayVersion((x) => x + 1);
+    }, (err: unknown) => {
+      if (cancelled) return;
+      setLoading(false);
+      setLoadError(`Could not load the label map: ${errorMessage(err)}`);
+    });
+    return () => { cancelled = true; };
+  }, [segKey, loaded]);
 
   const segVolume = (): NVImage | undefined => nvRef.current?.volumes[1];
 
@@ -235,14 +271,14 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     const nv = nvRef.current;
     if (!nv || !segVolume()) return;
     nv.setOpacity(1, showOverlay ? opacity : 0);
-  }, [opacity, showOverlay, loaded]);
+  }, [opacity, showOverlay, overlayVersion]);
   useEffect(() => {
     const nv = nvRef.current;
     const seg = segVolume();
     if (!nv || !seg) return;
     seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
     nv.updateGLVolume();
-  }, [hidden, lutLabels, loaded]);
+  }, [hidden, lutLabels, overlayVersion]);
   useEffect(() => {
     nvRef.current?.setCrosshairWidth(crosshair ? 1 : 0);
   }, [crosshair, loaded]);
@@ -300,7 +336,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const removeInteractiveOverlay = () => {
     const nv = nvRef.current;
     if (!nv) return;
-    const extra = nv.volumes.slice(segmentedUrl ? 2 : 1);
+    const extra = nv.volumes.slice(segKey ? 2 : 1);
     for (const v of extra) nv.removeVolume(v);
   };
 
@@ -382,11 +418,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
             setPreset(e.target.value);
             if (p) setWin({ width: p.width, level: p.level });
           }}>
-            {WINDOW_PRESETS.map((p) => <option key={p.id} value={p.id}>{p.name} (W{p.width} L{p.level})</option>)}
+            {WINDOW_PRESETS.map((p) => <option key={p.id} value={p.id} title={`W${p.width} L${p.level}`}>{p.name}</option>)}
             <option value="custom">Custom</option>
           </select>
-          <label className="num">W<input type="number" aria-label="Window width" value={win.width} min={1} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, width: Math.max(1, Number(e.target.value) || 1) })); }} /></label>
-          <label className="num">L<input type="number" aria-label="Window level" value={win.level} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, level: Number(e.target.value) || 0 })); }} /></label>
+          <label className="wl">W<input type="number" aria-label="Window width" value={win.width} min={1} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, width: Math.max(1, Number(e.target.value) || 1) })); }} /></label>
+          <label className="wl">L<input type="number" aria-label="Window level" value={win.level} step={10} onChange={(e) => { setPreset('custom'); setWin((w) => ({ ...w, level: Number(e.target.value) || 0 })); }} /></label>
         </div>
         <div className="tool-group">
           <label className="check"><input type="checkbox" checked={showOverlay} onChange={(e) => setShowOverlay(e.target.checked)} disabled={!segmentedUrl} />Overlay</label>
