@@ -1,0 +1,400 @@
+// `helm template` output of the vista3d chart, parsed and asserted object by object.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { readFileSync } from 'node:fs';
+import {
+  PROD_VALUES, cleanupHelm, container, ensureHelm, envOf, find, findAll, has, podSpec, render, renderFailure,
+  type K8sObject,
+} from './chart.js';
+
+const COMPONENTS = [
+  { component: 'backend', name: 'vista3d-backend', port: 8000 },
+  { component: 'frontend', name: 'vista3d-frontend', port: 8501 },
+  { component: 'image-server', name: 'vista3d-image-server', port: 8888 },
+] as const;
+
+const ALL_ON = [
+  'ingress.enabled=true', 'podDisruptionBudget.enabled=true', 'autoscaling.frontend.enabled=true',
+  'autoscaling.imageServer.enabled=true', 'networkPolicy.enabled=true', 'monitoring.serviceMonitor.enabled=true',
+];
+
+before(ensureHelm);
+after(cleanupHelm);
+
+describe('default values', () => {
+  let objs: K8sObject[];
+  before(async () => { objs = await render(); });
+
+  it('renders the three deployments and services with component labels and vista3d-* names', () => {
+    for (const { component, name, port } of COMPONENTS) {
+      const dep = find(objs, 'Deployment', name);
+      const svc = find(objs, 'Service', name);
+      for (const o of [dep, svc]) {
+        assert.equal(o.metadata.labels?.['app.kubernetes.io/component'], component);
+        assert.equal(o.metadata.labels?.['app.kubernetes.io/name'], 'vista3d');
+        assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], 'vista3d');
+        assert.equal(o.metadata.labels?.['app.kubernetes.io/version'], '1.1.0');
+        assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm');
+        assert.equal(o.metadata.labels?.['helm.sh/chart'], 'vista3d-1.1.0');
+        assert.equal(o.metadata.namespace, 'vista3d');
+      }
+      const selector = (dep.spec as { selector: { matchLabels: Record<string, string> } }).selector.matchLabels;
+      assert.deepEqual(selector, { 'app.kubernetes.io/name': 'vista3d', 'app.kubernetes.io/instance': 'vista3d', 'app.kubernetes.io/component': component });
+      const podLabels = (dep.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+      for (const [k, v] of Object.entries(selector)) assert.equal(podLabels[k], v);
+      const svcSpec = svc.spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort: string }> };
+      assert.deepEqual(svcSpec.selector, selector);
+      assert.equal(svcSpec.ports[0]!.port, port);
+      assert.equal(svcSpec.ports[0]!.targetPort, 'http');
+      assert.equal(container(dep).ports?.[0]?.containerPort, port);
+    }
+  });
+
+  it('backend: NIM image 1.0.0, GPU limit/request, GPU nodeSelector and toleration, Recreate', () => {
+    const dep = find(objs, 'Deployment', 'vista3d-backend');
+    const c = container(dep);
+    assert.equal(c.image, 'nvcr.io/nim/nvidia/vista3d:1.0.0');
+    assert.equal(c.resources?.limits?.['nvidia.com/gpu'], 1);
+    assert.equal(c.resources?.requests?.['nvidia.com/gpu'], 1);
+    const pod = podSpec(dep);
+    assert.deepEqual(pod.nodeSelector, { 'nvidia.com/gpu': 'true' });
+    assert.deepEqual(pod.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    assert.equal((dep.spec as { strategy: { type: string } }).strategy.type, 'Recreate');
+    assert.equal((dep.spec as { replicas: number }).replicas, 1);
+  });
+
+  it('GPU resources, nodeSelector and tolerations are on the backend only', () => {
+    for (const name of ['vista3d-frontend', 'vista3d-image-server']) {
+      const dep = find(objs, 'Deployment', name);
+      const c = container(dep);
+      assert.ok(!JSON.stringify(c.resources).includes('nvidia.com/gpu'), `${name} requests a GPU`);
+      assert.equal(podSpec(dep).nodeSelector, undefined);
+      assert.equal(podSpec(dep).tolerations, undefined);
+    }
+  });
+
+  it('backend env: NGC_API_KEY from vista3d-secrets/ngc-api-key, WORKSPACE_OUTPUTS_PATH, IMAGE_SERVER', () => {
+    const env = envOf(container(find(objs, 'Deployment', 'vista3d-backend')));
+    assert.deepEqual(env.get('NGC_API_KEY')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'ngc-api-key', optional: true });
+    assert.equal(env.get('WORKSPACE_OUTPUTS_PATH')?.value, '/workspace/outputs');
+    assert.equal(env.get('IMAGE_SERVER')?.value, 'http://vista3d-image-server:8888');
+    assert.equal(env.has('VISTA3D_ENGINE'), false, 'the NIM gets no engine variable');
+  });
+
+  it('frontend: 2 replicas, env pointing at the in-cluster services and the mounted folders', () => {
+    const dep = find(objs, 'Deployment', 'vista3d-frontend');
+    assert.equal((dep.spec as { replicas: number }).replicas, 2);
+    const env = envOf(container(dep));
+    assert.equal(env.get('VISTA3D_SERVER')?.value, 'http://vista3d-backend:8000');
+    assert.equal(env.get('IMAGE_SERVER')?.value, 'http://vista3d-image-server:8888');
+    assert.equal(env.get('OUTPUT_FOLDER')?.value, '/data/output');
+    assert.equal(env.get('DICOM_FOLDER')?.value, '/data/dicom');
+    assert.equal(container(dep).image, 'ghcr.io/vista3d/frontend:1.1.0');
+    const pref = JSON.stringify(podSpec(dep).affinity);
+    assert.match(pref, /preferredDuringSchedulingIgnoredDuringExecution/);
+    assert.match(pref, /"app.kubernetes.io\/component":"frontend"/);
+  });
+
+  it('image server env and folders', () => {
+    const env = envOf(container(find(objs, 'Deployment', 'vista3d-image-server')));
+    assert.equal(env.get('OUTPUT_FOLDER')?.value, '/data/output');
+    assert.equal(env.get('DICOM_FOLDER')?.value, '/data/dicom');
+    assert.equal(env.get('READ_ONLY')?.value, 'false');
+  });
+
+  it('PVCs: output ReadWriteMany 100Gi, dicom ReadOnlyMany 50Gi, kept on uninstall', () => {
+    const out = find(objs, 'PersistentVolumeClaim', 'vista3d-output');
+    const dicom = find(objs, 'PersistentVolumeClaim', 'vista3d-dicom');
+    const spec = (o: K8sObject) => o.spec as { accessModes: string[]; resources: { requests: { storage: string } }; storageClassName?: string };
+    assert.deepEqual(spec(out).accessModes, ['ReadWriteMany']);
+    assert.equal(spec(out).resources.requests.storage, '100Gi');
+    assert.deepEqual(spec(dicom).accessModes, ['ReadOnlyMany']);
+    assert.equal(spec(dicom).resources.requests.storage, '50Gi');
+    assert.equal(spec(out).storageClassName, undefined);
+    assert.equal(out.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+  });
+
+  it('dicom is mounted read-only everywhere, output read-write in frontend and image server', () => {
+    for (const name of ['vista3d-frontend', 'vista3d-image-server']) {
+      const dep = find(objs, 'Deployment', name);
+      const mounts = new Map((container(dep).volumeMounts ?? []).map((m) => [m.name, m]));
+      assert.equal(mounts.get('dicom')?.readOnly, true, `${name} dicom mount`);
+      assert.equal(mounts.get('dicom')?.mountPath, '/data/dicom');
+      assert.ok(!mounts.get('output')?.readOnly, `${name} output mount is writable`);
+      assert.equal(mounts.get('output')?.mountPath, '/data/output');
+      const vols = new Map((podSpec(dep).volumes ?? []).map((v) => [v.name, v]));
+      assert.deepEqual(vols.get('dicom')?.persistentVolumeClaim, { claimName: 'vista3d-dicom', readOnly: true });
+      assert.deepEqual(vols.get('output')?.persistentVolumeClaim, { claimName: 'vista3d-output' });
+    }
+  });
+
+  it('probes hit the real health endpoints', () => {
+    const b = container(find(objs, 'Deployment', 'vista3d-backend'));
+    assert.equal(b.livenessProbe?.httpGet?.path, '/v1/health/live');
+    assert.equal(b.readinessProbe?.httpGet?.path, '/v1/health/ready');
+    assert.equal(b.startupProbe?.httpGet?.path, '/v1/health/live');
+    assert.ok((b.livenessProbe?.initialDelaySeconds ?? 0) >= 60, 'generous initial delay for the NIM model load');
+    assert.ok((b.startupProbe?.failureThreshold ?? 0) * (b.startupProbe?.periodSeconds ?? 0) >= 600);
+    for (const name of ['vista3d-frontend', 'vista3d-image-server']) {
+      const c = container(find(objs, 'Deployment', name));
+      assert.equal(c.livenessProbe?.httpGet?.path, '/health');
+      assert.equal(c.readinessProbe?.httpGet?.path, '/health');
+      assert.equal(c.livenessProbe?.httpGet?.port, 'http');
+    }
+  });
+
+  it('security contexts: non-root 1000, fsGroup 1000, no capabilities, RuntimeDefault seccomp, read-only root with /tmp emptyDir', () => {
+    for (const { name } of COMPONENTS) {
+      const dep = find(objs, 'Deployment', name);
+      const pod = podSpec(dep);
+      assert.deepEqual(
+        { ...pod.securityContext },
+        { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+      );
+      const sc = container(dep).securityContext!;
+      assert.equal(sc.allowPrivilegeEscalation, false);
+      assert.equal(sc.runAsNonRoot, true);
+      assert.deepEqual(sc.capabilities?.drop, ['ALL']);
+      assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' });
+      assert.ok((container(dep).volumeMounts ?? []).some((m) => m.mountPath === '/tmp'), `${name} has /tmp`);
+      assert.ok((pod.volumes ?? []).some((v) => v.name === 'tmp' && v.emptyDir), `${name} /tmp is an emptyDir`);
+      assert.equal(pod.automountServiceAccountToken, false);
+      assert.equal(pod.serviceAccountName, 'vista3d');
+    }
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-frontend')).securityContext?.readOnlyRootFilesystem, true);
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-image-server')).securityContext?.readOnlyRootFilesystem, true);
+    // The NIM writes into its own filesystem; our image can turn it back on.
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-backend')).securityContext?.readOnlyRootFilesystem, false);
+  });
+
+  it('ServiceAccount with automount off, Secret vista3d-secrets; optional objects are off', () => {
+    const sa = find(objs, 'ServiceAccount', 'vista3d');
+    assert.equal(sa.automountServiceAccountToken, false);
+    const secret = find(objs, 'Secret', 'vista3d-secrets');
+    assert.deepEqual(Object.keys(secret.data as object), ['ngc-api-key']);
+    for (const kind of ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) {
+      assert.equal(has(objs, kind), false, `${kind} rendered by default`);
+    }
+  });
+
+  it('helm test hook pod checks the three services health endpoints', () => {
+    const pod = find(objs, 'Pod', 'vista3d-test-connection');
+    assert.equal(pod.metadata.annotations?.['helm.sh/hook'], 'test');
+    const script = JSON.stringify(pod.spec);
+    for (const url of ['http://vista3d-frontend:8501/health', 'http://vista3d-image-server:8888/health',
+      'http://vista3d-backend:8000/v1/health/live', 'http://vista3d-backend:8000/v1/health/ready']) {
+      assert.ok(script.includes(url), `test pod checks ${url}`);
+    }
+    assert.ok(!/:latest"/.test(script));
+  });
+});
+
+describe('feature toggles', { concurrency: 4 }, () => {
+  it('all optional objects on', async () => {
+    const objs = await render({ set: ALL_ON });
+    assert.ok(has(objs, 'Ingress', 'vista3d'));
+    assert.deepEqual(findAll(objs, 'PodDisruptionBudget').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server']);
+    assert.deepEqual(findAll(objs, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server']);
+    assert.deepEqual(findAll(objs, 'NetworkPolicy').map((o) => o.metadata.name).sort(), ['vista3d-backend', 'vista3d-frontend', 'vista3d-image-server']);
+    assert.ok(has(objs, 'ServiceMonitor', 'vista3d'));
+    // With an HPA the Deployment leaves replicas to it.
+    for (const name of ['vista3d-frontend', 'vista3d-image-server']) {
+      assert.equal((find(objs, 'Deployment', name).spec as { replicas?: number }).replicas, undefined);
+    }
+    assert.equal((find(objs, 'Deployment', 'vista3d-backend').spec as { replicas?: number }).replicas, 1);
+  });
+
+  it('ingress routes /, /api/vista3d, /images and /health to the right services and ports', async () => {
+    const objs = await render({ set: ['ingress.enabled=true', 'ingress.tls[0].secretName=tls', 'ingress.tls[0].hosts[0]=vista3d.local'] });
+    const ing = find(objs, 'Ingress', 'vista3d');
+    assert.equal(ing.apiVersion, 'networking.k8s.io/v1');
+    const spec = ing.spec as {
+      ingressClassName: string;
+      tls: Array<{ secretName: string; hosts: string[] }>;
+      rules: Array<{ host: string; http: { paths: Array<{ path: string; pathType: string; backend: { service: { name: string; port: { number: number } } } }> } }>;
+    };
+    assert.equal(spec.ingressClassName, 'nginx');
+    assert.deepEqual(spec.tls, [{ secretName: 'tls', hosts: ['vista3d.local'] }]);
+    const routes = Object.fromEntries(spec.rules[0]!.http.paths.map((p) => [p.path, `${p.backend.service.name}:${p.backend.service.port.number}`]));
+    assert.deepEqual(routes, {
+      '/': 'vista3d-frontend:8501',
+      '/api/vista3d': 'vista3d-backend:8000',
+      '/images': 'vista3d-image-server:8888',
+      '/health': 'vista3d-frontend:8501',
+    });
+    assert.equal(spec.rules[0]!.host, 'vista3d.local');
+  });
+
+  it('NetworkPolicy: each service port open only to its peers', async () => {
+    const objs = await render({ set: ['networkPolicy.enabled=true', 'ingress.enabled=true'] });
+    type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchLabels?: Record<string, string> } };
+    const rule = (name: string) => {
+      const spec = find(objs, 'NetworkPolicy', name).spec as {
+        podSelector: { matchLabels: Record<string, string> }; policyTypes: string[];
+        ingress: Array<{ ports: Array<{ port: number; protocol: string }>; from: Peer[] }>;
+      };
+      assert.deepEqual(spec.policyTypes, ['Ingress']);
+      assert.equal(spec.ingress.length, 1);
+      const peers = spec.ingress[0]!.from.map((p) =>
+        p.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? `ns:${p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']}`);
+      return { selected: spec.podSelector.matchLabels['app.kubernetes.io/component'], ports: spec.ingress[0]!.ports.map((p) => p.port), peers: peers.sort() };
+    };
+    assert.deepEqual(rule('vista3d-frontend'), { selected: 'frontend', ports: [8501], peers: ['ns:ingress-nginx', 'ns:monitoring', 'test'] });
+    assert.deepEqual(rule('vista3d-image-server'), { selected: 'image-server', ports: [8888], peers: ['backend', 'frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test'] });
+    assert.deepEqual(rule('vista3d-backend'), { selected: 'backend', ports: [8000], peers: ['frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test'] });
+    // Without an Ingress, the ingress controller cannot reach the backend.
+    const noIngress = await render({ set: ['networkPolicy.enabled=true'] });
+    const from = JSON.stringify((find(noIngress, 'NetworkPolicy', 'vista3d-backend').spec as { ingress: unknown }).ingress);
+    assert.ok(!from.includes('ingress-nginx'));
+  });
+
+  it('ServiceMonitor scrapes /metrics on the http port of the release services, with extra labels', async () => {
+    const objs = await render({ set: ['monitoring.serviceMonitor.enabled=true', 'monitoring.serviceMonitor.labels.release=prometheus', 'monitoring.serviceMonitor.interval=15s'] });
+    const sm = find(objs, 'ServiceMonitor', 'vista3d');
+    assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
+    assert.equal(sm.metadata.labels?.release, 'prometheus');
+    const spec = sm.spec as { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string; path: string; interval: string }> };
+    assert.deepEqual(spec.endpoints.map((e) => [e.port, e.path, e.interval]), [['http', '/metrics', '15s']]);
+    // The selector matches every Service of the release.
+    for (const svc of findAll(objs, 'Service')) {
+      for (const [k, v] of Object.entries(spec.selector.matchLabels)) assert.equal(svc.metadata.labels?.[k], v);
+    }
+  });
+
+  it('serviceAccount.create=false uses the given (or default) account and renders none', async () => {
+    const objs = await render({ set: ['serviceAccount.create=false', 'serviceAccount.name=shared'] });
+    assert.equal(has(objs, 'ServiceAccount'), false);
+    for (const dep of findAll(objs, 'Deployment')) assert.equal(podSpec(dep).serviceAccountName, 'shared');
+    const dflt = await render({ set: ['serviceAccount.create=false'] });
+    for (const dep of findAll(dflt, 'Deployment')) assert.equal(podSpec(dep).serviceAccountName, 'default');
+  });
+
+  it('secrets: create with keys, existingSecret, or none', async () => {
+    const created = await render({ set: ['secrets.ngcApiKey=nvapi-123', 'secrets.apiKey=tok'] });
+    const secret = find(created, 'Secret', 'vista3d-secrets');
+    assert.deepEqual(secret.data, { 'ngc-api-key': Buffer.from('nvapi-123').toString('base64'), 'api-key': Buffer.from('tok').toString('base64') });
+    const fe = envOf(container(find(created, 'Deployment', 'vista3d-frontend')));
+    assert.equal(fe.get('VISTA3D_API_KEY')?.valueFrom?.secretKeyRef?.key, 'api-key');
+
+    const existing = await render({ set: ['secrets.existingSecret=my-ngc'] });
+    assert.equal(has(existing, 'Secret'), false);
+    const env = envOf(container(find(existing, 'Deployment', 'vista3d-backend')));
+    assert.equal(env.get('NGC_API_KEY')?.valueFrom?.secretKeyRef?.name, 'my-ngc');
+
+    const none = await render({ set: ['secrets.create=false'] });
+    assert.equal(has(none, 'Secret'), false);
+    assert.equal(envOf(container(find(none, 'Deployment', 'vista3d-backend'))).has('NGC_API_KEY'), false);
+  });
+
+  it('backend.enabled=false: no backend objects, frontend points at the external server; required then', async () => {
+    const objs = await render({ set: ['backend.enabled=false', 'frontend.config.vista3dServer=https://nim.example.com', 'ingress.enabled=true', 'networkPolicy.enabled=true'] });
+    assert.equal(objs.some((o) => o.metadata.name === 'vista3d-backend'), false);
+    assert.equal(envOf(container(find(objs, 'Deployment', 'vista3d-frontend'))).get('VISTA3D_SERVER')?.value, 'https://nim.example.com');
+    const paths = JSON.stringify(find(objs, 'Ingress', 'vista3d').spec);
+    assert.ok(!paths.includes('vista3d-backend'));
+    assert.ok(!JSON.stringify(find(objs, 'Pod', 'vista3d-test-connection').spec).includes('vista3d-backend'));
+
+    const res = await renderFailure({ set: ['backend.enabled=false'] });
+    assert.notEqual(res.code, 0);
+    assert.match(res.stderr, /frontend\.config\.vista3dServer is required when backend\.enabled is false/);
+  });
+
+  it('our own backend image: repository switch, engine env, read-only root', async () => {
+    const objs = await render({ set: ['backend.image.repository=ghcr.io/vista3d/backend', 'backend.image.tag=1.1.0', 'backend.engine=cpu', 'backend.securityContext.readOnlyRootFilesystem=true'] });
+    const c = container(find(objs, 'Deployment', 'vista3d-backend'));
+    assert.equal(c.image, 'ghcr.io/vista3d/backend:1.1.0');
+    assert.equal(envOf(c).get('VISTA3D_ENGINE')?.value, 'cpu');
+    assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+  });
+
+  it('persistence: existingClaim renders no PVC and mounts the claim; disabled uses emptyDir; storage classes', async () => {
+    const objs = await render({ set: ['persistence.output.existingClaim=shared-out', 'persistence.dicom.existingClaim=pacs-export'] });
+    assert.equal(has(objs, 'PersistentVolumeClaim'), false);
+    const vols = new Map((podSpec(find(objs, 'Deployment', 'vista3d-frontend')).volumes ?? []).map((v) => [v.name, v]));
+    assert.equal(vols.get('output')?.persistentVolumeClaim?.claimName, 'shared-out');
+    assert.deepEqual(vols.get('dicom')?.persistentVolumeClaim, { claimName: 'pacs-export', readOnly: true });
+
+    const off = await render({ set: ['persistence.output.enabled=false', 'persistence.dicom.enabled=false'] });
+    assert.equal(has(off, 'PersistentVolumeClaim'), false);
+    const offVols = new Map((podSpec(find(off, 'Deployment', 'vista3d-image-server')).volumes ?? []).map((v) => [v.name, v]));
+    assert.ok(offVols.get('output')?.emptyDir && offVols.get('dicom')?.emptyDir);
+
+    const sc = await render({ set: ['global.storageClass=fast', 'persistence.dicom.storageClass=-'] });
+    assert.equal((find(sc, 'PersistentVolumeClaim', 'vista3d-output').spec as { storageClassName: string }).storageClassName, 'fast');
+    assert.equal((find(sc, 'PersistentVolumeClaim', 'vista3d-dicom').spec as { storageClassName: string }).storageClassName, '');
+  });
+
+  it('backend workspace outputs on the output volume when asked', async () => {
+    const objs = await render({ set: ['backend.persistWorkspaceOutputs=true'] });
+    const dep = find(objs, 'Deployment', 'vista3d-backend');
+    const m = (container(dep).volumeMounts ?? []).find((x) => x.mountPath === '/workspace/outputs');
+    assert.equal(m?.name, 'output');
+    assert.equal(m?.subPath, '.backend-results');
+    assert.ok((podSpec(dep).volumes ?? []).some((v) => v.name === 'output' && v.persistentVolumeClaim?.claimName === 'vista3d-output'));
+  });
+
+  it('image server readOnly mounts the output read-only', async () => {
+    const objs = await render({ set: ['imageServer.readOnly=true'] });
+    const c = container(find(objs, 'Deployment', 'vista3d-image-server'));
+    assert.equal(c.volumeMounts?.find((m) => m.name === 'output')?.readOnly, true);
+    assert.equal(envOf(c).get('READ_ONLY')?.value, 'true');
+  });
+
+  it('anti-affinity presets: hard, soft, none, explicit affinity wins', async () => {
+    const hard = await render({ set: ['frontend.podAntiAffinityPreset=hard', 'imageServer.podAntiAffinityPreset='] });
+    assert.match(JSON.stringify(podSpec(find(hard, 'Deployment', 'vista3d-frontend')).affinity), /requiredDuringSchedulingIgnoredDuringExecution/);
+    assert.equal(podSpec(find(hard, 'Deployment', 'vista3d-image-server')).affinity, undefined);
+    const explicit = await render({ set: ['frontend.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=zone',
+      'frontend.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists'] });
+    const aff = podSpec(find(explicit, 'Deployment', 'vista3d-frontend')).affinity!;
+    assert.deepEqual(Object.keys(aff), ['nodeAffinity']);
+  });
+
+  it('global.imageRegistry mirrors every image; digests win over tags; pull secrets merge', async () => {
+    const objs = await render({ set: ['global.imageRegistry=registry.local:5000', 'frontend.image.digest=sha256:' + 'a'.repeat(64),
+      'global.imagePullSecrets[0].name=mirror', 'backend.imagePullSecrets[0].name=ngc'] });
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-backend')).image, 'registry.local:5000/nim/nvidia/vista3d:1.0.0');
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-image-server')).image, 'registry.local:5000/vista3d/image-server:1.1.0');
+    assert.equal(container(find(objs, 'Deployment', 'vista3d-frontend')).image, `registry.local:5000/vista3d/frontend@sha256:${'a'.repeat(64)}`);
+    assert.deepEqual(podSpec(find(objs, 'Deployment', 'vista3d-backend')).imagePullSecrets, [{ name: 'mirror' }, { name: 'ngc' }]);
+    assert.deepEqual(podSpec(find(objs, 'Deployment', 'vista3d-frontend')).imagePullSecrets, [{ name: 'mirror' }]);
+  });
+
+  it('another release name prefixes the objects', async () => {
+    const objs = await render({ release: 'ct' });
+    assert.ok(has(objs, 'Deployment', 'ct-vista3d-backend'));
+    assert.ok(has(objs, 'Service', 'ct-vista3d-image-server'));
+    assert.equal(envOf(container(find(objs, 'Deployment', 'ct-vista3d-frontend'))).get('VISTA3D_SERVER')?.value, 'http://ct-vista3d-backend:8000');
+  });
+});
+
+describe('production values', () => {
+  let objs: K8sObject[];
+  before(async () => { objs = await render({ values: [PROD_VALUES] }); });
+
+  it('pins every image tag (no latest, no empty tag)', () => {
+    const prod = parse(readFileSync(PROD_VALUES, 'utf8')) as Record<string, { image?: { tag?: string } }>;
+    for (const key of ['backend', 'frontend', 'imageServer', 'tests']) {
+      const tag = prod[key]?.image?.tag;
+      assert.ok(tag && tag !== 'latest' && /^\d+\.\d+\.\d+/.test(String(tag)), `${key}.image.tag pinned: ${tag}`);
+    }
+    for (const o of objs) {
+      const text = JSON.stringify(o);
+      for (const m of text.matchAll(/"image":"([^"]+)"/g)) {
+        assert.ok(!/:latest$/.test(m[1]!) && /[:@]/.test(m[1]!.split('/').pop()!), `${o.kind}/${o.metadata.name} image ${m[1]} is pinned`);
+      }
+    }
+  });
+
+  it('turns on ingress with TLS, PDBs, HPAs, NetworkPolicies, ServiceMonitor; scales out', () => {
+    for (const kind of ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) assert.ok(has(objs, kind), kind);
+    const hpa = find(objs, 'HorizontalPodAutoscaler', 'vista3d-frontend').spec as { minReplicas: number; maxReplicas: number; metrics: Array<{ resource: { name: string; target: { averageUtilization: number } } }> };
+    assert.ok(hpa.minReplicas >= 2 && hpa.maxReplicas > hpa.minReplicas);
+    assert.deepEqual(hpa.metrics.map((m) => m.resource.name), ['cpu', 'memory']);
+    const be = container(find(objs, 'Deployment', 'vista3d-backend'));
+    assert.equal(be.resources?.limits?.['nvidia.com/gpu'], 1);
+    assert.ok((find(objs, 'Ingress', 'vista3d').spec as { tls?: unknown[] }).tls?.length);
+    assert.match(JSON.stringify(podSpec(find(objs, 'Deployment', 'vista3d-frontend')).affinity), /requiredDuringScheduling/);
+  });
+});
