@@ -1,3 +1,5 @@
+import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { NiftiError, readNiftiStream, type Volume } from '@vista3d/volume';
 
@@ -96,14 +98,26 @@ export function checkVolumeShape(vol: Volume, what: string): void {
 }
 
 function describeFetchError(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return 'timed out';
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+  const e = err as { code?: string; message?: string };
+  return e.code ?? e.message ?? String(err);
+}
+
+/** One GET without redirects; resolves with the response head, the body unread. */
+function getOnce(url: URL, signal: AbortSignal): { response: Promise<IncomingMessage>; request: ClientRequest } {
+  const get = url.protocol === 'https:' ? httpsGet : httpGet;
+  const request = get(url, { headers: { accept: 'application/gzip, application/octet-stream, */*', 'user-agent': 'vista3d-backend' }, signal });
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+  return { response, request };
 }
 
 /**
  * Fetches an image URL and decodes it while it streams in. Redirects are followed by hand (at most 5),
- * each hop re-checked against the scheme rule and ALLOWED_IMAGE_HOSTS.
+ * each hop re-checked against the scheme rule and ALLOWED_IMAGE_HOSTS. Uses node:http directly so
+ * that giving up (limit hit, bad content) destroys the socket at once instead of leaving the image
+ * server streaming into a full connection.
  */
 export async function fetchVolume(
   imageUrl: string,
@@ -113,57 +127,60 @@ export async function fetchVolume(
 ): Promise<Volume> {
   let url = checkImageUrl(imageUrl, policy);
   const timeout = AbortSignal.timeout(policy.timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+  const combined = AbortSignal.any([timeout, ...(signal ? [signal] : [])]);
   const failed = (reason: string, status = 502): HttpError =>
     new HttpError(status, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}: ${reason}`, {
       host: url.host,
       url: url.href,
       reason,
     });
-  let res: Response;
-  for (let hop = 0; ; hop++) {
-    try {
-      res = await fetch(url, { redirect: 'manual', signal: combined, headers: { accept: 'application/gzip, application/octet-stream, */*' } });
-    } catch (err) {
-      if (timeout.aborted) throw failed(`no answer within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`, 504);
-      if (signal?.aborted) throw new HttpError(499, 'CLIENT_CLOSED', 'the client went away');
-      throw failed(describeFetchError(err));
-    }
-    if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
-      await res.body?.cancel().catch(() => {});
-      if (hop >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
-      url = checkImageUrl(new URL(res.headers.get('location')!, url).href, policy);
-      continue;
-    }
-    break;
-  }
-  if (!res.ok) {
-    await res.body?.cancel().catch(() => {});
-    throw failed(`the image server answered HTTP ${res.status} ${res.statusText}`.trim(), 400);
-  }
-  const length = Number(res.headers.get('content-length'));
-  if (Number.isFinite(length) && length > limits.maxImageBytes) {
-    await res.body?.cancel().catch(() => {});
-    throw new HttpError(413, 'IMAGE_TOO_LARGE', `the image at ${url.host} is ${length} bytes, more than MAX_IMAGE_BYTES (${limits.maxImageBytes})`);
-  }
-  if (!res.body) throw badRequest('MISSING_IMAGE', `the image at ${url.href} has an empty body`);
-  let bodyError: Error | undefined;
-  const body = res.body;
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    try {
-      for await (const c of body) yield c;
-    } catch (err) {
-      bodyError = timeout.aborted
-        ? failed(`download did not finish within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`, 504)
-        : signal?.aborted
-          ? new HttpError(499, 'CLIENT_CLOSED', 'the client went away')
-          : failed(`download broke off: ${describeFetchError(err)}`);
-      throw bodyError;
-    }
-  }
+  const abortError = (phase: 'answer' | 'download'): HttpError =>
+    timeout.aborted
+      ? failed(phase === 'answer' ? `no answer within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)` : `download did not finish within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`, 504)
+      : new HttpError(499, 'CLIENT_CLOSED', 'the client went away');
+  const requests: ClientRequest[] = [];
   try {
+    let res: IncomingMessage;
+    for (let hop = 0; ; hop++) {
+      const { response, request } = getOnce(url, combined);
+      requests.push(request);
+      try {
+        res = await response;
+      } catch (err) {
+        if (combined.aborted) throw abortError('answer');
+        throw failed(describeFetchError(err));
+      }
+      const status = res.statusCode ?? 0;
+      if (status >= 300 && status < 400 && res.headers.location) {
+        request.destroy();
+        if (hop >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
+        url = checkImageUrl(new URL(res.headers.location, url).href, policy);
+        continue;
+      }
+      if (status < 200 || status >= 300) throw failed(`the image server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim(), 400);
+      break;
+    }
+    const length = Number(res.headers['content-length']);
+    if (Number.isFinite(length) && length > limits.maxImageBytes) {
+      throw new HttpError(413, 'IMAGE_TOO_LARGE', `the image at ${url.host} is ${length} bytes, more than MAX_IMAGE_BYTES (${limits.maxImageBytes})`);
+    }
+    let bodyError: Error | undefined;
+    const body = res;
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      try {
+        for await (const c of body) yield c as Buffer;
+      } catch (err) {
+        bodyError = combined.aborted ? abortError('download') : failed(`download broke off: ${describeFetchError(err)}`);
+        throw bodyError;
+      }
+      if (!body.complete) {
+        bodyError = combined.aborted ? abortError('download') : failed('download broke off: connection closed early');
+        throw bodyError;
+      }
+    }
     return await readVolume(chunks(), limits, `the image at ${url.href}`, () => bodyError);
   } finally {
-    await body.cancel().catch(() => {});
+    // Done reading (or gave up): release every connection, whatever is left unread.
+    for (const r of requests) r.destroy();
   }
 }

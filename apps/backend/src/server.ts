@@ -128,7 +128,7 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
   }
 
   // JSON with a clear 400 for malformed bodies.
-  app.removeContentTypeParser('application/json');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);

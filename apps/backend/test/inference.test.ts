@@ -125,7 +125,7 @@ describe('inference (real HTTP, real CT, image server)', () => {
     form.append('classes', 'liver');
     const res = await fetch(`${h.base}/v1/vista3d/inference`, { method: 'POST', body: form });
     assert.equal(res.status, 400);
-    assert.equal((await res.json()).code, 'UNSUPPORTED_CLASS');
+    assert.equal(((await res.json()) as { code: string }).code, 'UNSUPPORTED_CLASS');
   });
 
   test('Accept: application/gzip answers the bare .nii.gz', async () => {
