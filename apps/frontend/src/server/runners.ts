@@ -3,7 +3,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
-import { allLabelsPath, findScanFile, meshesDir, niftiDir, saveSegmentation } from '@vista3d/store';
+import { allLabelsPath, findScanFile, meshesDir, saveSegmentation } from '@vista3d/store';
 import { readNiftiHeader } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';

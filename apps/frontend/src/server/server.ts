@@ -106,7 +106,9 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
       listPatients(config.outputFolder),
     ]);
     const backend: Record<string, unknown> = { url: config.vista3dServer, live: live.ok, ready: ready.ok };
-    const engine = pick(info.body, 'engine', 'name', 'model');
+    // Our backend answers engine: {name, version, description}; a NIM answers flat strings.
+    const engineObj = info.body && typeof info.body === 'object' ? (info.body as Record<string, unknown>).engine : undefined;
+    const engine = pick(engineObj, 'name') ?? pick(info.body, 'engine', 'name', 'model');
     const version = pick(info.body, 'version', 'modelVersion');
     if (engine) backend.engine = engine;
     if (version) backend.version = version;

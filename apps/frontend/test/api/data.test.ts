@@ -35,10 +35,11 @@ describe('data API', () => {
     const labels = await getJson<{ labels: Array<{ id: number; name: string; color: number[]; group: string }>; labelSets: Array<{ name: string; labelIds: number[] }> }>(`${env.base}/api/labels`);
     assert.ok(labels.body.labels.some((l) => l.id === 1 && l.name === 'liver' && l.color.length === 3 && l.group));
     assert.ok(labels.body.labelSets.some((s) => s.name === 'HeadNeckCore' && s.labelIds.length > 0));
-    const status = await getJson<{ backend: { live: boolean; ready: boolean; version?: string }; imageServer: { live: boolean }; counts: { patients: number; scans: number } }>(`${env.base}/api/status`);
+    const status = await getJson<{ backend: { live: boolean; ready: boolean; engine?: string; version?: string }; imageServer: { live: boolean }; counts: { patients: number; scans: number } }>(`${env.base}/api/status`);
     assert.equal(status.body.backend.live, true);
     assert.equal(status.body.backend.ready, true);
-    assert.equal(status.body.backend.version, '0.0-test');
+    assert.equal(status.body.backend.engine, 'vista3d-cpu-classical');
+    assert.equal(status.body.backend.version, '1.1.0');
     assert.equal(status.body.imageServer.live, true);
     assert.deepEqual(status.body.counts, { patients: 1, scans: 1, segmentations: 0 });
   });
@@ -84,8 +85,10 @@ describe('data API', () => {
     const cached = await fetch(`${env.base}/images/output/p1/nifti/ct.nii.gz`, { headers: { 'if-none-match': etag } });
     assert.equal(cached.status, 304);
     assert.equal((await fetch(`${env.base}/images/output/p1/nifti/none.nii.gz`)).status, 404);
-    const info = await getJson<{ name: string }>(`${env.base}/api/vista3d/v1/vista3d/info`);
-    assert.equal(info.body.name, 'fake-vista3d');
+    const info = await getJson<{ name: string; engine: { name: string } }>(`${env.base}/api/vista3d/v1/vista3d/info`);
+    assert.equal(info.status, 200);
+    assert.equal(info.body.name, 'vista3d-backend');
+    assert.equal(info.body.engine.name, 'vista3d-cpu-classical');
   });
 
   it('serves the web UI with index.html fallback for client routes', async () => {

@@ -8,15 +8,27 @@ import { zipSync } from 'fflate';
 import type { FastifyInstance } from 'fastify';
 import { createVolumeLike, encodeNifti, parseNifti, readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
+import { createEngine } from '@vista3d/segmentation';
+import { defaultConfig as backendConfig } from '../../../backend/src/config.js';
+import { buildServer as buildBackend } from '../../../backend/src/server.js';
 import { buildServer as buildImageServer } from '../../../image-server/src/server.js';
 import { makeConfig } from '../../src/server/config.js';
 import type { FrontendConfig } from '../../src/server/config.js';
 import { buildServer } from '../../src/server/server.js';
 import type { BuildOptions } from '../../src/server/server.js';
 
+process.env.LOG_LEVEL ??= 'silent';
+
 export const DATA = new URL('../../../../../shared/data/', import.meta.url).pathname;
-export const CT = join(DATA, 'totalseg_example_ct_sm.nii.gz');
-export const SEG = join(DATA, 'totalseg_example_ct_sm_seg_vista3d.nii.gz');
+/** 122×101×30 (top slices of the full CT) with its TotalSegmentator reference in VISTA3D ids. */
+export const CT_SM = join(DATA, 'totalseg_example_ct_sm.nii.gz');
+export const SEG_SM = join(DATA, 'totalseg_example_ct_sm_seg_vista3d.nii.gz');
+/** The full sample CT, 122×101×112, 3 mm (lung bases to hips) and its reference. */
+export const CT_FULL = join(DATA, 'totalseg_example_ct.nii.gz');
+export const SEG_FULL = join(DATA, 'totalseg_example_ct_seg_fast_vista3d.nii.gz');
+/** Back-compat names: the small CT is the default of startEnv. */
+export const CT = CT_SM;
+export const SEG = SEG_SM;
 
 export interface BackendRequest {
   image: string;
@@ -24,9 +36,12 @@ export interface BackendRequest {
 }
 
 /**
- * Stand-in for the VISTA3D backend (until apps/backend lands): fetches the image URL like the NIM
- * does, answers a ZIP holding a label map on the CT grid — the TotalSegmentator reference labels
- * restricted to the requested classes, or a cube around the first point for point prompts.
+ * Stand-in for the VISTA3D backend, kept ONLY for what the real backend (apps/backend + CPU engine)
+ * cannot do deterministically: a backend that is slow on purpose (`delayMs`: cancel and restart
+ * tests need a job that is surely still running) and one that answers garbage (`garbage`: a label
+ * map on the wrong grid). It fetches the image URL like the NIM does and answers a ZIP holding a
+ * label map on the CT grid — the TotalSegmentator reference labels restricted to the requested
+ * classes, or a cube around the first point for point prompts.
  */
 export class FakeBackend {
   server: Server;
@@ -34,6 +49,8 @@ export class FakeBackend {
   requests: BackendRequest[] = [];
   /** Milliseconds to wait before answering an inference (cancel tests). */
   delayMs = 0;
+  /** Answer a label map on a grid that does not match the CT. */
+  garbage = false;
   aborted = 0;
   private seg: Volume | null = null;
 
@@ -76,6 +93,12 @@ export class FakeBackend {
     const ct = parseNifti(new Uint8Array(await image.arrayBuffer()));
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (closed) return;
+    if (this.garbage) {
+      const wrong = createVolumeLike({ ...ct, dims: [ct.dims[0], ct.dims[1], ct.dims[2] + 1] }, 'uint8');
+      const zip = zipSync({ 'labels.nii.gz': new Uint8Array(await encodeNifti(wrong, { gzip: true })) });
+      res.writeHead(200, { 'content-type': 'application/zip', 'content-length': zip.byteLength }).end(zip);
+      return;
+    }
     const labels = createVolumeLike(ct, 'uint8');
     const classes = (body.prompts.classes as Array<string | number> | undefined) ?? [];
     const points = body.prompts.points as Array<[number, number, number]> | undefined;
@@ -99,12 +122,38 @@ export class FakeBackend {
   }
 }
 
+/** The real backend (apps/backend buildServer) with the CPU engine, on loopback port 0. */
+export interface RealBackend {
+  url: string;
+  app: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export async function startRealBackend(): Promise<RealBackend> {
+  const app = buildBackend(backendConfig({ host: '127.0.0.1', port: 0 }), { engine: createEngine({ kind: 'cpu' }) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.engineReady;
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, app, stop: () => app.close() };
+}
+
+/** A loopback port that nothing listens on (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
 export interface Env {
   dir: string;
   output: string;
   dicom: string;
   config: FrontendConfig;
-  backend: FakeBackend;
+  /** Set when the env runs the fake backend (`backend: 'fake'`). */
+  fake?: FakeBackend;
+  /** Set when the env runs the real backend (`backend: 'real'`, the default). */
+  real?: RealBackend;
   image: FastifyInstance;
   app: FastifyInstance;
   base: string;
@@ -113,15 +162,24 @@ export interface Env {
   close(): Promise<void>;
 }
 
-/** Temp OUTPUT/DICOM folders with the real CT as p1/ct, a real image server, the fake backend and the frontend. */
-export async function startEnv(overrides: Partial<FrontendConfig> = {}, options: BuildOptions = {}): Promise<Env> {
+export interface EnvOptions {
+  /** 'real' (default): apps/backend with the CPU engine; 'fake': FakeBackend; 'none': nothing (set vista3dServer). */
+  backend?: 'real' | 'fake' | 'none';
+  /** CT copied to p1/nifti/ct.nii.gz (default the 122×101×30 CT_SM). */
+  ct?: string;
+}
+
+/** Temp OUTPUT/DICOM folders with a real CT as p1/ct, a real image server, a backend and the frontend. */
+export async function startEnv(overrides: Partial<FrontendConfig> = {}, options: BuildOptions = {}, envOptions: EnvOptions = {}): Promise<Env> {
   const dir = await mkdtemp(join(tmpdir(), 'frontend-api-'));
   const output = join(dir, 'output');
   const dicom = join(dir, 'dicom');
   await mkdir(join(output, 'p1', 'nifti'), { recursive: true });
-  await copyFile(CT, join(output, 'p1', 'nifti', 'ct.nii.gz'));
+  await copyFile(envOptions.ct ?? CT_SM, join(output, 'p1', 'nifti', 'ct.nii.gz'));
   await mkdir(join(dicom, 'd1'), { recursive: true });
-  const backend = await new FakeBackend().start();
+  const kind = envOptions.backend ?? 'real';
+  const fake = kind === 'fake' ? await new FakeBackend().start() : undefined;
+  const real = kind === 'real' ? await startRealBackend() : undefined;
   const image = buildImageServer({ port: 0, host: '127.0.0.1', outputFolder: output, dicomFolder: dicom, corsOrigins: ['*'], maxUploadBytes: 1 << 20, readOnly: true });
   await image.listen({ port: 0, host: '127.0.0.1' });
   const imageUrl = `http://127.0.0.1:${(image.server.address() as AddressInfo).port}`;
@@ -130,13 +188,13 @@ export async function startEnv(overrides: Partial<FrontendConfig> = {}, options:
     port: 0,
     outputFolder: output,
     dicomFolder: dicom,
-    vista3dServer: backend.url,
+    vista3dServer: fake?.url ?? real?.url ?? `http://127.0.0.1:${await closedPort()}`,
     imageServer: imageUrl,
     webRoot: join(dir, 'web'),
     probeTimeoutMs: 1000,
     ...overrides,
   });
-  const env = { dir, output, dicom, config, backend, image } as Env;
+  const env = { dir, output, dicom, config, fake, real, image } as Env;
   const start = async (): Promise<void> => {
     env.app = await buildServer(config, options);
     await env.app.listen({ port: 0, host: '127.0.0.1' });
@@ -150,7 +208,8 @@ export async function startEnv(overrides: Partial<FrontendConfig> = {}, options:
   env.close = async () => {
     await env.app.close();
     await image.close();
-    await backend.stop();
+    await fake?.stop();
+    await real?.stop();
     await rm(dir, { recursive: true, force: true });
   };
   return env;

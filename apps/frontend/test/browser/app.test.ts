@@ -12,6 +12,11 @@ import { PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.
 interface LabelJson { id: number; name: string; color: [number, number, number] }
 
 let platform: Platform;
+let t0 = Date.now();
+/** Phase timings on stderr with TIMING=1 (to see where a slow machine spends the time). */
+function phase(name: string): void {
+  if (process.env.TIMING) console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${name}`);
+}
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const pageErrors: string[] = [];
@@ -32,7 +37,9 @@ async function viewerScreenshot(name: string): Promise<Buffer> {
 }
 
 before(async () => {
+  t0 = Date.now();
   platform = await startPlatform();
+  phase('platform started');
   browser = await launchBrowser();
   page = browser.page;
   page.setDefaultTimeout(45_000);
@@ -53,12 +60,14 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.ok(body, 'label dictionary has "body"');
 
   const nav = page.getByRole('navigation', { name: 'Main' });
+  phase('Dashboard');
   // --- Dashboard: live services and counts
   await page.goto(`${platform.base}/#/dashboard`);
   await page.getByLabel('Segmentation backend').getByText('ready', { exact: true }).waitFor();
   assert.equal(await page.getByTestId('count-scans').textContent(), '1');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/dashboard.png` });
 
+  phase('Data page');
   // --- Data page: the scan with its geometry
   await nav.getByRole('link', { name: 'Data', exact: true }).click();
   const card = page.getByTestId(`scan-${SCAN}`);
@@ -66,6 +75,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.equal(await card.getByTestId('scan-dims').textContent(), '122 × 101 × 112');
   await card.getByText('not segmented').waitFor();
 
+  phase('start a segmentation');
   // --- start a segmentation (engine default classes) and watch it on the Jobs page
   await card.getByRole('button', { name: /^Segment/ }).click();
   await page.getByRole('button', { name: 'Start segmentation' }).click();
@@ -78,11 +88,13 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.equal(await row.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/jobs.png` });
 
+  phase('back on the Data page');
   // --- back on the Data page the scan is segmented with label volumes
   await nav.getByRole('link', { name: 'Data', exact: true }).click();
   await card.getByText(/segmented · \d+ labels/).waitFor();
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/data.png` });
 
+  phase('Viewer');
   // --- Viewer: CT + label map overlay
   await card.getByRole('link', { name: 'Open viewer' }).click();
   await page.waitForURL(/#\/viewer\//);
@@ -92,6 +104,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   // opacity 1 so overlay pixels carry the exact label colour
   await page.getByLabel('Overlay opacity').fill('1');
 
+  phase("'body' starts hidden");
   // 'body' starts hidden (it would cover the CT); show it, hide it again
   assert.equal(await bodyToggle.isChecked(), false, 'body label hidden by default');
   const off = await pngStats(page, await viewerScreenshot('viewer-body-off'), [body.color]);
@@ -108,6 +121,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.ok(off.greyLevels > 40 && off.greyPixels > 5000, `CT greyscale visible under the hidden label (${off.greyLevels} levels, ${off.greyPixels} px)`);
   assert.ok(off.greyPixels > on.greyPixels * 2, 'the overlay covers the CT when shown');
 
+  phase('cursor readout');
   // --- cursor readout: clicking the body centre shows a label name and HU
   const canvas = page.getByTestId('niivue-canvas');
   const box = (await canvas.boundingBox())!;
@@ -123,6 +137,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.equal(await page.getByLabel('Window width').inputValue(), '1500');
   assert.equal(await page.getByLabel('Window level').inputValue(), '-600');
 
+  phase('interactive segmentation');
   // --- interactive segmentation: a positive point in the middle, Run, result overlay, Accept
   await page.getByLabel('Interactive mode').check();
   const liver = byName.get('liver')!;
@@ -140,6 +155,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.ok(withLiver.colorPixels[0] > 200, `accepted liver drawn from the reloaded label map (${withLiver.colorPixels[0]} px)`);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/viewer.png` });
 
+  phase('Export page');
   // --- Export page: label map, CSV and single labels link to real files
   await nav.getByRole('link', { name: 'Export', exact: true }).click();
   await page.getByTestId('download-csv').waitFor();
