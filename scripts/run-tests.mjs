@@ -41,6 +41,7 @@ let failed = 0;
 if (filters.length === 0) {
   failed |= run('npx', ['eslint', '.'], 'eslint');
   failed |= run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], 'typecheck');
+  failed |= run('npx', ['tsc', '-p', 'apps/frontend/tsconfig.web.json', '--noEmit'], 'typecheck (web UI)');
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 failed |= run(process.execPath, [

@@ -1,0 +1,92 @@
+// The README's run command, end to end: `node scripts/start.mjs` brings up all three services on
+// free ports with temp folders, the bundled sample CT is visible through the frontend's API and
+// downloadable through the image server, and Ctrl+C (SIGTERM) stops everything.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const root = new URL('../..', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm start', () => {
+  let child: ChildProcess;
+  let dir: string;
+  let output = '';
+  const ports = { backend: 0, imageServer: 0, frontend: 0 };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'vista3d-start-'));
+    ports.backend = await freePort();
+    ports.imageServer = await freePort();
+    ports.frontend = await freePort();
+    child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        OUTPUT_FOLDER: join(dir, 'output'),
+        DICOM_FOLDER: join(dir, 'dicom'),
+        BACKEND_PORT: String(ports.backend),
+        IMAGE_SERVER_PORT: String(ports.imageServer),
+        FRONTEND_PORT: String(ports.frontend),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 120_000;
+    while (!output.includes('Vista3D Platform is up')) {
+      if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves all three health endpoints', async () => {
+    for (const url of [
+      `http://127.0.0.1:${ports.backend}/v1/health/ready`,
+      `http://127.0.0.1:${ports.imageServer}/health`,
+      `http://127.0.0.1:${ports.frontend}/health`,
+    ]) {
+      const res = await fetch(url);
+      assert.equal(res.status, 200, url);
+    }
+  });
+
+  it('shows the bundled sample CT on the data API and serves it', async () => {
+    const patients = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients`)).json()) as Array<{ id: string }>;
+    assert.ok(patients.some((p) => p.id === 'sample_patient'), JSON.stringify(patients));
+    const scans = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients/sample_patient/scans`)).json()) as Array<{ id: string; dims: number[] }>;
+    const ct = scans.find((s) => s.id === 'totalseg_example_ct');
+    assert.ok(ct, JSON.stringify(scans));
+    assert.deepEqual(ct.dims, [122, 101, 112]);
+    const file = await fetch(`http://127.0.0.1:${ports.imageServer}/output/sample_patient/nifti/totalseg_example_ct.nii.gz`, { method: 'HEAD' });
+    assert.equal(file.status, 200);
+    const page = await fetch(`http://127.0.0.1:${ports.frontend}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+  });
+});
