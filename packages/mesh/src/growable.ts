@@ -1,9 +1,11 @@
-/** Append-only typed-array buffers that double when full (used while building meshes). */
-export class GrowableF32 {
-  data: Float32Array;
+type GrowableArray = Float32Array | Uint32Array;
+
+/** Append-only typed-array buffer that doubles when full (used while building meshes). */
+class Growable<T extends GrowableArray> {
+  data: T;
   length = 0;
-  constructor(capacity = 1024) {
-    this.data = new Float32Array(capacity);
+  constructor(private readonly make: (n: number) => T, capacity: number) {
+    this.data = make(capacity);
   }
   push3(a: number, b: number, c: number): void {
     if (this.length + 3 > this.data.length) this.grow();
@@ -13,34 +15,23 @@ export class GrowableF32 {
     d[this.length++] = c;
   }
   private grow(): void {
-    const next = new Float32Array(Math.max(16, this.data.length * 2));
+    const next = this.make(Math.max(16, this.data.length * 2));
     next.set(this.data);
     this.data = next;
   }
-  toArray(): Float32Array {
-    return this.data.slice(0, this.length);
+  toArray(): T {
+    return this.data.slice(0, this.length) as T;
   }
 }
 
-export class GrowableU32 {
-  data: Uint32Array;
-  length = 0;
+export class GrowableF32 extends Growable<Float32Array> {
   constructor(capacity = 1024) {
-    this.data = new Uint32Array(capacity);
+    super((n) => new Float32Array(n), capacity);
   }
-  push3(a: number, b: number, c: number): void {
-    if (this.length + 3 > this.data.length) this.grow();
-    const d = this.data;
-    d[this.length++] = a;
-    d[this.length++] = b;
-    d[this.length++] = c;
-  }
-  private grow(): void {
-    const next = new Uint32Array(Math.max(16, this.data.length * 2));
-    next.set(this.data);
-    this.data = next;
-  }
-  toArray(): Uint32Array {
-    return this.data.slice(0, this.length);
+}
+
+export class GrowableU32 extends Growable<Uint32Array> {
+  constructor(capacity = 1024) {
+    super((n) => new Uint32Array(n), capacity);
   }
 }
