@@ -1,6 +1,6 @@
 // NiiVue viewer: CT by URL + VISTA3D label map overlay with dictionary colours, windowing, views,
 // label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
-import { Niivue, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation, type NVImage } from '@niivue/niivue';
+import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
 import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
@@ -131,6 +131,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     for (const l of segLabels) if (!m.has(l.id)) m.set(l.id, { id: l.id, name: l.name, color: l.color, group: 'other' });
     return [...m.values()];
   }, [dict, segLabels]);
+  const lutKey = useMemo(() => `${lutLabels.map((l) => `${l.id}:${l.color.join(',')}`).join(';')}|${[...hidden].sort((x, y) => x - y).join(',')}`, [lutLabels, hidden]);
 
   const loadScans = useCallback(async () => {
     try {
@@ -175,6 +176,21 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     };
   }, []);
 
+  // Every NiiVue volume refresh re-uploads all layers and recomputes the 3D gradient texture (seconds
+  // for a 512×512×300 CT without a fast GPU). Settings are written onto the volumes directly and
+  // one refresh per frame is requested, so several effects of one render cost one refresh.
+  const pendingGL = useRef<number | null>(null);
+  const scheduleGLUpdate = useCallback(() => {
+    if (pendingGL.current !== null) return;
+    pendingGL.current = requestAnimationFrame(() => {
+      pendingGL.current = null;
+      nvRef.current?.updateGLVolume();
+    });
+  }, []);
+  useEffect(() => () => { if (pendingGL.current !== null) cancelAnimationFrame(pendingGL.current); }, []);
+  /** The LUT key last applied to the label map, so unchanged toggles do not refresh. */
+  const appliedLut = useRef<{ seg: NVImage; key: string } | null>(null);
+
   // --- load the CT by URL (NiiVue fetches it; nothing is copied here)
   const ctUrl = scan?.imageUrl;
   useEffect(() => {
@@ -187,11 +203,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     nv.loadVolumes([{ url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray', cal_min: lo, cal_max: hi }]).then(() => {
       if (cancelled) return;
       const ct = nv.volumes[0];
-      if (ct) {
+      if (ct && (ct.cal_min !== lo || ct.cal_max !== hi)) {
         ct.cal_min = lo;
         ct.cal_max = hi;
+        scheduleGLUpdate();
       }
-      nv.updateGLVolume();
       setLoaded((x) => x + 1);
     }, (err: unknown) => {
       if (cancelled) return;
@@ -217,13 +233,12 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       return;
     }
     setLoading(true);
-    nv.addVolumeFromUrl({ url: segKey, name: 'labels.nii.gz', opacity: showOverlay ? opacity : 0 }).then((seg) => {
-      if (cancelled) {
-        nv.removeVolume(seg);
-        return;
-      }
+    // Loaded, coloured, then added: one volume refresh instead of two.
+    NVImage.loadFromUrl({ url: segKey, name: 'labels.nii.gz', opacity: showOverlay ? opacity : 0 }).then((seg) => {
+      if (cancelled) return;
       seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
-      nv.updateGLVolume();
+      appliedLut.current = { seg, key: lutKey };
+      nv.addVolume(seg);
       setLoading(false);
       setOverlayVersion((x) => x + 1);
     }, (err: unknown) => {
@@ -263,21 +278,24 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     const ct = nv?.volumes[0];
     if (!nv || !ct) return;
     const [lo, hi] = windowToRange(win.width, win.level);
+    if (ct.cal_min === lo && ct.cal_max === hi) return;
     ct.cal_min = lo;
     ct.cal_max = hi;
-    nv.updateGLVolume();
+    scheduleGLUpdate();
   }, [win, loaded]);
   useEffect(() => {
-    const nv = nvRef.current;
-    if (!nv || !segVolume()) return;
-    nv.setOpacity(1, showOverlay ? opacity : 0);
+    const seg = segVolume();
+    const value = showOverlay ? opacity : 0;
+    if (!seg || seg.opacity === value) return;
+    seg.opacity = value;
+    scheduleGLUpdate();
   }, [opacity, showOverlay, overlayVersion]);
   useEffect(() => {
-    const nv = nvRef.current;
     const seg = segVolume();
-    if (!nv || !seg) return;
+    if (!seg || (appliedLut.current?.seg === seg && appliedLut.current.key === lutKey)) return;
     seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
-    nv.updateGLVolume();
+    appliedLut.current = { seg, key: lutKey };
+    scheduleGLUpdate();
   }, [hidden, lutLabels, overlayVersion]);
   useEffect(() => {
     nvRef.current?.setCrosshairWidth(crosshair ? 1 : 0);
@@ -352,9 +370,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       if (nv) {
         removeInteractiveOverlay();
         const color = labelById.get(iClass)?.color ?? [255, 220, 0];
-        const vol = await nv.addVolumeFromUrl({ url: res.url, name: 'interactive.nii.gz', opacity: 0.8 });
+        const vol = await NVImage.loadFromUrl({ url: res.url, name: 'interactive.nii.gz', opacity: 0.8 });
         vol.setColormapLabel(binaryMaskColormap(color, labelById.get(iClass)?.name ?? 'result', Math.max(1, res.labelId)));
-        nv.updateGLVolume();
+        nv.addVolume(vol);
       }
     } catch (err) {
       setIError(errorMessage(err));
