@@ -175,6 +175,23 @@ describe('real CPU engine (@vista3d/segmentation createEngine)', () => {
       const present = new Set<number>();
       for (const v of vol.data) present.add(v);
       for (const id of [200, 21]) assert.ok(present.has(id), `label ${id} present (got ${[...present].join(',')})`);
+      // Lungs: both present, on their own sides, with volumes in a plausible range. The sample is an
+      // abdomen–pelvis CT that starts at the lung bases, so each lung is only partly in the field of view.
+      const voxelMl = (vol.spacing[0] * vol.spacing[1] * vol.spacing[2]) / 1000;
+      const count = (id: number): { litres: number; meanX: number } => {
+        let n = 0, sumI = 0;
+        for (let i = 0; i < vol.data.length; i++) if (vol.data[i] === id) { n++; sumI += i % vol.dims[0]; }
+        // world x of the mean column (this CT's i axis is aligned with x)
+        return { litres: (n * voxelMl) / 1000, meanX: vol.affine[0][0] * (sumI / Math.max(1, n)) + vol.affine[0][3] };
+      };
+      const left = count(135);
+      const right = count(136);
+      for (const [name, lung] of [['left', left], ['right', right]] as const) {
+        assert.ok(lung.litres > 0.02 && lung.litres < 4, `${name} lung ${lung.litres.toFixed(3)} L`);
+      }
+      assert.ok(left.litres + right.litres < 8, 'both lungs together under 8 L');
+      assert.ok(left.meanX < right.meanX, 'RAS: the left lung lies at lower world x than the right');
+      console.log(`# cpu engine lungs: left ${left.litres.toFixed(3)} L, right ${right.litres.toFixed(3)} L`);
       console.log(`# cpu engine: ${seconds.toFixed(2)} s for ${ct.dims.join('×')}, labels ${[...present].sort((a, b) => a - b).join(',')}; ${probes} health probes, slowest ${slowest.toFixed(0)} ms`);
       // point prompt with the real engine: region growing from a voxel inside the liver (TotalSegmentator reference)
       const info = (await (await fetch(`${h.base}/v1/vista3d/info`)).json()) as { pointPrompts: unknown; automaticClasses: Array<{ id: number }> };
