@@ -88,10 +88,6 @@ try {
   report('viewer: CT + label overlay drawn', `${((performance.now() - t) / 1000).toFixed(2)} s`);
   const draw = await page.evaluate('(() => { const nv = window.vista3dViewer; const n = 20; const s = performance.now(); for (let i = 0; i < n; i++) nv.drawScene(); return (performance.now() - s) / n; })()') as number;
   report('viewer: redraw (axial, SwiftShader)', `${draw.toFixed(1)} ms`);
-  const cdp = await browser.context.newCDPSession(page);
-  await cdp.send('HeapProfiler.collectGarbage');
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
-  report('viewer: JS heap after load (CT int16 = 150 MB)', `${mb(usedSize)} MB`);
 } finally {
   await browser?.close();
   for (const s of started.reverse()) await s.close().catch(() => undefined);
