@@ -18,6 +18,7 @@ export {
   meshesDir,
   outputUrlPath,
 } from './paths.js';
+export { swapFolder } from './swap-folder.js';
 export { labelStats, labelName, saveSegmentation, readLabelStats, mergeLabelMask, cleanStaging } from './segmentation.js';
 export type { LabelStat, LabelsFile, SaveSegmentationOptions } from './segmentation.js';
 export {

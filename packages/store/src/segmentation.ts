@@ -1,10 +1,11 @@
-import { mkdir, readFile, rename, rm, readdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labelById, labelColor, labelFileStem } from '@vista3d/labels';
 import type { Rgb } from '@vista3d/labels';
 import { affinesEqual, createVolumeLike, readNifti, voxelVolumeMl, writeFileAtomic, writeNifti } from '@vista3d/volume';
 import type { Volume, VoxelArray } from '@vista3d/volume';
 import { StoreError } from './errors.js';
+import { swapFolder } from './swap-folder.js';
 import { allLabelsPath, labelsJsonPath, voxelsDir, voxelsRoot } from './paths.js';
 
 /** Per-label statistics of a label map. */
@@ -114,7 +115,6 @@ export async function saveSegmentation(
   await mkdir(parent, { recursive: true });
   const token = `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}`;
   const staging = join(parent, `.${scan}.staging-${token}`);
-  const old = join(parent, `.${scan}.old-${token}`);
   const level = options.level ?? 1;
   try {
     await mkdir(staging, { recursive: true });
@@ -132,20 +132,7 @@ export async function saveSegmentation(
     };
     await writeFileAtomic(join(staging, 'labels.json'), Buffer.from(JSON.stringify(file, null, 2)));
     options.signal?.throwIfAborted();
-    let hadOld = true;
-    try {
-      await rename(target, old);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      hadOld = false;
-    }
-    try {
-      await rename(staging, target);
-    } catch (err) {
-      if (hadOld) await rename(old, target).catch(() => undefined);
-      throw err;
-    }
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    await swapFolder(staging, target);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

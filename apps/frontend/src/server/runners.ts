@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
-import { allLabelsPath, findScanFile, meshesDir, saveSegmentation } from '@vista3d/store';
+import { allLabelsPath, findScanFile, meshesDir, saveSegmentation, swapFolder } from '@vista3d/store';
 import { readNiftiHeader } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
@@ -21,25 +21,6 @@ export const enc = encodeURIComponent;
 export const DEFAULT_MESH_FORMATS: readonly MeshFormat[] = ['glb', 'stl'];
 export const MESH_SMOOTHING_ITERATIONS = 10;
 export const MESH_TARGET_TRIANGLES = 20_000;
-
-/** Replaces `target` by the folder `staging` (old content removed after the rename). */
-async function swapFolder(staging: string, target: string): Promise<void> {
-  const old = `${dirname(target)}/.${basename(target)}.old-${randomUUID().slice(0, 8)}`;
-  const hadOld = await rename(target, old).then(
-    () => true,
-    (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return false;
-      throw err;
-    },
-  );
-  try {
-    await rename(staging, target);
-  } catch (err) {
-    if (hadOld) await rename(old, target).catch(() => undefined);
-    throw err;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
-}
 
 /** URL the backend fetches a CT from (through the image server). */
 export function imageUrlFor(config: FrontendConfig, patient: string, file: string): string {
