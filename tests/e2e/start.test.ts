@@ -1,6 +1,7 @@
 // The README's run command, end to end: `node scripts/start.mjs` brings up all three services on
 // free ports with temp folders, the bundled sample CT is visible through the frontend's API and
-// downloadable through the image server, and Ctrl+C (SIGTERM) stops everything.
+// downloadable through the image server, the web app's Data page shows it in a real Chromium, and
+// Ctrl+C (SIGTERM) stops everything.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { launchBrowser } from '../../apps/frontend/test/browser/helpers/browser.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -88,5 +90,18 @@ describe('npm start', () => {
     const page = await fetch(`http://127.0.0.1:${ports.frontend}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
+  });
+
+  it('the web app shows the sample CT on its Data page (real Chromium)', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = browser.page;
+      await page.goto(`http://127.0.0.1:${ports.frontend}/#/data`);
+      const card = page.getByTestId('scan-totalseg_example_ct');
+      await card.waitFor({ timeout: 60_000 });
+      assert.equal(await card.getByTestId('scan-dims').textContent(), '122 × 101 × 112');
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -65,7 +65,7 @@ before(async () => {
   await runJob({ type: 'mesh', patient: PATIENT, scan: SCAN, classes: [135, 136], formats: ['stl'] });
   browser = await launchBrowser();
   page = browser.page;
-  page.setDefaultTimeout(60_000);
+  page.setDefaultTimeout(120_000); // software WebGL on a loaded 2-core CI machine
 });
 
 after(async () => {
