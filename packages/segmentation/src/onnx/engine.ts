@@ -33,11 +33,14 @@ export class OnnxEngine implements SegmentationEngine {
     const card = await loadModelCard(cardPath);
     const wanted = this.config.executionProviders ?? ['cpu'];
     let session: ort.InferenceSession | null = null;
+    let provider: 'cuda' | 'cpu' = 'cpu';
     if (wanted.includes('cuda')) {
       try {
         session = await ort.InferenceSession.create(this.config.modelPath, { executionProviders: ['cuda', 'cpu'] });
+        provider = 'cuda';
       } catch (e) {
-        this.log(`onnx: CUDA execution provider unavailable (${(e as Error).message}); falling back to cpu`);
+        if (!wanted.includes('cpu')) throw new Error(`onnx: CUDA execution provider unavailable and cpu not allowed: ${(e as Error).message}`);
+        this.log(`onnx: CUDA execution provider unavailable (${(e as Error).message.split('\n')[0]}); falling back to cpu`);
       }
     }
     session ??= await ort.InferenceSession.create(this.config.modelPath, { executionProviders: ['cpu'] });
@@ -49,7 +52,7 @@ export class OnnxEngine implements SegmentationEngine {
       automaticClasses: card.channels.map((c) => c.classId),
       supportsPoints: false,
       pointClasses: [],
-      description: `ONNX model ${card.name} ${card.version} at ${card.inputSpacing.join('×')} mm, patch ${card.patchSize.join('×')}`,
+      description: `ONNX model ${card.name} ${card.version} at ${card.inputSpacing.join('×')} mm, patch ${card.patchSize.join('×')}, execution provider ${provider}`,
     };
   }
 
