@@ -1,4 +1,4 @@
-import { envList, envPort, loadConfig } from '@vista3d/service-kit';
+import { envBool, envList, envPort, loadConfig } from '@vista3d/service-kit';
 import { z } from 'zod';
 
 export interface BackendConfig {
@@ -8,6 +8,8 @@ export interface BackendConfig {
   modelPath?: string;
   modelCardPath?: string;
   onnxProviders: Array<'cpu' | 'cuda'>;
+  /** Run the engine in worker threads (default) so long jobs never block health, info and metrics. */
+  engineWorker: boolean;
   /** Largest accepted volume, voxels (nx·ny·nz·frames). */
   maxVoxels: number;
   /** Largest accepted image as sent (compressed) bytes, by URL or upload. */
@@ -41,6 +43,7 @@ export const envSchema = z
     VISTA3D_MODEL_PATH: optionalString,
     VISTA3D_MODEL_CARD: optionalString,
     VISTA3D_ONNX_PROVIDERS: envList.pipe(z.array(z.enum(['cpu', 'cuda']))),
+    VISTA3D_ENGINE_WORKER: envBool(true),
     MAX_VOXELS: z.coerce.number().int().positive().default(DEFAULT_MAX_VOXELS),
     MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_IMAGE_BYTES),
     ALLOWED_IMAGE_HOSTS: envList,
@@ -70,6 +73,7 @@ export const envSchema = z
       modelPath: e.VISTA3D_MODEL_PATH,
       modelCardPath: e.VISTA3D_MODEL_CARD,
       onnxProviders: e.VISTA3D_ONNX_PROVIDERS,
+      engineWorker: e.VISTA3D_ENGINE_WORKER,
       maxVoxels: e.MAX_VOXELS,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       allowedImageHosts: e.ALLOWED_IMAGE_HOSTS.map((h) => h.toLowerCase()),

@@ -1,5 +1,9 @@
+import { statSync } from 'node:fs';
 import type { EngineConfig, SegmentationEngine } from '@vista3d/segmentation';
 import type { BackendConfig } from './config.js';
+// Static, not dynamic: in the esbuild bundle the worker runs the bundle itself, and this module's
+// top-level code (which starts the worker side) must run when the bundle is evaluated.
+import { WorkerEngine } from './engine-worker.js';
 
 type CreateEngine = (config: EngineConfig) => Promise<SegmentationEngine> | SegmentationEngine;
 
@@ -8,18 +12,63 @@ export function engineConfigFrom(config: BackendConfig): EngineConfig {
     return {
       kind: 'onnx',
       modelPath: config.modelPath ?? '',
-      cardPath: config.modelCardPath,
+      cardPath: modelCardPathOf(config),
       executionProviders: config.onnxProviders.length > 0 ? config.onnxProviders : undefined,
     };
   }
   return { kind: 'cpu' };
 }
 
-/** Builds the configured engine with @vista3d/segmentation's createEngine. */
+/** VISTA3D_MODEL_CARD, or the model path with `.json` instead of `.onnx` (the ONNX engine's default). */
+export function modelCardPathOf(config: BackendConfig): string | undefined {
+  if (config.engine !== 'onnx') return config.modelCardPath;
+  return config.modelCardPath ?? (config.modelPath ? config.modelPath.replace(/\.onnx$/i, '') + '.json' : undefined);
+}
+
+/**
+ * Start-up check for the ONNX engine: the model file and its card must exist as files. Throws an
+ * Error naming the variable and the path, so a misconfigured deployment stops at once instead of
+ * listening with an engine that can never load.
+ */
+export function checkModelFiles(config: BackendConfig): void {
+  if (config.engine !== 'onnx') return;
+  const check = (variable: string, path: string | undefined, hint: string): void => {
+    if (!path) throw new Error(`${variable} is required when VISTA3D_ENGINE=onnx`);
+    let isFile = false;
+    try {
+      isFile = statSync(path).isFile();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      throw new Error(`${variable}: ${path} ${code === 'ENOENT' ? 'does not exist' : `is not readable (${code ?? (err as Error).message})`}${hint}`);
+    }
+    if (!isFile) throw new Error(`${variable}: ${path} is not a file${hint}`);
+  };
+  check('VISTA3D_MODEL_PATH', config.modelPath, ' (the .onnx model for VISTA3D_ENGINE=onnx)');
+  check(
+    config.modelCardPath ? 'VISTA3D_MODEL_CARD' : 'VISTA3D_MODEL_CARD (default: the model path with .json)',
+    modelCardPathOf(config),
+    ' (the JSON model card; see docs/backend.md)',
+  );
+}
+
+/**
+ * Builds the configured engine: by default in worker threads (WorkerEngine), so that segmentation
+ * never blocks health, info and metrics; with VISTA3D_ENGINE_WORKER=false on the main thread with
+ * @vista3d/segmentation's createEngine.
+ */
 export async function loadEngine(config: BackendConfig): Promise<SegmentationEngine> {
+  const engineConfig = engineConfigFrom(config);
+  if (config.engineWorker) {
+    const engine = new WorkerEngine(engineConfig);
+    await engine.ready().catch(async (err: unknown) => {
+      await engine.dispose();
+      throw err;
+    });
+    return engine;
+  }
   const mod = (await import('@vista3d/segmentation')) as { createEngine?: CreateEngine };
   if (typeof mod.createEngine !== 'function') {
     throw new Error('@vista3d/segmentation does not export createEngine');
   }
-  return mod.createEngine(engineConfigFrom(config));
+  return mod.createEngine(engineConfig);
 }

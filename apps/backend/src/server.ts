@@ -9,7 +9,7 @@ import type { Volume } from '@vista3d/volume';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pkg from '../package.json' with { type: 'json' };
 import type { BackendConfig } from './config.js';
-import { loadEngine } from './engine.js';
+import { checkModelFiles, loadEngine, modelCardPathOf } from './engine.js';
 import { checkImageUrl, fetchVolume, readVolume, type ImageLimits } from './image-source.js';
 import { createBackendMetrics, type BackendMetrics } from './metrics.js';
 import { gzipNifti, outputName, saveToWorkspace, zipOne } from './output.js';
@@ -85,18 +85,20 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
   const limits: ImageLimits = { maxVoxels: config.maxVoxels, maxImageBytes: config.maxImageBytes };
   const fetchPolicy = { allowedHosts: config.allowedImageHosts, timeoutMs: config.imageFetchTimeoutMs };
 
+  // Engine: loaded in the background; /v1/health/ready says 503 until ready() resolves. Files it
+  // cannot do without are checked here, so that a wrong path stops the server at start.
+  const ownsEngine = options.engine === undefined;
+  if (ownsEngine) checkModelFiles(config);
   let modelCard: unknown;
-  if (config.modelCardPath) {
+  const cardPath = modelCardPathOf(config);
+  if (cardPath && (config.modelCardPath || ownsEngine)) {
     try {
-      modelCard = JSON.parse(readFileSync(config.modelCardPath, 'utf8'));
+      modelCard = JSON.parse(readFileSync(cardPath, 'utf8'));
     } catch (err) {
-      throw new Error(`VISTA3D_MODEL_CARD ${config.modelCardPath} is not readable JSON: ${(err as Error).message}`);
+      throw new Error(`VISTA3D_MODEL_CARD ${cardPath} is not readable JSON: ${(err as Error).message}`);
     }
   }
-
-  // Engine: loaded in the background; /v1/health/ready says 503 until ready() resolves.
   let engineState: EngineState = { state: 'loading' };
-  const ownsEngine = options.engine === undefined;
   const disposeEngine = options.disposeEngine ?? ownsEngine;
   const enginePromise = Promise.resolve(options.engine ?? loadEngine(config));
   const readyPromise = enginePromise.then(

@@ -81,12 +81,16 @@ export interface Harness {
   imageBase: string;
   outputDir: string;
   tmp: string;
-  engine: SegmentationEngine;
+  /** The injected engine; undefined when the server built its own from the config. */
+  engine?: SegmentationEngine;
   close: () => Promise<void>;
 }
 
-/** A temp folder of fixture images served by the real image server, and a backend on port 0. */
-export async function startHarness(overrides: Partial<BackendConfig> = {}, engine: SegmentationEngine = new ThresholdEngine()): Promise<Harness> {
+/**
+ * A temp folder of fixture images served by the real image server, and a backend on port 0. With
+ * `engine: null` the backend builds its own engine from the config (as in production).
+ */
+export async function startHarness(overrides: Partial<BackendConfig> = {}, engine: SegmentationEngine | null = new ThresholdEngine()): Promise<Harness> {
   const tmp = await mkdtemp(join(tmpdir(), 'backend-test-'));
   const outputDir = join(tmp, 'output');
   await mkdir(join(outputDir, 'p1/nifti'), { recursive: true });
@@ -104,7 +108,7 @@ export async function startHarness(overrides: Partial<BackendConfig> = {}, engin
   imageServer.log.level = 'silent';
   await imageServer.listen({ port: 0, host: '127.0.0.1' });
   const imageBase = `http://127.0.0.1:${(imageServer.server.address() as AddressInfo).port}`;
-  const app = buildServer(defaultConfig({ host: '127.0.0.1', port: 0, ...overrides }), { engine });
+  const app = buildServer(defaultConfig({ host: '127.0.0.1', port: 0, ...overrides }), engine ? { engine } : {});
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.engineReady;
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -115,7 +119,7 @@ export async function startHarness(overrides: Partial<BackendConfig> = {}, engin
     imageBase,
     outputDir,
     tmp,
-    engine,
+    engine: engine ?? undefined,
     close: async () => {
       await app.close();
       await imageServer.close();
