@@ -128,15 +128,17 @@ export async function fetchVolume(
   let url = checkImageUrl(imageUrl, policy);
   const timeout = AbortSignal.timeout(policy.timeoutMs);
   const combined = AbortSignal.any([timeout, ...(signal ? [signal] : [])]);
-  const failed = (reason: string, status = 502): HttpError =>
-    new HttpError(status, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}: ${reason}`, {
+  // An image URL the backend cannot fetch is the request's problem (4xx), as the API promises:
+  // unreachable host, refused connection, non-2xx answer, too many redirects, or no answer in time.
+  const failed = (reason: string): HttpError =>
+    new HttpError(400, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}: ${reason}`, {
       host: url.host,
       url: url.href,
       reason,
     });
   const abortError = (phase: 'answer' | 'download'): HttpError =>
     timeout.aborted
-      ? failed(phase === 'answer' ? `no answer within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)` : `download did not finish within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`, 504)
+      ? failed(phase === 'answer' ? `no answer within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)` : `download did not finish within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`)
       : new HttpError(499, 'CLIENT_CLOSED', 'the client went away');
   const requests: ClientRequest[] = [];
   try {
@@ -157,7 +159,7 @@ export async function fetchVolume(
         url = checkImageUrl(new URL(res.headers.location, url).href, policy);
         continue;
       }
-      if (status < 200 || status >= 300) throw failed(`the image server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim(), 400);
+      if (status < 200 || status >= 300) throw failed(`the image server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim());
       break;
     }
     const length = Number(res.headers['content-length']);

@@ -33,7 +33,8 @@ describe('bad requests → 4xx JSON', () => {
   let h: Harness;
   let ctBytes: Buffer;
   before(async () => {
-    h = await startHarness({ imageFetchTimeoutMs: 400 });
+    // A timeout long enough for the real CT on a loaded machine; the timeout test has its own server.
+    h = await startHarness({ imageFetchTimeoutMs: 20_000 });
     ctBytes = await readFile(CT);
     await serveFile(h, 'text.nii.gz', 'hello, this is not an image');
     await serveFile(h, 'gztext.nii.gz', gzipSync(Buffer.from('<html>not found</html>'.repeat(40))));
@@ -112,28 +113,31 @@ describe('bad requests → 4xx JSON', () => {
     assert.equal(text.status, 415);
   });
 
-  test('unreachable / failing image URL → IMAGE_FETCH_FAILED naming the host', async () => {
+  test('unreachable / failing image URL → 400 IMAGE_FETCH_FAILED naming the host and the reason', async () => {
     const dead = await startRawServer(() => {});
     const deadBase = dead.base;
     await dead.close();
     const host = new URL(deadBase).host;
-    const body = await expectError(await postJson(h.base, { image: `${deadBase}/ct.nii.gz` }), 502, 'IMAGE_FETCH_FAILED', new RegExp(`${host}.*ECONNREFUSED`));
-    assert.equal((body.details as { host: string }).host, host);
+    const body = await expectError(await postJson(h.base, { image: `${deadBase}/ct.nii.gz` }), 400, 'IMAGE_FETCH_FAILED', new RegExp(`${host}.*ECONNREFUSED`));
+    assert.deepEqual(body.details, { host, url: `${deadBase}/ct.nii.gz`, reason: 'ECONNREFUSED' });
+    await expectError(await postJson(h.base, { image: 'http://no-such-host.invalid/ct.nii.gz' }), 400, 'IMAGE_FETCH_FAILED', /no-such-host\.invalid: (ENOTFOUND|EAI_AGAIN|no answer)/);
     await expectError(await postJson(h.base, { image: url('missing.nii.gz') }), 400, 'IMAGE_FETCH_FAILED', /HTTP 404/);
   });
 
-  test('image server that never answers → 504 IMAGE_FETCH_FAILED within IMAGE_FETCH_TIMEOUT_MS', async () => {
+  test('image server that never answers → 400 IMAGE_FETCH_FAILED within IMAGE_FETCH_TIMEOUT_MS', async () => {
     const silent = await startRawServer(() => {});
     const slowBody = await startRawServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/gzip' });
       res.write(ctBytes.subarray(0, 1000)); // then stall
     });
+    const hasty = await startHarness({ imageFetchTimeoutMs: 400 });
     try {
       const t0 = Date.now();
-      await expectError(await postJson(h.base, { image: `${silent.base}/ct.nii.gz` }), 504, 'IMAGE_FETCH_FAILED', /400 ms/);
-      await expectError(await postJson(h.base, { image: `${slowBody.base}/ct.nii.gz` }), 504, 'IMAGE_FETCH_FAILED', /did not finish/);
+      await expectError(await postJson(hasty.base, { image: `${silent.base}/ct.nii.gz` }), 400, 'IMAGE_FETCH_FAILED', /no answer within IMAGE_FETCH_TIMEOUT_MS \(400 ms\)/);
+      await expectError(await postJson(hasty.base, { image: `${slowBody.base}/ct.nii.gz` }), 400, 'IMAGE_FETCH_FAILED', /did not finish/);
       assert.ok(Date.now() - t0 < 5000);
     } finally {
+      await hasty.close();
       await silent.close();
       await slowBody.close();
     }
