@@ -85,6 +85,22 @@ describe('inference (real HTTP, real CT, image server)', () => {
     assert.deepEqual(call.points, [{ classId: 3, points: [[30, 40, 50], [31, 40, 50]], pointLabels: [1, 0] }]);
   });
 
+  test("NVIDIA's documented payload: points keyed by name or id, local_working_dir accepted and ignored", async () => {
+    const res = await postJson(h.base, {
+      image: `${h.images}/ct.nii.gz`,
+      prompts: { classes: ['spleen'], points: { spleen: [[30, 40, 50], [30, 40, 51]], 1: [[60, 50, 50]] } },
+      local_working_dir: '/path/in/container/results/',
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.arrayBuffer();
+    const call = (h.engine as ThresholdEngine).calls.at(-1)!;
+    assert.deepEqual(call.classes, []);
+    assert.deepEqual(call.points, [
+      { classId: 1, points: [[60, 50, 50]], pointLabels: [1] },
+      { classId: 3, points: [[30, 40, 50], [30, 40, 51]], pointLabels: [1, 1] },
+    ]);
+  });
+
   test('upload: application/gzip body with ?classes=', async () => {
     const res = await fetch(`${h.base}/v1/vista3d/inference?classes=bone&name=upload.nii.gz`, {
       method: 'POST',
