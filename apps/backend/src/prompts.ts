@@ -103,6 +103,13 @@ export function resolvePrompts(prompts: Prompts | undefined, engine: EngineInfo)
     throw badRequest('INVALID_PROMPTS', '"point_labels" given without "points"');
   }
 
+  const negativeOnly = points.filter((p) => !p.pointLabels.includes(1));
+  if (negativeOnly.length > 0) {
+    throw badRequest(
+      'INVALID_POINTS',
+      `class${negativeOnly.length > 1 ? 'es' : ''} ${negativeOnly.map((p) => p.classId).join(', ')} ha${negativeOnly.length > 1 ? 've' : 's'} only negative points (point_labels 0); give at least one positive point (1) inside the structure`,
+    );
+  }
   if (points.length > 0) {
     if (!engine.supportsPoints) {
       throw badRequest('POINTS_NOT_SUPPORTED', `the ${engine.name} engine does not take point prompts`);

@@ -90,6 +90,8 @@ describe('bad requests → 4xx JSON', () => {
     await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { classes: ['liver', 'spleen'], points: [[1, 2, 3]] } }), 400, 'INVALID_PROMPTS', /exactly one class/);
     await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { classes: ['liver'], points: [[1, 2, 3]], point_labels: [1, 0] } }), 400, 'INVALID_PROMPTS', /2 entries/);
     await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { classes: ['liver'], point_labels: [1] } }), 400, 'INVALID_PROMPTS');
+    await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { classes: ['liver'], points: [[1, 2, 3]], point_labels: [0] } }), 400, 'INVALID_POINTS', /class 1 has only negative points/);
+    await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { points: { liver: [[1, 2, 3]], spleen: [[4, 5, 6]] }, point_labels: { liver: [0], spleen: [0] } } }), 400, 'INVALID_POINTS', /classes 1, 3 have only negative/);
     await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { organs: ['liver'] } }), 400, 'INVALID_REQUEST', /organs/);
     await expectError(await postJson(h.base, { image: url('ct.nii.gz'), prompts: { classes: ['brain'] } }), 400, 'UNSUPPORTED_CLASS', /brain/);
     const q = await fetch(`${h.base}/v1/vista3d/inference?prompts=%7Bnope`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: ctBytes });
