@@ -81,6 +81,8 @@ export interface SegmentLabel {
 export interface MeshInfo {
   labelId?: number;
   format: string;
+  file?: string;
+  sizeBytes?: number;
   url: string;
 }
 

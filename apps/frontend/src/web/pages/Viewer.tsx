@@ -1,6 +1,6 @@
 // NiiVue viewer: CT by URL + VISTA3D label map overlay with dictionary colours, windowing, views,
 // label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
-import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
+import { Niivue, NVImage, NVMesh, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
 import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
@@ -8,8 +8,10 @@ import { binaryMaskColormap, buildLabelColormap, rgbCss } from '../lib/colormap.
 import { formatDims, formatMl, formatSpacing } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
-import type { InteractiveResult, LabelDef, PatientSummary, ScanInfo, SegmentLabel } from '../lib/types.js';
+import type { InteractiveResult, LabelDef, MeshInfo, PatientSummary, Rgb, ScanInfo, SegmentLabel } from '../lib/types.js';
 import { WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
+
+const CROSSHAIR_PERCENT = 0.25;
 
 type ViewId = 'axial' | 'coronal' | 'sagittal' | 'multiplanar' | 'render';
 const VIEWS: Array<{ id: ViewId; name: string; type: SLICE_TYPE }> = [
@@ -155,6 +157,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     const nv = new Niivue({
       backColor: [0.03, 0.05, 0.09, 1],
       crosshairColor: [0.25, 0.75, 1, 0.85],
+      // a share of the field of view: a thin line whatever the voxel size (the default is one voxel)
+      crosshairWidthUnit: 'percent',
       show3Dcrosshair: true,
       dragAndDropEnabled: false,
       isResizeCanvas: true,
@@ -188,6 +192,23 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     });
   }, []);
   useEffect(() => () => { if (pendingGL.current !== null) cancelAnimationFrame(pendingGL.current); }, []);
+  /**
+   * Sets the volume list with one refresh now (and none pending): NiiVue's addVolume and
+   * removeVolume each refresh every layer, so replacing the label map through them cost two or three.
+   */
+  const setVolumes = useCallback((nv: Niivue, next: NVImage[]) => {
+    if (pendingGL.current !== null) {
+      cancelAnimationFrame(pendingGL.current);
+      pendingGL.current = null;
+    }
+    nv.volumes = next;
+    nv.back = next[0] ?? null;
+    nv.overlays = next.slice(1);
+    nv.updateGLVolume();
+  }, []);
+  /** The latest display settings, read when a volume arrives (settings changed while it loaded cost no extra refresh). */
+  const latest = useRef({ win, opacity, showOverlay, lutLabels, hidden, lutKey });
+  latest.current = { win, opacity, showOverlay, lutLabels, hidden, lutKey };
   /** The LUT key last applied to the label map, so unchanged toggles do not refresh. */
   const appliedLut = useRef<{ seg: NVImage; key: string } | null>(null);
 
@@ -199,15 +220,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     let cancelled = false;
     setLoading(true);
     setLoadError(null);
-    const [lo, hi] = windowToRange(win.width, win.level);
-    nv.loadVolumes([{ url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray', cal_min: lo, cal_max: hi }]).then(() => {
+    NVImage.loadFromUrl({ url: ctUrl, name: `${scanId}.nii.gz`, colormap: 'gray' }).then((ct) => {
       if (cancelled) return;
-      const ct = nv.volumes[0];
-      if (ct && (ct.cal_min !== lo || ct.cal_max !== hi)) {
-        ct.cal_min = lo;
-        ct.cal_max = hi;
-        scheduleGLUpdate();
-      }
+      const { win: w } = latest.current;
+      [ct.cal_min, ct.cal_max] = windowToRange(w.width, w.level);
+      setVolumes(nv, [ct]); // the label map follows (effect below)
       setLoaded((x) => x + 1);
     }, (err: unknown) => {
       if (cancelled) return;
@@ -226,19 +243,21 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     const nv = nvRef.current;
     if (!nv || loaded === 0) return;
     let cancelled = false;
-    for (const v of nv.volumes.slice(1)) nv.removeVolume(v);
     if (!segKey) {
       setLoading(false);
-      nv.updateGLVolume();
+      if (nv.volumes.length > 1) setVolumes(nv, nv.volumes.slice(0, 1));
       return;
     }
     setLoading(true);
-    // Loaded, coloured, then added: one volume refresh instead of two.
-    NVImage.loadFromUrl({ url: segKey, name: 'labels.nii.gz', opacity: showOverlay ? opacity : 0 }).then((seg) => {
+    // Loaded, coloured with the settings of the moment, then swapped in for the previous label map
+    // (and any interactive result): one volume refresh.
+    NVImage.loadFromUrl({ url: segKey, name: 'labels.nii.gz' }).then((seg) => {
       if (cancelled) return;
-      seg.setColormapLabel(buildLabelColormap(lutLabels, hidden));
-      appliedLut.current = { seg, key: lutKey };
-      nv.addVolume(seg);
+      const cur = latest.current;
+      seg.opacity = cur.showOverlay ? cur.opacity : 0;
+      seg.setColormapLabel(buildLabelColormap(cur.lutLabels, cur.hidden));
+      appliedLut.current = { seg, key: cur.lutKey };
+      setVolumes(nv, [...nv.volumes.slice(0, 1), seg]);
       setLoading(false);
       setOverlayVersion((x) => x + 1);
     }, (err: unknown) => {
@@ -298,33 +317,53 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     scheduleGLUpdate();
   }, [hidden, lutLabels, overlayVersion]);
   useEffect(() => {
-    nvRef.current?.setCrosshairWidth(crosshair ? 1 : 0);
+    nvRef.current?.setCrosshairWidth(crosshair ? CROSSHAIR_PERCENT : 0);
   }, [crosshair, loaded]);
 
-  // --- meshes (only formats NiiVue reads; GLB is offered on the Export page)
+  // --- meshes (only formats NiiVue reads; GLB is offered on the Export page), in their label colours
   const meshes = useMemo(() => (scan?.meshes ?? []).filter((m) => MESH_FORMATS.has(m.format.toLowerCase())), [scan]);
-  const meshKey = meshes.map((m) => m.url).join('|');
+  const meshColor = (m: MeshInfo): Rgb => {
+    if (m.labelId === undefined) return [220, 220, 220];
+    return labelById.get(m.labelId)?.color ?? segLabels.find((l) => l.id === m.labelId)?.color ?? [220, 220, 220];
+  };
+  // sizes too: a re-run mesh job rewrites the same file names (served with no-cache, so refetched)
+  const meshKey = meshes.map((m) => `${m.url}:${m.sizeBytes ?? ''}:${meshColor(m).join(',')}`).join('|');
   useEffect(() => {
     const nv = nvRef.current;
-    if (!nv || loaded === 0 || meshes.length === 0) return;
+    if (!nv || loaded === 0) return;
+    const gl = nv.gl;
+    // NiiVue's loadMeshes/removeMesh refresh every volume once per mesh (seconds each for a large CT
+    // without a GPU); the meshes are built here and swapped in with one redraw instead.
+    const replaceMeshes = (next: NVMesh[]) => {
+      for (const old of nv.meshes) old.unloadMesh(gl);
+      nv.meshes = next;
+      for (const m of next) nv.furthestVertexFromOrigin = Math.max(nv.furthestVertexFromOrigin, m.furthestVertexFromOrigin);
+      nv.drawScene();
+    };
+    if (meshes.length === 0) {
+      // meshes deleted (e.g. the scan was deleted or re-meshed elsewhere): drop what is drawn
+      if (nv.meshes.length > 0) replaceMeshes([]);
+      return;
+    }
     let cancelled = false;
-    const list = meshes.map((m) => {
-      const c = m.labelId !== undefined ? labelById.get(m.labelId)?.color : undefined;
-      return { url: m.url, name: m.url.split('/').pop() ?? m.url, rgba255: [...(c ?? [220, 220, 220]), 255] };
-    });
-    nv.loadMeshes(list).then(() => {
-      if (cancelled) return;
+    Promise.all(meshes.map((m) => NVMesh.loadFromUrl({ url: m.url, gl, name: m.url.split('/').pop() ?? m.url, rgba255: [...meshColor(m), 255] }))).then((loadedMeshes) => {
+      if (cancelled) {
+        for (const m of loadedMeshes) m.unloadMesh(gl);
+        return;
+      }
+      replaceMeshes(loadedMeshes);
       setMeshVisible(Object.fromEntries(meshes.map((m) => [m.url, true])));
       setMeshError(null);
-    }, (err: unknown) => setMeshError(`Could not load meshes: ${errorMessage(err)}`));
+    }, (err: unknown) => { if (!cancelled) setMeshError(`Could not load meshes: ${errorMessage(err)}`); });
     return () => { cancelled = true; };
   }, [meshKey, loaded > 0]);
   const toggleMesh = (url: string, on: boolean) => {
     const nv = nvRef.current;
     if (!nv) return;
-    const idx = meshes.findIndex((m) => m.url === url);
-    if (idx >= 0 && nv.meshes[idx]) {
-      nv.setMeshProperty(idx, 'visible', on); // index: NiiVue accepts a number as mesh index
+    const mesh = nv.meshes[meshes.findIndex((m) => m.url === url)];
+    if (mesh) {
+      // a draw-time flag: no buffer or volume refresh needed (setMeshProperty would do both)
+      mesh.visible = on;
       nv.drawScene();
     }
     setMeshVisible((v) => ({ ...v, [url]: on }));
@@ -351,11 +390,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     setPoints((ps) => [...ps, { vox: p, positive: !start.shift }]);
   };
 
+  /** CT and label map: the volumes without an interactive result. */
+  const baseVolumes = (nv: Niivue) => nv.volumes.slice(0, segKey ? 2 : 1);
   const removeInteractiveOverlay = () => {
     const nv = nvRef.current;
-    if (!nv) return;
-    const extra = nv.volumes.slice(segKey ? 2 : 1);
-    for (const v of extra) nv.removeVolume(v);
+    if (nv && nv.volumes.length > baseVolumes(nv).length) setVolumes(nv, baseVolumes(nv));
   };
 
   const runInteractive = async () => {
@@ -368,11 +407,10 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       setIResult(res);
       const nv = nvRef.current;
       if (nv) {
-        removeInteractiveOverlay();
         const color = labelById.get(iClass)?.color ?? [255, 220, 0];
         const vol = await NVImage.loadFromUrl({ url: res.url, name: 'interactive.nii.gz', opacity: 0.8 });
         vol.setColormapLabel(binaryMaskColormap(color, labelById.get(iClass)?.name ?? 'result', Math.max(1, res.labelId)));
-        nv.addVolume(vol);
+        setVolumes(nv, [...baseVolumes(nv), vol]); // replaces an earlier result
       }
     } catch (err) {
       setIError(errorMessage(err));
@@ -399,7 +437,6 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
 
   const discardInteractive = () => {
     removeInteractiveOverlay();
-    nvRef.current?.updateGLVolume();
     setIResult(null);
     setPoints([]);
     setIError(null);
@@ -558,7 +595,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
                   return (
                     <li key={m.url}>
                       <label>
-                        <input type="checkbox" checked={meshVisible[m.url] ?? true} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
+                        <input type="checkbox" checked={meshVisible[m.url] ?? true} aria-label={`Show ${l?.name ?? m.url.split('/').pop()} mesh`} data-label-id={m.labelId} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
                         <span className="swatch" style={{ background: l ? rgbCss(l.color) : '#ccc' }} />
                         <span className="label-name">{l?.name ?? m.url.split('/').pop()}</span>
                         <Pill kind="muted">{m.format}</Pill>
