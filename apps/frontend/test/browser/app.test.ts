@@ -3,41 +3,21 @@
 // Data page → segmentation job with live progress → viewer with the label overlay → label toggles,
 // screenshots checked pixel by pixel → cursor readout → interactive segmentation → export links.
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, pngStats } from './helpers/browser.js';
+import { launchBrowser, phaseTimer, pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
 import { PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.js';
 
 interface LabelJson { id: number; name: string; color: [number, number, number] }
 
 let platform: Platform;
-let t0 = Date.now();
-/** Phase timings on stderr with TIMING=1 (to see where a slow machine spends the time). */
-function phase(name: string): void {
-  if (process.env.TIMING) console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${name}`);
-}
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 const pageErrors: string[] = [];
-/** Screenshots are kept here for a human look (`SHOTS=/tmp/dir`). */
-const SHOTS = process.env.SHOTS ?? '';
-
-async function shot(name: string, png: Buffer): Promise<void> {
-  if (SHOTS) await writeFile(`${SHOTS}/${name}.png`, png);
-}
-
-/** Clicks the viewer's Screenshot button and returns the PNG it downloads. */
-async function viewerScreenshot(name: string): Promise<Buffer> {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Screenshot' }).click()]);
-  assert.match(download.suggestedFilename(), /\.png$/);
-  const png = await readFile((await download.path())!);
-  await shot(name, png);
-  return png;
-}
+const { reset, phase } = phaseTimer();
 
 before(async () => {
-  t0 = Date.now();
+  reset();
   platform = await startPlatform();
   phase('platform started');
   browser = await launchBrowser();
@@ -107,11 +87,11 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   phase("'body' starts hidden");
   // 'body' starts hidden (it would cover the CT); show it, hide it again
   assert.equal(await bodyToggle.isChecked(), false, 'body label hidden by default');
-  const off = await pngStats(page, await viewerScreenshot('viewer-body-off'), [body.color]);
+  const off = await pngStats(page, await viewerScreenshot(page, 'viewer-body-off'), [body.color]);
   await bodyToggle.check();
-  const on = await pngStats(page, await viewerScreenshot('viewer-body-on'), [body.color]);
+  const on = await pngStats(page, await viewerScreenshot(page, 'viewer-body-on'), [body.color]);
   await bodyToggle.uncheck();
-  const offAgain = await pngStats(page, await viewerScreenshot('viewer-body-off-again'), [body.color]);
+  const offAgain = await pngStats(page, await viewerScreenshot(page, 'viewer-body-off-again'), [body.color]);
 
   assert.ok(on.width > 300 && on.height > 200, `screenshot size ${on.width}×${on.height}`);
   assert.ok(on.colorPixels[0] > 5000, `body overlay drawn in its label colour (${on.colorPixels[0]} px)`);
@@ -151,7 +131,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   await page.getByRole('checkbox', { name: 'Show liver' }).waitFor({ timeout: 30_000 });
   // the viewer reloads the changed label map from the server: the accepted class is drawn
   await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()');
-  const withLiver = await pngStats(page, await viewerScreenshot('viewer-accepted'), [liver.color]);
+  const withLiver = await pngStats(page, await viewerScreenshot(page, 'viewer-accepted'), [liver.color]);
   assert.ok(withLiver.colorPixels[0] > 200, `accepted liver drawn from the reloaded label map (${withLiver.colorPixels[0]} px)`);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/viewer.png` });
 

@@ -1,6 +1,7 @@
 // Headless Chromium (Debian's /usr/bin/chromium through playwright-core) with WebGL2 via SwiftShader,
-// a fresh profile per run, and in-page PNG pixel statistics for screenshot assertions.
-import { mkdtemp, rm } from 'node:fs/promises';
+// a fresh profile per run, in-page PNG pixel statistics for screenshot assertions, the viewer's
+// Screenshot button, SHOTS=<dir> to keep screenshots and TIMING=1 phase timings.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -40,13 +41,18 @@ export interface PixelStats {
   greyLevels: number;
   /** per requested colour: pixels within `tolerance` (Euclidean RGB) */
   colorPixels: number[];
+  /**
+   * per requested hue colour: pixels pointing the same way in RGB space (cosine > 0.995, not dark) —
+   * shaded surfaces (meshes in 3D) vary in brightness, not in direction
+   */
+  huePixels: number[];
 }
 
 /**
  * Runs in the page (kept as source text: the test tsconfig has no DOM types, and tsx would inject
  * helpers into a transpiled function): decodes a base64 PNG with createImageBitmap and counts pixels.
  */
-const PNG_STATS_SRC = `async ({ b64, colors, tolerance }) => {
+const PNG_STATS_SRC = `async ({ b64, colors, tolerance, hues }) => {
   const blob = await (await fetch('data:image/png;base64,' + b64)).blob();
   const bmp = await createImageBitmap(blob);
   const c = new OffscreenCanvas(bmp.width, bmp.height);
@@ -57,6 +63,8 @@ const PNG_STATS_SRC = `async ({ b64, colors, tolerance }) => {
   let grey = 0;
   const counts = colors.map(() => 0);
   const t2 = tolerance * tolerance;
+  const unit = hues.map(([r, g, b]) => { const n = Math.hypot(r, g, b); return [r / n, g / n, b / n]; });
+  const hueCounts = hues.map(() => 0);
   for (let i = 0; i < d.length; i += 4) {
     const r = d[i], g = d[i + 1], b = d[i + 2];
     if (Math.abs(r - g) <= 3 && Math.abs(g - b) <= 3 && r > 12) { grey++; levels.add(r); }
@@ -64,12 +72,47 @@ const PNG_STATS_SRC = `async ({ b64, colors, tolerance }) => {
       const dr = r - colors[k][0], dg = g - colors[k][1], db = b - colors[k][2];
       if (dr * dr + dg * dg + db * db <= t2) counts[k]++;
     }
+    const n = Math.hypot(r, g, b);
+    if (n < 60) continue;
+    for (let k = 0; k < unit.length; k++) if ((r * unit[k][0] + g * unit[k][1] + b * unit[k][2]) / n > 0.995) hueCounts[k]++;
   }
-  return { width: bmp.width, height: bmp.height, greyPixels: grey, greyLevels: levels.size, colorPixels: counts };
+  return { width: bmp.width, height: bmp.height, greyPixels: grey, greyLevels: levels.size, colorPixels: counts, huePixels: hueCounts };
 }`;
 
-/** Decodes a PNG in the page and counts grey pixels/levels and pixels near each of `colors`. */
-export async function pngStats(page: Page, png: Buffer, colors: Array<readonly [number, number, number]>, tolerance = 14): Promise<PixelStats> {
-  const args = { b64: png.toString('base64'), colors: colors.map((c) => [c[0], c[1], c[2]]), tolerance };
+type Rgb = readonly [number, number, number];
+
+/**
+ * Decodes a PNG in the page and counts grey pixels/levels, pixels near each of `colors` and pixels of
+ * the hue of each of `hues`.
+ */
+export async function pngStats(page: Page, png: Buffer, colors: Rgb[], tolerance = 14, hues: Rgb[] = []): Promise<PixelStats> {
+  const rgb = (c: Rgb) => [c[0], c[1], c[2]];
+  const args = { b64: png.toString('base64'), colors: colors.map(rgb), tolerance, hues: hues.map(rgb) };
   return page.evaluate(`(${PNG_STATS_SRC})(${JSON.stringify(args)})`) as Promise<PixelStats>;
+}
+
+/** Screenshots are kept here for a human look (`SHOTS=/tmp/dir`). */
+export const SHOTS = process.env.SHOTS ?? '';
+
+/** Saves a PNG under SHOTS (when set). */
+export async function keepShot(name: string, png: Buffer): Promise<void> {
+  if (SHOTS) await writeFile(join(SHOTS, `${name}.png`), png);
+}
+
+/** Clicks the viewer's Screenshot button (NiiVue saveScene) and returns the PNG it downloads. */
+export async function viewerScreenshot(page: Page, name: string): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Screenshot' }).click()]);
+  if (!download.suggestedFilename().endsWith('.png')) throw new Error(`screenshot download is not a PNG: ${download.suggestedFilename()}`);
+  const png = await readFile((await download.path())!);
+  await keepShot(name, png);
+  return png;
+}
+
+/** Phase timings on stderr with TIMING=1 (to see where a slow machine spends the time). */
+export function phaseTimer(): { reset: () => void; phase: (name: string) => void } {
+  let t0 = Date.now();
+  return {
+    reset: () => { t0 = Date.now(); },
+    phase: (name) => { if (process.env.TIMING) console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${name}`); },
+  };
 }

@@ -70,3 +70,21 @@ export async function startPlatform(): Promise<Platform> {
     throw err;
   }
 }
+
+/**
+ * Starts a job through the job API (`POST /api/jobs`) and waits for it to succeed (polling
+ * `GET /api/jobs/:id`); throws with the job's error if it fails or is cancelled.
+ */
+export async function runJob(base: string, body: Record<string, unknown>, timeoutMs = 120_000): Promise<void> {
+  const res = await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 202) throw new Error(`POST /api/jobs ${JSON.stringify(body)} → ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = (await (await fetch(`${base}/api/jobs/${id}`)).json()) as { status: string; error?: { code: string; message: string } };
+    if (job.status === 'succeeded') return;
+    if (job.status !== 'queued' && job.status !== 'running') throw new Error(`${String(body.type)} job ${job.status}: ${job.error?.code ?? ''} ${job.error?.message ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`${String(body.type)} job still ${job.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
