@@ -1,4 +1,5 @@
-// Drag-and-drop upload of NIfTI files (one request each) or DICOM (.zip or many files, one request).
+// Drag-and-drop upload of NIfTI files (one request each) or DICOM (.zip, many files or whole folders,
+// one request).
 import { useRef, useState, type DragEvent } from 'react';
 import { upload, errorMessage } from '../lib/api.js';
 import { formatBytes } from '../lib/format.js';
@@ -30,6 +31,35 @@ function guessPatient(files: File[]): string {
   return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
 }
 
+/** Reads every entry of a dropped folder (readEntries answers in batches). */
+async function folderFiles(dir: FileSystemDirectoryEntry, out: File[]): Promise<void> {
+  const reader = dir.createReader();
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+    if (batch.length === 0) return;
+    for (const e of batch) {
+      if (e.isDirectory) await folderFiles(e as FileSystemDirectoryEntry, out);
+      else if (e.isFile) out.push(await new Promise<File>((resolve, reject) => (e as FileSystemFileEntry).file(resolve, reject)));
+    }
+  }
+}
+
+/**
+ * The files of a drop, dropped folders walked recursively (a folder arrives in `dataTransfer.files`
+ * as one empty entry). Entries must be taken during the drop event, the walk may come later.
+ */
+function droppedFiles(dt: DataTransfer): Promise<{ files: File[]; folder?: string }> {
+  const entries = [...dt.items].filter((i) => i.kind === 'file').map((i) => i.webkitGetAsEntry());
+  const dirs = entries.filter((e): e is FileSystemDirectoryEntry => !!e?.isDirectory);
+  if (dirs.length === 0) return Promise.resolve({ files: [...dt.files] });
+  const loose = [...dt.files].filter((f) => !dirs.some((d) => d.name === f.name));
+  return (async () => {
+    const files = [...loose];
+    for (const d of dirs) await folderFiles(d, files);
+    return { files, folder: dirs[0].name };
+  })();
+}
+
 export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string; onUploaded: (patient: string) => void }) {
   const { toast } = useApp();
   const [patient, setPatient] = useState(defaultPatient ?? '');
@@ -37,6 +67,7 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
   const [items, setItems] = useState<UploadItem[]>([]);
   const nextId = useRef(0);
   const fileInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
   const patientValid = PATIENT_RE.test(patient);
 
   const update = (id: number, patch: Partial<UploadItem>) => setItems((xs) => xs.map((x) => (x.id === id ? { ...x, ...patch } : x)));
@@ -62,12 +93,15 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
     }
   };
 
-  const handle = (list: FileList | File[]) => {
+  const handle = (list: FileList | File[], folder?: string) => {
     const files = [...list].filter((f) => f.size > 0 && !f.name.startsWith('.'));
-    if (files.length === 0) return;
+    if (files.length === 0) {
+      if (list.length > 0) toast('error', 'Nothing to upload: the files are empty or hidden');
+      return;
+    }
     let who = patient.trim();
     if (!who) {
-      who = guessPatient(files);
+      who = folder ? guessPatient([new File([], folder)]) : guessPatient(files);
       setPatient(who);
     }
     if (!PATIENT_RE.test(who)) {
@@ -85,7 +119,7 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDrag(false);
-    handle(e.dataTransfer.files);
+    droppedFiles(e.dataTransfer).then(({ files, folder }) => handle(files, folder), (err: unknown) => toast('error', `Could not read the dropped folder: ${errorMessage(err)}`));
   };
 
   return (
@@ -115,8 +149,11 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
       >
         <div className="dropzone-icon" aria-hidden>⇪</div>
         <div><b>Drop files here</b> or click to choose</div>
-        <div className="muted small">NIfTI (.nii, .nii.gz) · DICOM (.zip or many .dcm files)</div>
+        <div className="muted small">NIfTI (.nii, .nii.gz) · DICOM (a folder, a .zip or many .dcm files)</div>
+        <button type="button" className="link-btn small" onClick={(e) => { e.stopPropagation(); folderInput.current?.click(); }}>Choose a DICOM folder…</button>
         <input ref={fileInput} type="file" multiple hidden data-testid="file-input" onChange={(e) => { if (e.target.files) handle(e.target.files); e.target.value = ''; }} />
+        {/* webkitdirectory is not in React's input props: set as an attribute (all current browsers) */}
+        <input ref={(el) => { folderInput.current = el; el?.setAttribute('webkitdirectory', ''); }} type="file" multiple hidden data-testid="folder-input" onClick={(e) => e.stopPropagation()} onChange={(e) => { if (e.target.files) handle(e.target.files); e.target.value = ''; }} />
       </div>
       {items.length > 0 && (
         <ul className="upload-list">
