@@ -1,8 +1,8 @@
 // Start convert / segment / mesh jobs for a scan, a patient, or everything, with a label-set / class picker.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, errorMessage } from '../lib/api.js';
 import { useApp } from '../lib/store.js';
-import type { JobRequest, JobType } from '../lib/types.js';
+import type { JobRequest, JobType, PatientSummary, ScanInfo } from '../lib/types.js';
 import { rgbCss } from '../lib/colormap.js';
 
 export interface LauncherTarget {
@@ -132,5 +132,45 @@ export function JobButtons({ target, types = ['convert', 'segment', 'mesh'], com
         <button key={t} className="btn btn-small" disabled={busy} title={tip(t)} onClick={() => run(t)}>{label(t)}</button>
       ))}
     </div>
+  );
+}
+
+/** Jobs page: pick everything, one patient or one scan, then start a conversion, segmentation or mesh job. */
+export function JobLauncherCard() {
+  const { dataVersion } = useApp();
+  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
+  const [scans, setScans] = useState<ScanInfo[] | null>(null);
+  const [patient, setPatient] = useState('');
+  const [scan, setScan] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => { api.patients().then(setPatients, (e) => setError(errorMessage(e))); }, [dataVersion]);
+  useEffect(() => {
+    setScans(null);
+    if (patient) api.scans(patient).then(setScans, (e) => setError(errorMessage(e)));
+  }, [patient, dataVersion]);
+  const hasDicom = patient ? !!patients?.find((p) => p.id === patient)?.hasDicom : !!patients?.some((p) => p.hasDicom);
+  const target: LauncherTarget = { patient: patient || undefined, scan: (patient && scan) || undefined };
+  const types: JobType[] = target.scan ? ['segment', 'mesh'] : hasDicom ? ['convert', 'segment', 'mesh'] : ['segment', 'mesh'];
+  return (
+    <section className="card" aria-label="Start a job">
+      <div className="card-head">
+        <h2>Start a job</h2>
+        <span className="spacer" />
+        <select aria-label="Job patient" value={patient} onChange={(e) => { setPatient(e.target.value); setScan(''); }}>
+          <option value="">All patients</option>
+          {patients?.map((p) => <option key={p.id} value={p.id}>{p.id}</option>)}
+        </select>
+        <select aria-label="Job scan" value={scan} disabled={!patient} onChange={(e) => setScan(e.target.value)}>
+          <option value="">All scans</option>
+          {scans?.map((x) => <option key={x.id} value={x.id}>{x.id}{x.segmentation ? ' · segmented' : ''}</option>)}
+        </select>
+        <JobButtons key={`${target.patient ?? ''}/${target.scan ?? ''}`} target={target} types={types} compact />
+      </div>
+      <div className="muted small">
+        For {targetText(target)}: convert DICOM to NIfTI, segment (label set or classes), or build surface meshes of segmented scans.
+        Done items are skipped unless <i>force</i> is chosen.
+      </div>
+      {error && <div className="error-inline small" role="alert">{error}</div>}
+    </section>
   );
 }

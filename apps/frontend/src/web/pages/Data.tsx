@@ -177,7 +177,7 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
       )}
       {!active && lastFailed && lastFailed.error && <ErrorBox>Last {lastFailed.type} job failed: {lastFailed.error.message}</ErrorBox>}
       <div className="scan-actions">
-        <JobButtons target={{ patient, scan: scan.id }} types={['segment', 'mesh']} />
+        <JobButtons target={{ patient, scan: scan.id }} types={scan.segmentation ? ['segment', 'mesh'] : ['segment']} />
       </div>
       {labels.length > 0 && (
         <div className="label-summary">

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { JobLauncherCard } from '../components/JobLauncher.js';
 import { isActive, JobRow } from '../components/JobRow.js';
 import { Empty, ErrorBox, Pill } from '../components/ui.js';
 import { useApp } from '../lib/store.js';
@@ -26,6 +27,7 @@ export function Jobs() {
         </select>
         <button className="btn btn-small" onClick={() => void refreshJobs()}>Refresh</button>
       </header>
+      <JobLauncherCard />
       {jobsError && <ErrorBox onRetry={() => void refreshJobs()}>Could not load jobs: {jobsError}</ErrorBox>}
       {shown.length === 0 ? <Empty>No jobs{type || status ? ' match the filter' : ' yet'}.</Empty>
         : <div className="job-list" data-testid="job-list">{shown.map((j) => <JobRow key={j.id} job={j} />)}</div>}
