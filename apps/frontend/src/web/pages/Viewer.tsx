@@ -160,6 +160,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       // a share of the field of view: a thin line whatever the voxel size (the default is one voxel)
       crosshairWidthUnit: 'percent',
       show3Dcrosshair: true,
+      // meshes in the 3D render (and the multiplanar 3D tile) only: on the slices the overlay shows the labels
+      meshThicknessOn2D: 0,
       dragAndDropEnabled: false,
       isResizeCanvas: true,
       multiplanarShowRender: SHOW_RENDER.ALWAYS,
@@ -168,6 +170,13 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       isColorbar: false,
     });
     nvRef.current = nv;
+    // NiiVue's own V key cycles the views: keep the toolbar (and the remembered view) in step
+    nv.onSliceTypeChange = (st: SLICE_TYPE) => {
+      const v = VIEWS.find((x) => x.type === st);
+      if (!v) return;
+      setViewState(v.id);
+      localStorage.setItem(VIEW_KEY, v.id);
+    };
     // exposed for debugging in the browser console and for the browser test
     (window as unknown as { vista3dViewer?: Niivue }).vista3dViewer = nv;
     void nv.attachToCanvas(canvas).catch((err: unknown) => setGlError(`Could not start the viewer: ${errorMessage(err)}`));
@@ -351,8 +360,10 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
         for (const m of loadedMeshes) m.unloadMesh(gl);
         return;
       }
+      // the body surface hides everything inside it: off until asked for, like its label
+      loadedMeshes.forEach((mesh, i) => { mesh.visible = meshes[i].labelId !== BODY_LABEL_ID; });
       replaceMeshes(loadedMeshes);
-      setMeshVisible(Object.fromEntries(meshes.map((m) => [m.url, true])));
+      setMeshVisible(Object.fromEntries(meshes.map((m) => [m.url, m.labelId !== BODY_LABEL_ID])));
       setMeshError(null);
     }, (err: unknown) => { if (!cancelled) setMeshError(`Could not load meshes: ${errorMessage(err)}`); });
     return () => { cancelled = true; };
@@ -595,7 +606,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
                   return (
                     <li key={m.url}>
                       <label>
-                        <input type="checkbox" checked={meshVisible[m.url] ?? true} aria-label={`Show ${l?.name ?? m.url.split('/').pop()} mesh`} data-label-id={m.labelId} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
+                        <input type="checkbox" checked={meshVisible[m.url] ?? m.labelId !== BODY_LABEL_ID} aria-label={`Show ${l?.name ?? m.url.split('/').pop()} mesh`} data-label-id={m.labelId} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
                         <span className="swatch" style={{ background: l ? rgbCss(l.color) : '#ccc' }} />
                         <span className="label-name">{l?.name ?? m.url.split('/').pop()}</span>
                         <Pill kind="muted">{m.format}</Pill>
