@@ -9,7 +9,7 @@ import { formatDims, formatMl, formatSpacing } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { InteractiveResult, LabelDef, MeshInfo, PatientSummary, Rgb, ScanInfo, SegmentLabel } from '../lib/types.js';
-import { WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
+import { rangeToWindow, WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -105,6 +105,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   };
   const [win, setWin] = useState({ width: 400, level: 40 });
   const [preset, setPreset] = useState('soft');
+  /** The window NiiVue set itself (right drag), rounded for the W/L boxes: not applied again. */
+  const windowFromNiivue = useRef<{ width: number; level: number } | null>(null);
   const [opacity, setOpacity] = useState(0.6);
   const [showOverlay, setShowOverlay] = useState(true);
   const [crosshair, setCrosshair] = useState(true);
@@ -170,6 +172,16 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       isColorbar: false,
     });
     nvRef.current = nv;
+    // NiiVue's own windowing (right drag over a region, reset) shows in the W/L boxes; the CT is
+    // already drawn with it, so the window effect below finds nothing to change
+    nv.onIntensityChange = (vol: NVImage) => {
+      if (vol !== nv.volumes[0]) return;
+      const w = rangeToWindow(vol.cal_min ?? 0, vol.cal_max ?? 0);
+      const rounded = { width: Math.max(1, Math.round(w.width)), level: Math.round(w.level) };
+      windowFromNiivue.current = rounded;
+      setPreset('custom');
+      setWin(rounded);
+    };
     // NiiVue's own V key cycles the views: keep the toolbar (and the remembered view) in step
     nv.onSliceTypeChange = (st: SLICE_TYPE) => {
       const v = VIEWS.find((x) => x.type === st);
@@ -306,6 +318,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     const ct = nv?.volumes[0];
     if (!nv || !ct) return;
     const [lo, hi] = windowToRange(win.width, win.level);
+    const nvWin = windowFromNiivue.current;
+    windowFromNiivue.current = null;
+    if (nvWin && nvWin.width === win.width && nvWin.level === win.level) return; // NiiVue drew it already
     if (ct.cal_min === lo && ct.cal_max === hi) return;
     ct.cal_min = lo;
     ct.cal_max = hi;
@@ -539,7 +554,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
             <ul className="label-list" data-testid="label-list">
               {shownLabels.map((l) => (
                 <li key={l.id} className={hidden.has(l.id) ? 'off' : ''}>
-                  <label>
+                  <label title={`${l.name} (id ${l.id}): ${l.voxels.toLocaleString()} voxels, ${formatMl(l.volumeMl)}`}>
                     <input
                       type="checkbox"
                       checked={!hidden.has(l.id)}
