@@ -30,6 +30,7 @@ export function JobRow({ job, compact }: { job: Job; compact?: boolean }) {
       toast('error', `Could not cancel job ${job.id}: ${errorMessage(err)}`);
     }
   };
+  const failed = (job.results ?? []).filter((r) => r.status === 'failed');
   const target = job.patient ? `${job.patient}${job.scan ? ` / ${job.scan}` : ''}` : 'all patients';
   return (
     <div className={`job-row job-${job.status}`} data-job-id={job.id} data-status={job.status}>
@@ -49,6 +50,16 @@ export function JobRow({ job, compact }: { job: Job; compact?: boolean }) {
         {job.error ? <span className="error-inline" role="alert">{job.error.message}{job.error.code ? ` (${job.error.code})` : ''}</span> : <span>{job.message || (job.status === 'queued' ? 'Waiting for a worker…' : '')}</span>}
         {job.items && job.items.total > 1 && <span className="muted small"> · {job.items.done}/{job.items.total} items</span>}
       </div>
+      {failed.length > 0 && job.results.length > 1 && (
+        <details className="job-failures">
+          <summary className="small">{failed.length} failed item{failed.length === 1 ? '' : 's'}</summary>
+          <ul className="small">
+            {failed.map((r) => (
+              <li key={`${r.patient}/${r.scan ?? ''}`}><b>{r.patient}{r.scan ? ` / ${r.scan}` : ''}</b>: <span className="error-inline">{r.error?.message ?? 'failed'}{r.error?.code ? ` (${r.error.code})` : ''}</span></li>
+            ))}
+          </ul>
+        </details>
+      )}
     </div>
   );
 }

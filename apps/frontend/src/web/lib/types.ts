@@ -51,8 +51,18 @@ export interface Job {
   startedAt?: string;
   finishedAt?: string;
   error?: { code: string; message: string };
-  results: unknown[];
+  results: JobResult[];
   items: { total: number; done: number };
+}
+
+/** One item of a job (a patient for convert, a scan for segment and mesh). */
+export interface JobResult {
+  patient: string;
+  scan?: string;
+  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+  output?: string;
+  error?: { code: string; message: string };
+  detail?: string;
 }
 
 export interface StatusResponse {
