@@ -43,15 +43,23 @@ export function toBackendError(err: unknown, baseUrl: string): Error {
   const e = err as { message?: string; code?: unknown; status?: unknown; statusCode?: unknown; cause?: { code?: string; message?: string } };
   const text = `${e?.message ?? ''} ${typeof e?.code === 'string' ? e.code : ''} ${e?.cause?.code ?? ''} ${e?.cause?.message ?? ''}`;
   const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  // A 4xx is the backend's own verdict, even when its message quotes a network error (an image it could not fetch).
+  if (status !== undefined && status >= 400 && status < 500) {
+    if (e?.code === 'IMAGE_FETCH_FAILED') {
+      return new BackendError(
+        'BACKEND_REJECTED',
+        `segmentation backend could not fetch the image (${e?.message ?? status}); IMAGE_SERVER must be a URL the backend can reach`,
+        status,
+      );
+    }
+    return new BackendError('BACKEND_REJECTED', `segmentation backend rejected the request: ${e?.message ?? status}`, status);
+  }
   if ((err instanceof Error && err.name === 'TimeoutError') || NETWORK_CODES.test(text) || status === 0 || status === 502 || status === 503 || status === 504 || /UNAVAILABLE|UNREACHABLE|TIMEOUT/.test(text)) {
     return new BackendError(
       'BACKEND_UNAVAILABLE',
       `segmentation backend at ${baseUrl} is unavailable (${(e?.cause?.code ?? e?.message ?? 'no answer').toString().trim()}); check that it is running and VISTA3D_SERVER is right`,
       status,
     );
-  }
-  if (status !== undefined && status >= 400 && status < 500) {
-    return new BackendError('BACKEND_REJECTED', `segmentation backend rejected the request: ${e?.message ?? status}`, status);
   }
   return new BackendError('BACKEND_ERROR', `segmentation backend failed: ${e?.message ?? String(err)}`, status);
 }
