@@ -1,8 +1,9 @@
 // Start convert / segment / mesh jobs for a scan, a patient, or everything, with a label-set / class picker.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../lib/api.js';
 import { useApp } from '../lib/store.js';
-import type { JobRequest, JobType, PatientSummary, ScanInfo } from '../lib/types.js';
+import type { JobRequest, JobType } from '../lib/types.js';
+import { usePatientScans } from '../lib/use-patient-scans.js';
 import { rgbCss } from '../lib/colormap.js';
 
 export interface LauncherTarget {
@@ -137,17 +138,9 @@ export function JobButtons({ target, types = ['convert', 'segment', 'mesh'], com
 
 /** Jobs page: pick everything, one patient or one scan, then start a conversion, segmentation or mesh job. */
 export function JobLauncherCard() {
-  const { dataVersion } = useApp();
-  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
-  const [scans, setScans] = useState<ScanInfo[] | null>(null);
   const [patient, setPatient] = useState('');
   const [scan, setScan] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => { api.patients().then(setPatients, (e) => setError(errorMessage(e))); }, [dataVersion]);
-  useEffect(() => {
-    setScans(null);
-    if (patient) api.scans(patient).then(setScans, (e) => setError(errorMessage(e)));
-  }, [patient, dataVersion]);
+  const { patients, scans, error } = usePatientScans(patient);
   const hasDicom = patient ? !!patients?.find((p) => p.id === patient)?.hasDicom : !!patients?.some((p) => p.hasDicom);
   const target: LauncherTarget = { patient: patient || undefined, scan: (patient && scan) || undefined };
   const types: JobType[] = target.scan ? ['segment', 'mesh'] : hasDicom ? ['convert', 'segment', 'mesh'] : ['segment', 'mesh'];

@@ -1,26 +1,18 @@
-import { useEffect, useState } from 'react';
 import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
-import { api, errorMessage } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { rgbCss } from '../lib/colormap.js';
 import { formatBytes, formatMl } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
-import type { PatientSummary, ScanInfo } from '../lib/types.js';
+import { usePatientScans } from '../lib/use-patient-scans.js';
 
 function fileName(url: string): string {
   return decodeURIComponent(url.split('?')[0].split('/').pop() ?? url);
 }
 
 export function Export({ patient, scan }: { patient?: string; scan?: string }) {
-  const { labelById, dataVersion } = useApp();
-  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
-  const [scans, setScans] = useState<ScanInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => { api.patients().then(setPatients, (e) => setError(errorMessage(e))); }, [dataVersion]);
-  useEffect(() => {
-    setScans(null);
-    if (patient) api.scans(patient).then(setScans, (e) => setError(errorMessage(e)));
-  }, [patient, dataVersion]);
+  const { labelById } = useApp();
+  const { patients, scans, error } = usePatientScans(patient);
   const s = scans?.find((x) => x.id === scan) ?? null;
   return (
     <div className="page">
