@@ -2,7 +2,7 @@
 // and a mesh job (left and right lung only, STL) through the job API — the fast path, not the UI —
 // then the viewer in 3D render with the CT and the label overlay made transparent, proving with
 // screenshot pixels that each lung mesh is drawn in its label colour and that its toggle in the Meshes
-// panel hides it (and only it).
+// panel hides it (and only it), and that its opacity slider fades it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -41,7 +41,7 @@ after(async () => {
   await platform?.close();
 });
 
-test('viewer 3D view: lung meshes in their label colours, toggled per mesh', async () => {
+test('viewer 3D view: lung meshes in their label colours, toggled and faded per mesh', async () => {
   const labels = (await (await fetch(`${platform.base}/api/labels`)).json()) as { labels: Array<{ id: number; name: string; color: Rgb }> };
   const left = labels.labels.find((l) => l.id === LEFT_LUNG)!;
   const right = labels.labels.find((l) => l.id === RIGHT_LUNG)!;
@@ -82,6 +82,15 @@ test('viewer 3D view: lung meshes in their label colours, toggled per mesh', asy
   timer.phase('screenshot with the left lung hidden');
   assert.ok(one.huePixels[0] < both.huePixels[0] / 10, `the hidden left lung's colour is gone (${both.huePixels[0]} → ${one.huePixels[0]} px)`);
   assert.ok(one.huePixels[1] > both.huePixels[1] / 2, `the right lung is still drawn (${both.huePixels[1]} → ${one.huePixels[1]} px)`);
+
+  assert.equal(await panel.getByRole('slider', { name: `${left.name} mesh opacity` }).isDisabled(), true, 'a hidden mesh has no opacity to set');
+  await panel.getByRole('slider', { name: `${right.name} mesh opacity` }).fill('0.3');
+  // translucent meshes are drawn after opaque ones (no depth writes): the faded right lung moves last
+  assert.deepEqual(await page.evaluate('window.vista3dViewer.meshes.map((m) => [m.visible, m.opacity])'), [[false, 1], [true, 0.3]]);
+  const faded = await pngStats(page, await viewerScreenshot(page, 'meshes-right-faded'), [], 0, hues);
+  timer.phase('screenshot with the right lung at 30 % opacity');
+  assert.ok(faded.hueBrightness[1] < one.hueBrightness[1] * 0.6 && faded.hueBrightness[1] > 0,
+    `the faded right lung is dimmer but drawn (brightness ${one.hueBrightness[1]} → ${faded.hueBrightness[1]})`);
 
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });

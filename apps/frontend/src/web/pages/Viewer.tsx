@@ -1,15 +1,17 @@
 // NiiVue viewer: CT by URL + VISTA3D label map overlay with dictionary colours, windowing, views,
 // label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
-import { Niivue, NVImage, NVMesh, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
+import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
-import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
+import { Empty, ErrorBox, Spinner } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
 import { binaryMaskColormap, buildLabelColormap, rgbCss } from '../lib/colormap.js';
 import { formatDims, formatMl, formatSpacing } from '../lib/format.js';
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
-import type { InteractiveResult, LabelDef, MeshInfo, PatientSummary, Rgb, ScanInfo, SegmentLabel } from '../lib/types.js';
+import type { InteractiveResult, LabelDef, PatientSummary, ScanInfo, SegmentLabel } from '../lib/types.js';
 import { rangeToWindow, WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
+import { MeshPanel } from '../viewer/MeshPanel.js';
+import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -34,9 +36,6 @@ interface Point {
   positive: boolean;
 }
 
-/** Our 'body' class (not in VISTA3D); see @vista3d/labels BODY_LABEL_ID. */
-const BODY_LABEL_ID = 200;
-
 /** The last view the user chose is remembered (localStorage). */
 export const VIEW_KEY = 'vista3d.viewer.view';
 
@@ -47,7 +46,6 @@ function hashString(s: string): string {
   return (h >>> 0).toString(36);
 }
 
-const MESH_FORMATS = new Set(['obj', 'stl', 'ply', 'gii', 'mz3', 'vtk', 'off', 'x3d']);
 
 export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
   if (!patient || !scan) return <ScanPicker patient={patient} />;
@@ -121,9 +119,6 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const [iBusy, setIBusy] = useState(false);
   const [iResult, setIResult] = useState<InteractiveResult | null>(null);
   const [iError, setIError] = useState<string | null>(null);
-  // meshes
-  const [meshVisible, setMeshVisible] = useState<Record<string, boolean>>({});
-  const [meshError, setMeshError] = useState<string | null>(null);
 
   const scan = scans?.find((s) => s.id === scanId) ?? null;
   const segLabels: SegmentLabel[] = useMemo(() => [...(scan?.segmentation?.labels ?? [])].sort((a, b) => a.id - b.id), [scan]);
@@ -344,56 +339,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     nvRef.current?.setCrosshairWidth(crosshair ? CROSSHAIR_PERCENT : 0);
   }, [crosshair, loaded]);
 
-  // --- meshes (only formats NiiVue reads; GLB is offered on the Export page), in their label colours
-  const meshes = useMemo(() => (scan?.meshes ?? []).filter((m) => MESH_FORMATS.has(m.format.toLowerCase())), [scan]);
-  const meshColor = (m: MeshInfo): Rgb => {
-    if (m.labelId === undefined) return [220, 220, 220];
-    return labelById.get(m.labelId)?.color ?? segLabels.find((l) => l.id === m.labelId)?.color ?? [220, 220, 220];
-  };
-  // sizes too: a re-run mesh job rewrites the same file names (served with no-cache, so refetched)
-  const meshKey = meshes.map((m) => `${m.url}:${m.sizeBytes ?? ''}:${meshColor(m).join(',')}`).join('|');
-  useEffect(() => {
-    const nv = nvRef.current;
-    if (!nv || loaded === 0) return;
-    const gl = nv.gl;
-    // NiiVue's loadMeshes/removeMesh refresh every volume once per mesh (seconds each for a large CT
-    // without a GPU); the meshes are built here and swapped in with one redraw instead.
-    const replaceMeshes = (next: NVMesh[]) => {
-      for (const old of nv.meshes) old.unloadMesh(gl);
-      nv.meshes = next;
-      for (const m of next) nv.furthestVertexFromOrigin = Math.max(nv.furthestVertexFromOrigin, m.furthestVertexFromOrigin);
-      nv.drawScene();
-    };
-    if (meshes.length === 0) {
-      // meshes deleted (e.g. the scan was deleted or re-meshed elsewhere): drop what is drawn
-      if (nv.meshes.length > 0) replaceMeshes([]);
-      return;
-    }
-    let cancelled = false;
-    Promise.all(meshes.map((m) => NVMesh.loadFromUrl({ url: m.url, gl, name: m.url.split('/').pop() ?? m.url, rgba255: [...meshColor(m), 255] }))).then((loadedMeshes) => {
-      if (cancelled) {
-        for (const m of loadedMeshes) m.unloadMesh(gl);
-        return;
-      }
-      // the body surface hides everything inside it: off until asked for, like its label
-      loadedMeshes.forEach((mesh, i) => { mesh.visible = meshes[i].labelId !== BODY_LABEL_ID; });
-      replaceMeshes(loadedMeshes);
-      setMeshVisible(Object.fromEntries(meshes.map((m) => [m.url, m.labelId !== BODY_LABEL_ID])));
-      setMeshError(null);
-    }, (err: unknown) => { if (!cancelled) setMeshError(`Could not load meshes: ${errorMessage(err)}`); });
-    return () => { cancelled = true; };
-  }, [meshKey, loaded > 0]);
-  const toggleMesh = (url: string, on: boolean) => {
-    const nv = nvRef.current;
-    if (!nv) return;
-    const mesh = nv.meshes[meshes.findIndex((m) => m.url === url)];
-    if (mesh) {
-      // a draw-time flag: no buffer or volume refresh needed (setMeshProperty would do both)
-      mesh.visible = on;
-      nv.drawScene();
-    }
-    setMeshVisible((v) => ({ ...v, [url]: on }));
-  };
+  // --- meshes in the 3D view, in their label colours
+  const meshes = useViewerMeshes(nvRef, loaded > 0, scan, (id) => labelById.get(id)?.color ?? segLabels.find((l) => l.id === id)?.color);
 
   // --- interactive segmentation: left click = positive point, shift-click = negative point
   const down = useRef<{ x: number; y: number; shift: boolean } | null>(null);
@@ -610,28 +557,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
             )}
           </section>
 
-          {(scan?.meshes.length ?? 0) > 0 && (
-            <section className="panel" aria-label="Meshes">
-              <div className="panel-head"><h3>Meshes</h3><span className="muted small">{scan!.meshes.length}</span></div>
-              {meshError && <ErrorBox>{meshError}</ErrorBox>}
-              {meshes.length < scan!.meshes.length && <div className="muted small">{scan!.meshes.length - meshes.length} mesh file(s) in formats the viewer cannot show (e.g. GLB) — download them on the Export page.</div>}
-              <ul className="label-list">
-                {meshes.map((m) => {
-                  const l = m.labelId !== undefined ? labelById.get(m.labelId) : undefined;
-                  return (
-                    <li key={m.url}>
-                      <label>
-                        <input type="checkbox" checked={meshVisible[m.url] ?? m.labelId !== BODY_LABEL_ID} aria-label={`Show ${l?.name ?? m.url.split('/').pop()} mesh`} data-label-id={m.labelId} onChange={(e) => toggleMesh(m.url, e.target.checked)} />
-                        <span className="swatch" style={{ background: l ? rgbCss(l.color) : '#ccc' }} />
-                        <span className="label-name">{l?.name ?? m.url.split('/').pop()}</span>
-                        <Pill kind="muted">{m.format}</Pill>
-                      </label>
-                    </li>
-                  );
-                })}
-              </ul>
-              {view !== 'render' && <button className="link-btn small" onClick={() => setView('render')}>Show in 3D</button>}
-            </section>
+          {scan && scan.meshes.length > 0 && (
+            <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
           )}
         </aside>
       </div>

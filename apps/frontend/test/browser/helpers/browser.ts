@@ -46,6 +46,8 @@ export interface PixelStats {
    * shaded surfaces (meshes in 3D) vary in brightness, not in direction
    */
   huePixels: number[];
+  /** per requested hue colour: the summed brightness (RGB length) of those pixels — drops as a surface fades */
+  hueBrightness: number[];
 }
 
 /**
@@ -65,6 +67,7 @@ const PNG_STATS_SRC = `async ({ b64, colors, tolerance, hues }) => {
   const t2 = tolerance * tolerance;
   const unit = hues.map(([r, g, b]) => { const n = Math.hypot(r, g, b); return [r / n, g / n, b / n]; });
   const hueCounts = hues.map(() => 0);
+  const hueSums = hues.map(() => 0);
   for (let i = 0; i < d.length; i += 4) {
     const r = d[i], g = d[i + 1], b = d[i + 2];
     if (Math.abs(r - g) <= 3 && Math.abs(g - b) <= 3 && r > 12) { grey++; levels.add(r); }
@@ -74,9 +77,9 @@ const PNG_STATS_SRC = `async ({ b64, colors, tolerance, hues }) => {
     }
     const n = Math.hypot(r, g, b);
     if (n < 60) continue;
-    for (let k = 0; k < unit.length; k++) if ((r * unit[k][0] + g * unit[k][1] + b * unit[k][2]) / n > 0.995) hueCounts[k]++;
+    for (let k = 0; k < unit.length; k++) if ((r * unit[k][0] + g * unit[k][1] + b * unit[k][2]) / n > 0.995) { hueCounts[k]++; hueSums[k] += n; }
   }
-  return { width: bmp.width, height: bmp.height, greyPixels: grey, greyLevels: levels.size, colorPixels: counts, huePixels: hueCounts };
+  return { width: bmp.width, height: bmp.height, greyPixels: grey, greyLevels: levels.size, colorPixels: counts, huePixels: hueCounts, hueBrightness: hueSums.map(Math.round) };
 }`;
 
 type Rgb = readonly [number, number, number];
