@@ -2,15 +2,18 @@
 // label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
 import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
-import { Empty, ErrorBox, Spinner } from '../components/ui.js';
+import { ErrorBox, Spinner } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
-import { binaryMaskColormap, buildLabelColormap, rgbCss } from '../lib/colormap.js';
-import { formatDims, formatMl, formatSpacing } from '../lib/format.js';
+import { binaryMaskColormap, buildLabelColormap } from '../lib/colormap.js';
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
-import type { InteractiveResult, LabelDef, PatientSummary, ScanInfo, SegmentLabel } from '../lib/types.js';
+import type { InteractiveResult, LabelDef, ScanInfo, SegmentLabel } from '../lib/types.js';
 import { rangeToWindow, WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
+import { CursorPanel, type Readout } from '../viewer/CursorPanel.js';
+import { InteractivePanel, type PromptPoint } from '../viewer/InteractivePanel.js';
+import { LabelsPanel } from '../viewer/LabelsPanel.js';
 import { MeshPanel } from '../viewer/MeshPanel.js';
+import { ScanPicker } from '../viewer/ScanPicker.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
 
 const CROSSHAIR_PERCENT = 0.25;
@@ -24,17 +27,6 @@ const VIEWS: Array<{ id: ViewId; name: string; type: SLICE_TYPE }> = [
   { id: 'render', name: '3D', type: SLICE_TYPE.RENDER },
 ];
 
-interface Readout {
-  hu: number | null;
-  labelId: number;
-  vox: [number, number, number];
-  mm: [number, number, number];
-}
-
-interface Point {
-  vox: [number, number, number];
-  positive: boolean;
-}
 
 /** The last view the user chose is remembered (localStorage). */
 export const VIEW_KEY = 'vista3d.viewer.view';
@@ -50,38 +42,6 @@ function hashString(s: string): string {
 export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
   if (!patient || !scan) return <ScanPicker patient={patient} />;
   return <ViewerFor key={`${patient}/${scan}`} patient={patient} scanId={scan} />;
-}
-
-function ScanPicker({ patient }: { patient?: string }) {
-  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
-  const [scans, setScans] = useState<ScanInfo[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => { api.patients().then(setPatients, (e) => setError(errorMessage(e))); }, []);
-  useEffect(() => {
-    if (patient) api.scans(patient).then(setScans, (e) => setError(errorMessage(e)));
-  }, [patient]);
-  return (
-    <div className="page">
-      <header className="page-head"><h1>Viewer</h1><span className="muted">Choose a scan</span></header>
-      {error && <ErrorBox>{error}</ErrorBox>}
-      {!patients && !error && <Spinner label="Loading…" />}
-      {patients?.length === 0 && <Empty>No data yet. Upload a CT on the <a href={href({ page: 'data' })}>Data</a> page.</Empty>}
-      <div className="picker">
-        <ul className="patient-list">
-          {patients?.map((p) => (
-            <li key={p.id} className={p.id === patient ? 'active' : ''}><a href={href({ page: 'viewer', patient: p.id })}><span className="patient-id">{p.id}</span><span className="muted small">{p.scans} scans</span></a></li>
-          ))}
-        </ul>
-        {patient && (
-          <ul className="patient-list">
-            {scans?.map((s) => (
-              <li key={s.id}><a href={href({ page: 'viewer', patient, scan: s.id })}><span className="patient-id">{s.id}</span><span className="muted small">{formatDims(s.dims)}{s.segmentation ? ' · segmented' : ''}</span></a></li>
-            ))}
-          </ul>
-        )}
-      </div>
-    </div>
-  );
 }
 
 function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
@@ -110,12 +70,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const [crosshair, setCrosshair] = useState(true);
   // 'body' (our extension id 200) covers everything: hidden until asked for
   const [hidden, setHidden] = useState<Set<number>>(() => new Set([BODY_LABEL_ID]));
-  const [labelFilter, setLabelFilter] = useState('');
   const [readout, setReadout] = useState<Readout | null>(null);
   // interactive segmentation
   const [interactive, setInteractive] = useState(false);
   const [iClass, setIClass] = useState<number>(0);
-  const [points, setPoints] = useState<Point[]>([]);
+  const [points, setPoints] = useState<PromptPoint[]>([]);
   const [iBusy, setIBusy] = useState(false);
   const [iResult, setIResult] = useState<InteractiveResult | null>(null);
   const [iError, setIError] = useState<string | null>(null);
@@ -421,8 +380,6 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     void nv.saveScene(`${patient}_${scanId}_${view}.png`);
   };
 
-  const setAllHidden = (hide: boolean) => setHidden(hide ? new Set(segLabels.map((l) => l.id)) : new Set());
-  const shownLabels = segLabels.filter((l) => !labelFilter || l.name.toLowerCase().includes(labelFilter.toLowerCase()));
   const cursorLabel = readout && readout.labelId > 0 ? (labelById.get(readout.labelId) ?? segLabels.find((l) => l.id === readout.labelId)) : undefined;
 
   return (
@@ -472,90 +429,17 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
           {interactive && <div className="mode-badge">Interactive: click = include · shift-click = exclude</div>}
         </div>
         <aside className="viewer-side">
-          <section className="panel" aria-label="Cursor">
-            <h3>Cursor</h3>
-            {readout ? (
-              <div className="readout" data-testid="readout">
-                <div className="readout-label">
-                  {cursorLabel ? <><span className="swatch" style={{ background: rgbCss(cursorLabel.color) }} /><b data-testid="cursor-label">{cursorLabel.name}</b></> : <span className="muted" data-testid="cursor-label">background</span>}
-                </div>
-                <div><span className="muted">HU</span> <b data-testid="cursor-hu">{readout.hu === null ? '–' : Math.round(readout.hu)}</b></div>
-                <div className="small muted">voxel {readout.vox.map((v) => Math.round(v)).join(', ')} · {readout.mm.map((v) => v.toFixed(1)).join(', ')} mm</div>
-              </div>
-            ) : <div className="muted small">Click the image to read HU and label.</div>}
-            {scan && <div className="small muted">{formatDims(scan.dims)} · {formatSpacing(scan.spacing)} · {scan.orientation}</div>}
-          </section>
+          <CursorPanel readout={readout} label={cursorLabel} scan={scan} />
 
-          <section className="panel labels-panel" aria-label="Labels">
-            <div className="panel-head">
-              <h3>Labels</h3>
-              <span className="muted small">{segLabels.length}</span>
-              <span className="spacer" />
-              {segLabels.length > 0 && <>
-                <button className="link-btn" onClick={() => setAllHidden(false)}>all</button>
-                <button className="link-btn" onClick={() => setAllHidden(true)}>none</button>
-              </>}
-            </div>
-            {!scan?.segmentation && <div className="muted small">Not segmented yet. Start a segmentation on the <a href={href({ page: 'data', patient })}>Data</a> page.</div>}
-            {segLabels.length > 8 && <input type="search" className="input-small" placeholder="Filter labels…" value={labelFilter} onChange={(e) => setLabelFilter(e.target.value)} aria-label="Filter labels" />}
-            <ul className="label-list" data-testid="label-list">
-              {shownLabels.map((l) => (
-                <li key={l.id} className={hidden.has(l.id) ? 'off' : ''}>
-                  <label title={`${l.name} (id ${l.id}): ${l.voxels.toLocaleString()} voxels, ${formatMl(l.volumeMl)}`}>
-                    <input
-                      type="checkbox"
-                      checked={!hidden.has(l.id)}
-                      aria-label={`Show ${l.name}`}
-                      data-label-id={l.id}
-                      onChange={(e) => setHidden((h) => {
-                        const n = new Set(h);
-                        if (e.target.checked) n.delete(l.id); else n.add(l.id);
-                        return n;
-                      })}
-                    />
-                    <span className="swatch" style={{ background: rgbCss(l.color) }} />
-                    <span className="label-name">{l.name}</span>
-                    <span className="label-vol">{formatMl(l.volumeMl)}</span>
-                  </label>
-                </li>
-              ))}
-            </ul>
-          </section>
+          <LabelsPanel patient={patient} segmented={!!scan?.segmentation} labels={segLabels} hidden={hidden} onHiddenChange={setHidden} />
 
-          <section className="panel" aria-label="Interactive segmentation">
-            <div className="panel-head">
-              <h3>Interactive segmentation</h3>
-              <span className="spacer" />
-              <label className="switch"><input type="checkbox" checked={interactive} onChange={(e) => setInteractive(e.target.checked)} aria-label="Interactive mode" /><span /></label>
-            </div>
-            {interactive && (
-              <div className="interactive">
-                <select aria-label="Class" value={iClass} onChange={(e) => setIClass(Number(e.target.value))}>
-                  <option value={0}>Choose a class…</option>
-                  {(dict?.labels ?? []).map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
-                </select>
-                <div className="points">
-                  {points.length === 0 ? <span className="muted small">Click inside the structure (shift-click outside) on a 2D slice.</span>
-                    : points.map((p, i) => (
-                      <span key={i} className={`point ${p.positive ? 'pos' : 'neg'}`} title="Remove" onClick={() => setPoints((ps) => ps.filter((_, j) => j !== i))}>
-                        {p.positive ? '+' : '−'} {p.vox.join(',')}
-                      </span>
-                    ))}
-                </div>
-                <div className="row">
-                  <button className="btn btn-primary btn-small" disabled={iBusy || points.length === 0 || !iClass} onClick={runInteractive}>{iBusy ? 'Running…' : 'Run'}</button>
-                  <button className="btn btn-small" disabled={iBusy || (points.length === 0 && !iResult)} onClick={discardInteractive}>Clear</button>
-                  {iResult && <button className="btn btn-small btn-success" disabled={iBusy} onClick={acceptInteractive}>Accept</button>}
-                </div>
-                {iResult && (
-                  <div className="small">
-                    Result: <b>{labelById.get(iClass)?.name}</b> · {iResult.voxels.toLocaleString()} voxels · {formatMl(iResult.volumeMl)}
-                  </div>
-                )}
-                {iError && <ErrorBox>{iError}</ErrorBox>}
-              </div>
-            )}
-          </section>
+          <InteractivePanel
+            enabled={interactive} onEnabledChange={setInteractive}
+            classes={dict?.labels ?? []} classId={iClass} onClassChange={setIClass}
+            points={points} onRemovePoint={(i) => setPoints((ps) => ps.filter((_, j) => j !== i))}
+            busy={iBusy} result={iResult} error={iError}
+            onRun={runInteractive} onClear={discardInteractive} onAccept={acceptInteractive}
+          />
 
           {scan && scan.meshes.length > 0 && (
             <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
