@@ -1,11 +1,9 @@
 import { statSync } from 'node:fs';
-import type { EngineConfig, SegmentationEngine } from '@vista3d/segmentation';
+import { createEngine, type EngineConfig, type SegmentationEngine } from '@vista3d/segmentation';
 import type { BackendConfig } from './config.js';
 // Static, not dynamic: in the esbuild bundle the worker runs the bundle itself, and this module's
 // top-level code (which starts the worker side) must run when the bundle is evaluated.
 import { WorkerEngine } from './engine-worker.js';
-
-type CreateEngine = (config: EngineConfig) => Promise<SegmentationEngine> | SegmentationEngine;
 
 export function engineConfigFrom(config: BackendConfig): EngineConfig {
   if (config.engine === 'onnx') {
@@ -66,9 +64,5 @@ export async function loadEngine(config: BackendConfig): Promise<SegmentationEng
     });
     return engine;
   }
-  const mod = (await import('@vista3d/segmentation')) as { createEngine?: CreateEngine };
-  if (typeof mod.createEngine !== 'function') {
-    throw new Error('@vista3d/segmentation does not export createEngine');
-  }
-  return mod.createEngine(engineConfig);
+  return createEngine(engineConfig);
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -155,4 +156,20 @@ export async function postJson(base: string, body: unknown, headers: Record<stri
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** The endpoints that must keep answering while an inference runs. */
+export const SERVICE_PATHS = ['/v1/health/live', '/v1/health/ready', '/v1/vista3d/info', '/metrics'];
+
+/** One request to each service endpoint, each expected to answer 200; returns the slowest in ms. */
+export async function probeServiceEndpoints(base: string): Promise<number> {
+  let slowest = 0;
+  for (const path of SERVICE_PATHS) {
+    const t0 = performance.now();
+    const res = await fetch(`${base}${path}`);
+    await res.arrayBuffer();
+    assert.equal(res.status, 200, path);
+    slowest = Math.max(slowest, performance.now() - t0);
+  }
+  return slowest;
 }

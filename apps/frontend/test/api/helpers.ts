@@ -15,6 +15,7 @@ import { buildServer as buildImageServer } from '../../../image-server/src/serve
 import { makeConfig } from '../../src/server/config.js';
 import type { FrontendConfig } from '../../src/server/config.js';
 import { buildServer } from '../../src/server/server.js';
+import { freePort } from '../../../../tests/helpers/free-port.js';
 import type { BuildOptions } from '../../src/server/server.js';
 
 process.env.LOG_LEVEL ??= 'silent';
@@ -136,15 +137,6 @@ export async function startRealBackend(): Promise<RealBackend> {
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, app, stop: () => app.close() };
 }
 
-/** A loopback port that nothing listens on (bound, then closed). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 export interface Env {
   dir: string;
   output: string;
@@ -188,7 +180,7 @@ export async function startEnv(overrides: Partial<FrontendConfig> = {}, options:
     port: 0,
     outputFolder: output,
     dicomFolder: dicom,
-    vista3dServer: fake?.url ?? real?.url ?? `http://127.0.0.1:${await closedPort()}`,
+    vista3dServer: fake?.url ?? real?.url ?? `http://127.0.0.1:${await freePort()}`,
     imageServer: imageUrl,
     webRoot: join(dir, 'web'),
     probeTimeoutMs: 1000,

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseNifti, readNifti, readNiftiHeader, voxelToWorld } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
-import { CT_FULL, SEG_FULL, closedPort, getJson, postJson, startEnv, waitJob } from './helpers.js';
+import { freePort } from '../../../../tests/helpers/free-port.js';
+import { CT_FULL, SEG_FULL, getJson, postJson, startEnv, waitJob } from './helpers.js';
 import type { Env, JobJson } from './helpers.js';
 
 // Main suite: the REAL backend (apps/backend, CPU engine) and the real image server on loopback,
@@ -365,7 +366,7 @@ describe('backend down', () => {
 
 describe('image server unreachable from the backend', () => {
   it('job failed with the backend\'s IMAGE_FETCH_FAILED explained, not as "backend unavailable"', async () => {
-    const env2 = await startEnv({ imageServer: `http://127.0.0.1:${await closedPort()}` }, {}, { backend: 'real' });
+    const env2 = await startEnv({ imageServer: `http://127.0.0.1:${await freePort()}` }, {}, { backend: 'real' });
     try {
       const res = await postJson<JobJson>(`${env2.base}/api/jobs`, { type: 'segment' });
       assert.equal(res.status, 202);

@@ -23,12 +23,17 @@ function isNifti(name: string): boolean {
   return /\.nii(\.gz)?$/i.test(name);
 }
 
+/** A valid patient id made from a file or folder name. */
+function patientIdFrom(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+}
+
+/** The patient id of an upload: its folder's name (picked folders), else the first file's stem. */
 function guessPatient(files: File[]): string {
   const f = files[0];
   if (!f) return '';
   const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath;
-  const base = rel ? rel.split('/')[0] : f.name.replace(/\.(nii\.gz|nii|zip)$/i, '');
-  return base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64);
+  return patientIdFrom(rel ? rel.split('/')[0] : f.name.replace(/\.(nii\.gz|nii|zip)$/i, ''));
 }
 
 /** Reads every entry of a dropped folder (readEntries answers in batches). */
@@ -101,7 +106,7 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
     }
     let who = patient.trim();
     if (!who) {
-      who = folder ? guessPatient([new File([], folder)]) : guessPatient(files);
+      who = folder ? patientIdFrom(folder) : guessPatient(files);
       setPatient(who);
     }
     if (!PATIENT_RE.test(who)) {

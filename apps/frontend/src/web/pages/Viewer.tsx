@@ -27,7 +27,6 @@ const VIEWS: Array<{ id: ViewId; name: string; type: SLICE_TYPE }> = [
   { id: 'render', name: '3D', type: SLICE_TYPE.RENDER },
 ];
 
-
 /** The last view the user chose is remembered (localStorage). */
 export const VIEW_KEY = 'vista3d.viewer.view';
 
@@ -37,7 +36,6 @@ function hashString(s: string): string {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
   return (h >>> 0).toString(36);
 }
-
 
 export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
   if (!patient || !scan) return <ScanPicker patient={patient} />;
@@ -83,12 +81,14 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const segLabels: SegmentLabel[] = useMemo(() => [...(scan?.segmentation?.labels ?? [])].sort((a, b) => a.id - b.id), [scan]);
   const segmentedUrl = scan?.segmentation?.url ?? null;
 
-  // labels for the LUT: dictionary + any label present in the scan but unknown to the dictionary
-  const lutLabels: LabelDef[] = useMemo(() => {
+  // labels for the LUT (and names and colours by id): dictionary + any label present in the scan but
+  // unknown to the dictionary
+  const lutById = useMemo(() => {
     const m = new Map<number, LabelDef>((dict?.labels ?? []).map((l) => [l.id, l]));
     for (const l of segLabels) if (!m.has(l.id)) m.set(l.id, { id: l.id, name: l.name, color: l.color, group: 'other' });
-    return [...m.values()];
+    return m;
   }, [dict, segLabels]);
+  const lutLabels: LabelDef[] = useMemo(() => [...lutById.values()], [lutById]);
   const lutKey = useMemo(() => `${lutLabels.map((l) => `${l.id}:${l.color.join(',')}`).join(';')}|${[...hidden].sort((x, y) => x - y).join(',')}`, [lutLabels, hidden]);
 
   const loadScans = useCallback(async () => {
@@ -299,7 +299,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   }, [crosshair, loaded]);
 
   // --- meshes in the 3D view, in their label colours
-  const meshes = useViewerMeshes(nvRef, loaded > 0, scan, (id) => labelById.get(id)?.color ?? segLabels.find((l) => l.id === id)?.color);
+  const meshes = useViewerMeshes(nvRef, loaded > 0, scan, (id) => lutById.get(id)?.color);
 
   // --- interactive segmentation: left click = positive point, shift-click = negative point
   const down = useRef<{ x: number; y: number; shift: boolean } | null>(null);
@@ -380,7 +380,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     void nv.saveScene(`${patient}_${scanId}_${view}.png`);
   };
 
-  const cursorLabel = readout && readout.labelId > 0 ? (labelById.get(readout.labelId) ?? segLabels.find((l) => l.id === readout.labelId)) : undefined;
+  const cursorLabel = readout && readout.labelId > 0 ? lutById.get(readout.labelId) : undefined;
 
   return (
     <div className="viewer">

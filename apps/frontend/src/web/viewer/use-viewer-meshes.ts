@@ -11,6 +11,9 @@ export const BODY_LABEL_ID = 200;
 const MESH_FORMATS = new Set(['obj', 'stl', 'ply', 'gii', 'mz3', 'vtk', 'off', 'x3d']);
 const GREY: Rgb = [220, 220, 220];
 
+/** Shown when loaded: every mesh but the body surface, which hides every organ inside it. */
+const shownAtFirst = (m: MeshInfo): boolean => m.labelId !== BODY_LABEL_ID;
+
 export interface ViewerMeshes {
   /** The scan's meshes the viewer can draw. */
   meshes: MeshInfo[];
@@ -69,9 +72,9 @@ export function useViewerMeshes(
         for (const m of loaded) m.unloadMesh(gl);
         return;
       }
-      loaded.forEach((mesh, i) => { mesh.visible = meshes[i].labelId !== BODY_LABEL_ID; });
+      loaded.forEach((mesh, i) => { mesh.visible = shownAtFirst(meshes[i]); });
       replaceMeshes(new Map(meshes.map((m, i) => [m.url, loaded[i]])));
-      setVisibleByUrl(Object.fromEntries(meshes.map((m) => [m.url, m.labelId !== BODY_LABEL_ID])));
+      setVisibleByUrl(Object.fromEntries(meshes.map((m) => [m.url, shownAtFirst(m)])));
       setOpacityByUrl({});
       setError(null);
     }, (err: unknown) => { if (!cancelled) setError(`Could not load meshes: ${errorMessage(err)}`); });
@@ -89,7 +92,7 @@ export function useViewerMeshes(
   };
   return {
     meshes,
-    visible: (url) => visibleByUrl[url] ?? meshes.find((m) => m.url === url)?.labelId !== BODY_LABEL_ID,
+    visible: (url) => visibleByUrl[url] ?? meshes.some((m) => m.url === url && shownAtFirst(m)),
     opacity: (url) => opacityByUrl[url] ?? 1,
     setVisible: (url, on) => {
       redraw(url, (mesh) => { mesh.visible = on; });

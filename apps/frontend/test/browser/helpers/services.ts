@@ -11,6 +11,7 @@ import { buildServer as buildImageServer } from '../../../../image-server/src/se
 import { makeConfig } from '../../../src/server/config.js';
 import { buildServer as buildFrontend } from '../../../src/server/server.js';
 import { buildWeb } from '../../../scripts/build-web.mjs';
+import { waitJob } from '../../api/helpers.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -79,12 +80,6 @@ export async function runJob(base: string, body: Record<string, unknown>, timeou
   const res = await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 202) throw new Error(`POST /api/jobs ${JSON.stringify(body)} → ${res.status}: ${await res.text()}`);
   const { id } = (await res.json()) as { id: string };
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = (await (await fetch(`${base}/api/jobs/${id}`)).json()) as { status: string; error?: { code: string; message: string } };
-    if (job.status === 'succeeded') return;
-    if (job.status !== 'queued' && job.status !== 'running') throw new Error(`${String(body.type)} job ${job.status}: ${job.error?.code ?? ''} ${job.error?.message ?? ''}`);
-    if (Date.now() > deadline) throw new Error(`${String(body.type)} job still ${job.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const job = await waitJob(base, id, timeoutMs);
+  if (job.status !== 'succeeded') throw new Error(`${String(body.type)} job ${job.status}: ${job.error?.code ?? ''} ${job.error?.message ?? ''}`);
 }
