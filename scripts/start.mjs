@@ -88,6 +88,7 @@ for (const svc of services) {
     env: {
       ...env,
       HOST: host,
+      IMAGE_SERVER_HOST: host,
       OUTPUT_FOLDER: outputFolder,
       DICOM_FOLDER: dicomFolder,
       VISTA3D_SERVER: backendUrl,

@@ -47,7 +47,7 @@ try {
   const image = buildImageServer({ port: 0, host: '127.0.0.1', outputFolder: output, dicomFolder: join(dir, 'dicom'), corsOrigins: ['*'], maxUploadBytes: 1 << 30, readOnly: false });
   await image.listen({ port: 0, host: '127.0.0.1' });
   started.push(image);
-  const backend = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, engine: 'cpu' }));
+  const backend = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, engine: 'cpu', allowPrivateImageAddresses: true }));
   await backend.listen({ port: 0, host: '127.0.0.1' });
   started.push(backend);
   const frontend = await buildFrontend(makeConfig({

@@ -14,8 +14,14 @@ export interface BackendConfig {
   maxVoxels: number;
   /** Largest accepted image as sent (compressed) bytes, by URL or upload. */
   maxImageBytes: number;
-  /** Hostnames the server may fetch images from; empty = any. */
+  /** `host`, `host:port` or `host:*` the server may fetch images from, besides imageServer. */
   allowedImageHosts: string[];
+  /** The platform's image server (IMAGE_SERVER): with no allow-list, the only host images come from. */
+  imageServer?: string;
+  /** Let allowed names resolve to loopback/private/link-local addresses (named hosts always may). */
+  allowPrivateImageAddresses: boolean;
+  followImageRedirects: boolean;
+  imageHttpsOnly: boolean;
   imageFetchTimeoutMs: number;
   inferenceConcurrency: number;
   /** Jobs allowed to wait for a slot; one more answers 429. */
@@ -47,6 +53,10 @@ export const envSchema = z
     MAX_VOXELS: z.coerce.number().int().positive().default(DEFAULT_MAX_VOXELS),
     MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_IMAGE_BYTES),
     ALLOWED_IMAGE_HOSTS: envList,
+    IMAGE_SERVER: optionalString.pipe(z.string().url().optional()),
+    ALLOW_PRIVATE_IMAGE_ADDRESSES: envBool(false),
+    IMAGE_FETCH_FOLLOW_REDIRECTS: envBool(false),
+    IMAGE_FETCH_HTTPS_ONLY: envBool(false),
     IMAGE_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
     INFERENCE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
     INFERENCE_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(8),
@@ -77,6 +87,10 @@ export const envSchema = z
       maxVoxels: e.MAX_VOXELS,
       maxImageBytes: e.MAX_IMAGE_BYTES,
       allowedImageHosts: e.ALLOWED_IMAGE_HOSTS.map((h) => h.toLowerCase()),
+      imageServer: e.IMAGE_SERVER,
+      allowPrivateImageAddresses: e.ALLOW_PRIVATE_IMAGE_ADDRESSES,
+      followImageRedirects: e.IMAGE_FETCH_FOLLOW_REDIRECTS,
+      imageHttpsOnly: e.IMAGE_FETCH_HTTPS_ONLY,
       imageFetchTimeoutMs: e.IMAGE_FETCH_TIMEOUT_MS,
       inferenceConcurrency: e.INFERENCE_CONCURRENCY,
       inferenceQueueLimit: e.INFERENCE_QUEUE_LIMIT,

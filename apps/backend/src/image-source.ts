@@ -2,41 +2,16 @@ import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:h
 import { get as httpsGet } from 'node:https';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { NiftiError, readNiftiStream, type Volume } from '@vista3d/volume';
+import { NonPublicAddressError, addressNotAllowed, checkImageUrl, guardedLookup, type CheckedUrl, type FetchPolicy } from './image-fetch-policy.js';
+
+export { checkImageUrl, type FetchPolicy } from './image-fetch-policy.js';
 
 export interface ImageLimits {
   maxVoxels: number;
   maxImageBytes: number;
 }
 
-export interface FetchPolicy {
-  /** Lower-case hostnames; empty = any. */
-  allowedHosts: string[];
-  timeoutMs: number;
-}
-
 const MAX_REDIRECTS = 5;
-
-/** Checks scheme and allow-list of an image URL; throws a 4xx HttpError saying what is wrong. */
-export function checkImageUrl(raw: string, policy: FetchPolicy): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badRequest('BAD_IMAGE_URL', `"image" must be an absolute http(s) URL, got ${JSON.stringify(raw.slice(0, 200))}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw badRequest('BAD_IMAGE_URL', `image URL scheme ${url.protocol} is not allowed; use http or https`);
-  }
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  if (policy.allowedHosts.length > 0 && !policy.allowedHosts.includes(host)) {
-    throw new HttpError(
-      403,
-      'IMAGE_HOST_NOT_ALLOWED',
-      `image host "${host}" is not in ALLOWED_IMAGE_HOSTS (${policy.allowedHosts.join(', ')})`,
-    );
-  }
-  return url;
-}
 
 /** Maps a NIfTI decoding failure to the HTTP error the client sees. */
 export function niftiHttpError(err: NiftiError, what: string): HttpError {
@@ -103,9 +78,13 @@ function describeFetchError(err: unknown): string {
 }
 
 /** One GET without redirects; resolves with the response head, the body unread. */
-function getOnce(url: URL, signal: AbortSignal): { response: Promise<IncomingMessage>; request: ClientRequest } {
-  const get = url.protocol === 'https:' ? httpsGet : httpGet;
-  const request = get(url, { headers: { accept: 'application/gzip, application/octet-stream, */*', 'user-agent': 'vista3d-backend' }, signal });
+function getOnce(target: CheckedUrl, signal: AbortSignal): { response: Promise<IncomingMessage>; request: ClientRequest } {
+  const get = target.url.protocol === 'https:' ? httpsGet : httpGet;
+  const request = get(target.url, {
+    headers: { accept: 'application/gzip, application/octet-stream, */*', 'user-agent': 'vista3d-backend' },
+    signal,
+    lookup: guardedLookup(target.privateOk),
+  });
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     request.once('response', resolve);
     request.once('error', reject);
@@ -114,8 +93,8 @@ function getOnce(url: URL, signal: AbortSignal): { response: Promise<IncomingMes
 }
 
 /**
- * Fetches an image URL and decodes it while it streams in. Redirects are followed by hand (at most 5),
- * each hop re-checked against the scheme rule and ALLOWED_IMAGE_HOSTS. Uses node:http directly so
+ * Fetches an image URL and decodes it while it streams in. Redirects, when enabled, are followed by
+ * hand (at most 5), each hop re-checked like the first URL. Uses node:http directly so
  * that giving up (limit hit, bad content) destroys the socket at once instead of leaving the image
  * server streaming into a full connection.
  */
@@ -125,17 +104,18 @@ export async function fetchVolume(
   limits: ImageLimits,
   signal?: AbortSignal,
 ): Promise<Volume> {
-  let url = checkImageUrl(imageUrl, policy);
+  let target = checkImageUrl(imageUrl, policy);
+  let url = target.url;
   const timeout = AbortSignal.timeout(policy.timeoutMs);
   const combined = AbortSignal.any([timeout, ...(signal ? [signal] : [])]);
   // An image URL the backend cannot fetch is the request's problem (4xx), as the API promises:
   // unreachable host, refused connection, non-2xx answer, too many redirects, or no answer in time.
+  // For a host the operator did not name, every failure reads the same, so that the backend
+  // cannot be used to learn which ports of someone else's host are open.
   const failed = (reason: string): HttpError =>
-    new HttpError(400, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}: ${reason}`, {
-      host: url.host,
-      url: url.href,
-      reason,
-    });
+    target.trusted
+      ? new HttpError(400, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}: ${reason}`, { host: url.host, url: url.href, reason })
+      : new HttpError(400, 'IMAGE_FETCH_FAILED', `could not fetch the image from ${url.host}`, { host: url.host, url: url.href });
   const abortError = (phase: 'answer' | 'download'): HttpError =>
     timeout.aborted
       ? failed(phase === 'answer' ? `no answer within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)` : `download did not finish within IMAGE_FETCH_TIMEOUT_MS (${policy.timeoutMs} ms)`)
@@ -144,19 +124,22 @@ export async function fetchVolume(
   try {
     let res: IncomingMessage;
     for (let hop = 0; ; hop++) {
-      const { response, request } = getOnce(url, combined);
+      const { response, request } = getOnce(target, combined);
       requests.push(request);
       try {
         res = await response;
       } catch (err) {
+        if (err instanceof NonPublicAddressError) throw addressNotAllowed(url);
         if (combined.aborted) throw abortError('answer');
         throw failed(describeFetchError(err));
       }
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         request.destroy();
+        if (!policy.followRedirects) throw failed(`the image server answered a redirect (HTTP ${status}); set IMAGE_FETCH_FOLLOW_REDIRECTS=true to follow it`);
         if (hop >= MAX_REDIRECTS) throw failed(`more than ${MAX_REDIRECTS} redirects`);
-        url = checkImageUrl(new URL(res.headers.location, url).href, policy);
+        target = checkImageUrl(new URL(res.headers.location, url).href, policy);
+        url = target.url;
         continue;
       }
       if (status < 200 || status >= 300) throw failed(`the image server answered HTTP ${status} ${res.statusMessage ?? ''}`.trim());

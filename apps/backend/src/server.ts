@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import pkg from '../package.json' with { type: 'json' };
 import type { BackendConfig } from './config.js';
 import { checkModelFiles, loadEngine, modelCardPathOf } from './engine.js';
-import { checkImageUrl, fetchVolume, readVolume, type ImageLimits } from './image-source.js';
+import { checkImageUrl, fetchVolume, readVolume, type FetchPolicy, type ImageLimits } from './image-source.js';
 import { createBackendMetrics, type BackendMetrics } from './metrics.js';
 import { gzipNifti, outputName, saveToWorkspace, zipOne } from './output.js';
 import { inferenceBodySchema, promptsSchema, resolvePrompts, toRequest, type Prompts, type ResolvedPrompts } from './prompts.js';
@@ -83,7 +83,14 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
   metrics.queueDepth.set({ state: 'running' }, 0);
   metrics.queueDepth.set({ state: 'waiting' }, 0);
   const limits: ImageLimits = { maxVoxels: config.maxVoxels, maxImageBytes: config.maxImageBytes };
-  const fetchPolicy = { allowedHosts: config.allowedImageHosts, timeoutMs: config.imageFetchTimeoutMs };
+  const fetchPolicy: FetchPolicy = {
+    allowedHosts: config.allowedImageHosts,
+    imageServer: config.imageServer,
+    allowPrivateAddresses: config.allowPrivateImageAddresses,
+    followRedirects: config.followImageRedirects,
+    httpsOnly: config.imageHttpsOnly,
+    timeoutMs: config.imageFetchTimeoutMs,
+  };
 
   // Engine: loaded in the background; /v1/health/ready says 503 until ready() resolves. Files it
   // cannot do without are checked here, so that a wrong path stops the server at start.
@@ -242,7 +249,7 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
       const missingImage = issues.some((i) => i.path[0] === 'image' && (request.body as Record<string, unknown>)?.image === undefined);
       throw badRequest(missingImage ? 'MISSING_IMAGE' : 'INVALID_REQUEST', issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), issues);
     }
-    const url = checkImageUrl(parsed.data.image, fetchPolicy);
+    const { url } = checkImageUrl(parsed.data.image, fetchPolicy);
     const resolved = resolvePrompts(parsed.data.prompts, engine.info);
     const name = decodeURIComponent(url.pathname.split('/').pop() ?? '');
     return { name, load: async (signal) => ({ volume: await fetchVolume(url.href, fetchPolicy, limits, signal), resolved, name }) };

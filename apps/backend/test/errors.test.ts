@@ -214,7 +214,7 @@ describe('security', () => {
   });
 
   test('ALLOWED_IMAGE_HOSTS: other hosts → 403, also when reached by redirect', async () => {
-    const h = await startHarness({ allowedImageHosts: ['127.0.0.1'] });
+    const h = await startHarness({ allowedImageHosts: ['127.0.0.1:*'], allowPrivateImageAddresses: false });
     const redirect = await startRawServer((req, res) => {
       const port = new URL(h.imageBase).port;
       const target = req.url === '/ok' ? `http://127.0.0.1:${port}/output/p1/nifti/ct.nii.gz` : `http://localhost:${port}/output/p1/nifti/ct.nii.gz`;

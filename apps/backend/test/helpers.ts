@@ -109,7 +109,8 @@ export async function startHarness(overrides: Partial<BackendConfig> = {}, engin
   imageServer.log.level = 'silent';
   await imageServer.listen({ port: 0, host: '127.0.0.1' });
   const imageBase = `http://127.0.0.1:${(imageServer.server.address() as AddressInfo).port}`;
-  const app = buildServer(defaultConfig({ host: '127.0.0.1', port: 0, ...overrides }), engine ? { engine } : {});
+  // Everything here lives on loopback: the harness allows private addresses unless a test says otherwise.
+  const app = buildServer(defaultConfig({ host: '127.0.0.1', port: 0, allowPrivateImageAddresses: true, followImageRedirects: true, ...overrides }), engine ? { engine } : {});
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.engineReady;
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -12,8 +12,13 @@ export interface ImageServerConfig {
   outputFolder: string;
   /** Absolute path of the read-only DICOM root (served under /dicom/). */
   dicomFolder: string;
-  /** Allowed CORS origins; `['*']` allows any origin. */
+  /** Allowed CORS origins for reads; empty = same-origin only (no CORS headers); `['*']` allows any origin. */
   corsOrigins: string[];
+  /**
+   * Service credential for writes (PUT/POST/DELETE need `Authorization: Bearer <token>`). Unset = the
+   * server is read-only: browsers never write here, and neither does anything that holds no secret.
+   */
+  writeToken?: string;
   maxUploadBytes: number;
   /** When true every upload/delete answers 405. */
   readOnly: boolean;
@@ -28,6 +33,7 @@ export const envSchema = z
     CORS_ORIGINS: envList,
     MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
     READ_ONLY: envBool(false),
+    IMAGE_SERVER_WRITE_TOKEN: z.string().optional().transform((s) => (s && s.trim() ? s.trim() : undefined)),
   })
   .transform(
     (e): ImageServerConfig => ({
@@ -36,7 +42,8 @@ export const envSchema = z
       // Resolved once so that containment checks compare absolute paths.
       outputFolder: resolve(e.OUTPUT_FOLDER),
       dicomFolder: resolve(e.DICOM_FOLDER),
-      corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : ['*'],
+      corsOrigins: e.CORS_ORIGINS,
+      writeToken: e.IMAGE_SERVER_WRITE_TOKEN,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       readOnly: e.READ_ONLY,
     }),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { HttpError } from '@vista3d/service-kit';
+import { HttpError, bearerToken, secretMatches } from '@vista3d/service-kit';
 import type { ImageServerConfig } from './config.js';
 import { listDirectory, renderListingHtml, type ListingEntry } from './listing.js';
 import type { FileMetrics } from './metrics.js';
@@ -48,7 +48,15 @@ function sendListing(request: FastifyRequest, reply: FastifyReply, title: string
   return reply.header('content-type', 'text/html; charset=utf-8').send(renderListingHtml(title, parent, entries));
 }
 
-function refuseWrites(reply: FastifyReply, mount: Mount, config: ImageServerConfig): void {
+/**
+ * Writes need the service credential and the internal path: `/images/...` is what the ingress
+ * exposes to browsers, so nothing is ever written through it.
+ */
+function refuseWrites(request: FastifyRequest, reply: FastifyReply, mount: Mount, config: ImageServerConfig, prefix: string): void {
+  if (prefix !== '') {
+    reply.header('allow', 'GET, HEAD, OPTIONS');
+    throw new HttpError(405, 'READ_ONLY_PATH', `${prefix}/ is the public read-only path; services write under /${mount.label}/`);
+  }
   if (!mount.writable) {
     reply.header('allow', 'GET, HEAD, OPTIONS');
     throw new HttpError(405, 'READ_ONLY_ROOT', `/${mount.label} is read-only`);
@@ -56,6 +64,14 @@ function refuseWrites(reply: FastifyReply, mount: Mount, config: ImageServerConf
   if (config.readOnly) {
     reply.header('allow', 'GET, HEAD, OPTIONS');
     throw new HttpError(405, 'READ_ONLY', 'uploads are disabled on this server (READ_ONLY=true)');
+  }
+  if (!config.writeToken) {
+    reply.header('allow', 'GET, HEAD, OPTIONS');
+    throw new HttpError(405, 'READ_ONLY', 'uploads are disabled: set IMAGE_SERVER_WRITE_TOKEN to let services write');
+  }
+  if (!secretMatches(bearerToken(request), config.writeToken)) {
+    reply.header('www-authenticate', 'Bearer');
+    throw new HttpError(401, 'WRITE_AUTH_REQUIRED', 'writes need the service credential (Authorization: Bearer <IMAGE_SERVER_WRITE_TOKEN>)');
   }
 }
 
@@ -126,7 +142,7 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       };
 
       const put = async (request: FastifyRequest, reply: FastifyReply) => {
-        refuseWrites(reply, m, config);
+        refuseWrites(request, reply, m, config, prefix);
         const { segments, trailingSlash } = rawTail(request, mountUrl);
         if (trailingSlash || segments.length === 0) throw new HttpError(400, 'BAD_PATH', 'PUT needs a file path, not a folder (use POST to upload into a folder)');
         refuseDeclaredLength(request, reply, config.maxUploadBytes);
@@ -134,7 +150,7 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       };
 
       const post = async (request: FastifyRequest, reply: FastifyReply) => {
-        refuseWrites(reply, m, config);
+        refuseWrites(request, reply, m, config, prefix);
         const { name } = querySchema.parse(request.query);
         const { segments } = rawTail(request, mountUrl);
         refuseDeclaredLength(request, reply, config.maxUploadBytes);
@@ -150,7 +166,7 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       };
 
       const del = async (request: FastifyRequest, reply: FastifyReply) => {
-        refuseWrites(reply, m, config);
+        refuseWrites(request, reply, m, config, prefix);
         const { segments } = rawTail(request, mountUrl);
         if (segments.length === 0) throw new HttpError(400, 'BAD_PATH', 'cannot delete the root');
         const parent = await resolveExisting(m.dir, m.label, segments.slice(0, -1));

@@ -23,12 +23,15 @@ export function buildServer(config: ImageServerConfig): FastifyInstance {
   const registry = installMetrics(app, 'image_server');
   const metrics = registerFileMetrics(registry);
 
-  app.register(cors, {
-    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
-    methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS'],
-    exposedHeaders: EXPOSED_HEADERS,
-    maxAge: 600,
-  });
+  // Cross-origin reads only, and only for listed origins: a browser page never writes here.
+  if (config.corsOrigins.length > 0) {
+    app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'OPTIONS'],
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
 
   // Bodies are streamed by the upload handlers themselves (to disk, with their own size limit);
   // Fastify must not buffer or parse them, whatever their Content-Type (a .json upload included).

@@ -11,6 +11,14 @@ export const DATA = join(import.meta.dirname, '../../../../shared/data');
 export const CT = join(DATA, 'totalseg_example_ct.nii.gz');
 export const DICOM_SLICE = join(DATA, 'dicom/tiny_ct_16x16x4/7106');
 export const CT_REL = 'p1/nifti/ct.nii.gz';
+export const WRITE_TOKEN = 'test-service-write-token';
+/** The service credential every write needs. */
+export const AUTH: Record<string, string> = { authorization: `Bearer ${WRITE_TOKEN}` };
+
+/** `init` with the service credential added (writes need it). */
+export function w(init: RequestInit): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...AUTH } };
+}
 
 export interface TestServer {
   app: FastifyInstance;
@@ -42,6 +50,7 @@ export async function startServer(overrides: Partial<ImageServerConfig> = {}): P
     corsOrigins: ['*'],
     maxUploadBytes: 10 * 1024 * 1024,
     readOnly: false,
+    writeToken: WRITE_TOKEN,
     ...overrides,
   });
   // Request logs would drown the test report; LOG_LEVEL still wins when set explicitly.

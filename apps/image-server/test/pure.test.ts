@@ -89,7 +89,8 @@ test('config from env: defaults, parsing and errors', () => {
   const d = configFromEnv({});
   assert.equal(d.port, 8888);
   assert.equal(d.host, '0.0.0.0');
-  assert.deepEqual(d.corsOrigins, ['*']);
+  assert.deepEqual(d.corsOrigins, []);
+  assert.equal(d.writeToken, undefined);
   assert.equal(d.maxUploadBytes, DEFAULT_MAX_UPLOAD_BYTES);
   assert.equal(d.readOnly, false);
   assert.ok(d.outputFolder.endsWith('/output'));

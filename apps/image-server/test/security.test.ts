@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { raw, startServer, type TestServer } from './helpers.js';
+import { AUTH, raw, startServer, type TestServer } from './helpers.js';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
 
@@ -110,7 +110,7 @@ describe('image server: hostile paths', () => {
       ['DELETE', '/output/../outside/secret.txt'],
     ];
     for (const [method, path] of attempts) {
-      const res = await raw(s.base, method, path, { 'content-type': 'application/octet-stream' }, Buffer.from('pwned'));
+      const res = await raw(s.base, method, path, { ...AUTH, 'content-type': 'application/octet-stream' }, Buffer.from('pwned'));
       assert.ok([400, 403, 404].includes(res.status), `${method} ${path} → ${res.status}`);
       assert.match(String(res.headers['content-type']), /application\/json/);
     }

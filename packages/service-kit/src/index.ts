@@ -3,4 +3,6 @@ export { installErrorHandler, errorBody } from './error-handler.js';
 export type { ErrorBody } from './error-handler.js';
 export { loadConfig, envPort, envList, envBool } from './config.js';
 export { installMetrics } from './metrics.js';
+export { bearerToken, isLoopbackAddress, metricsAllowed, secretMatches } from './metrics-access.js';
+export type { MetricsAccess } from './metrics-access.js';
 export { loggerOptions } from './logger.js';

@@ -1,11 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { HttpError } from './http-error.js';
+import { metricsAllowed, type MetricsAccess } from './metrics-access.js';
 
 /**
  * A per-service Prometheus registry with default process metrics and an HTTP request histogram,
  * served at GET /metrics. Each service registers its own metrics on `registry`.
+ * Metrics reveal traffic and internals: without `METRICS_TOKEN` only direct loopback scrapes are
+ * answered; with it, only scrapes that present it as a bearer token.
  */
-export function installMetrics(app: FastifyInstance, prefix: string): Registry {
+export function installMetrics(app: FastifyInstance, prefix: string, access: MetricsAccess = { token: process.env.METRICS_TOKEN || undefined }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: `${prefix}_` });
   const requests = new Counter({
@@ -26,7 +30,10 @@ export function installMetrics(app: FastifyInstance, prefix: string): Registry {
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsAllowed(request, access)) {
+      throw new HttpError(403, 'METRICS_FORBIDDEN', access.token ? '/metrics needs the METRICS_TOKEN bearer token' : '/metrics answers only direct loopback requests unless METRICS_TOKEN is set');
+    }
     reply.header('content-type', registry.contentType);
     return registry.metrics();
   });

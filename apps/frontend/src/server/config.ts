@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envPort, loadConfig } from '@vista3d/service-kit';
+import { envList, envPort, loadConfig } from '@vista3d/service-kit';
 
 const url = z
   .string()
@@ -13,7 +13,6 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   VISTA3D_SERVER: url.default('http://localhost:8000'),
   VISTA3D_API_KEY: z.string().optional(),
-  NGC_API_KEY: z.string().optional(),
   IMAGE_SERVER: url.default('http://localhost:8888'),
   OUTPUT_FOLDER: z.string().min(1).default('.run/output'),
   DICOM_FOLDER: z.string().min(1).default('.run/dicom'),
@@ -24,6 +23,8 @@ export const envSchema = z.object({
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
   /** Timeout of the status probes (ms). */
   PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /** Origins besides the app's own that may send state-changing requests (CSRF allow-list). */
+  ALLOWED_ORIGINS: envList,
 });
 
 export interface FrontendConfig {
@@ -31,7 +32,10 @@ export interface FrontendConfig {
   host: string;
   /** Base URL of the VISTA3D-compatible backend (NIM or ours). */
   vista3dServer: string;
-  /** Bearer token for the backend (VISTA3D_API_KEY, else NGC_API_KEY). */
+  /**
+   * Bearer token for the backend (VISTA3D_API_KEY only: an NGC key is for pulling NIM images, and is
+   * never handed to whatever backend happens to be configured).
+   */
   apiKey?: string;
   /** Base URL of the image server as the backend sees it. */
   imageServer: string;
@@ -42,12 +46,14 @@ export interface FrontendConfig {
   webRoot: string;
   inferenceTimeoutMs: number;
   probeTimeoutMs: number;
+  /** Extra origins allowed to POST/PUT/PATCH/DELETE (the app's own origin always is). */
+  allowedOrigins: string[];
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendConfig {
   const e = loadConfig(envSchema, env);
-  const apiKey = e.VISTA3D_API_KEY || e.NGC_API_KEY || undefined;
+  const apiKey = e.VISTA3D_API_KEY || undefined;
   return {
     port: e.FRONTEND_PORT,
     host: e.HOST,
@@ -61,6 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     webRoot: resolve(e.WEB_ROOT),
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS,
+    allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()),
   };
 }
 

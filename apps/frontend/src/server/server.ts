@@ -19,6 +19,7 @@ import { interactiveRoutes } from './routes/interactive.js';
 import { jobRoutes, jobJson } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { staticRoutes } from './routes/static.js';
+import { installCsrfGuard, installSecurityHeaders } from './security.js';
 import { uploadRoutes } from './routes/uploads.js';
 
 export const VERSION: string = pkg.version;
@@ -73,6 +74,8 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
 
   const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   installErrorHandler(app);
+  await installSecurityHeaders(app);
+  installCsrfGuard(app, config.allowedOrigins);
   const registry = installMetrics(app, 'vista3d_frontend');
   const jobGauge = new Gauge({
     name: 'vista3d_frontend_jobs',

@@ -131,7 +131,7 @@ export interface RealBackend {
 }
 
 export async function startRealBackend(): Promise<RealBackend> {
-  const app = buildBackend(backendConfig({ host: '127.0.0.1', port: 0 }), { engine: createEngine({ kind: 'cpu' }) });
+  const app = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, allowPrivateImageAddresses: true }), { engine: createEngine({ kind: 'cpu' }) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.engineReady;
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, app, stop: () => app.close() };

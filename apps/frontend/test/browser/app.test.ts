@@ -8,6 +8,12 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, phaseTimer, pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
 import { PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.js';
 
+/** In-page predicate (a function, not a string: the app's CSP forbids eval): n volumes, no spinner. */
+function viewerVolumesLoaded(n: number): boolean {
+  const nv = (globalThis as unknown as { vista3dViewer?: { volumes: unknown[] } }).vista3dViewer;
+  return !!nv && nv.volumes.length === n && !(globalThis as unknown as { document: { querySelector(q: string): unknown } }).document.querySelector('.canvas-overlay');
+}
+
 interface LabelJson { id: number; name: string; color: [number, number, number] }
 
 let platform: Platform;
@@ -80,7 +86,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   await page.waitForURL(/#\/viewer\//);
   const bodyToggle = page.getByRole('checkbox', { name: 'Show body' });
   await bodyToggle.waitFor();
-  await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv && nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()', undefined, { timeout: 60_000 });
+  await page.waitForFunction(viewerVolumesLoaded, 2, { timeout: 60_000 });
   // opacity 1 so overlay pixels carry the exact label colour
   await page.getByLabel('Overlay opacity').fill('1');
 
@@ -126,11 +132,11 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   await page.locator('.point.pos').first().waitFor();
   await page.getByRole('button', { name: 'Run' }).click();
   await page.getByRole('button', { name: 'Accept' }).waitFor({ timeout: 60_000 });
-  await page.waitForFunction('window.vista3dViewer.volumes.length === 3');
+  await page.waitForFunction((n) => (globalThis as unknown as { vista3dViewer: { volumes: unknown[] } }).vista3dViewer.volumes.length === n, 3);
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('checkbox', { name: 'Show liver' }).waitFor({ timeout: 30_000 });
   // the viewer reloads the changed label map from the server: the accepted class is drawn
-  await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()');
+  await page.waitForFunction(viewerVolumesLoaded, 2);
   const withLiver = await pngStats(page, await viewerScreenshot(page, 'viewer-accepted'), [liver.color]);
   assert.ok(withLiver.colorPixels[0] > 200, `accepted liver drawn from the reloaded label map (${withLiver.colorPixels[0]} px)`);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/viewer.png` });

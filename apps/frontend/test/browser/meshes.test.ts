@@ -64,11 +64,13 @@ test('viewer 3D view: lung meshes in their label colours, toggled and faded per 
   const panel = page.getByRole('region', { name: 'Meshes' });
   await panel.waitFor();
   assert.equal(await panel.getByRole('checkbox').count(), 2, 'one toggle per lung mesh (STL only)');
-  await page.waitForFunction(`(() => {
-    const nv = window.vista3dViewer;
-    return nv && nv.volumes.length === 2 && nv.meshes.length === 2 && !document.querySelector('.canvas-overlay')
+  // A function, not a string: the app's CSP (no eval) applies to Playwright's string predicates too.
+  await page.waitForFunction(() => {
+    type Nv = { volumes: Array<{ cal_min: number; opacity: number }>; meshes: unknown[] };
+    const nv = (globalThis as unknown as { vista3dViewer?: Nv }).vista3dViewer;
+    return !!nv && nv.volumes.length === 2 && nv.meshes.length === 2 && !(globalThis as unknown as { document: { querySelector(q: string): unknown } }).document.querySelector('.canvas-overlay')
       && nv.volumes[0].cal_min > 3000 && nv.volumes[1].opacity === 0;
-  })()`);
+  });
   timer.phase('volumes and meshes loaded');
 
   const both = await pngStats(page, await viewerScreenshot(page, 'meshes-both'), [], 0, hues);

@@ -16,11 +16,42 @@ const RESPONSE_HEADERS = [
   'content-disposition',
   'content-encoding',
   'vary',
+  // The image server's own protection of stored files must survive the proxy (stored XSS).
+  'content-security-policy',
+  'x-content-type-options',
 ];
+
+/** Types a browser shows without running anything: everything else is sandboxed and downloaded. */
+const PASSIVE_TYPE = /^(application\/(gzip|x-gzip|octet-stream|json|dicom|zip|pdf)|image\/(png|jpeg|gif|webp)|model\/[\w.+-]+|text\/(csv|plain))(;|$)/i;
+
+/** Paths of the backend a browser may reach through /api/vista3d: the NIM API, never /metrics. */
+const BACKEND_PATHS = /^v1\/(vista3d\/(inference|info)|health\/(live|ready))(\?|$)/;
+
+/** Of the image server, browsers read files and listings only (not /metrics, /health, writes). */
+const IMAGE_PATHS = /^(output|dicom)(\/|\?|$)/;
+
+/**
+ * A path tail is forwarded as sent, so dot segments and encoded separators that the upstream (or
+ * fetch's URL parser) would resolve are refused here: `/api/vista3d/../metrics` must not escape.
+ */
+function checkTail(tail: string, allowed: RegExp, what: string): string {
+  const path = tail.split('?')[0];
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    throw new HttpError(400, 'BAD_PATH', 'malformed URL path');
+  }
+  if (/(^|\/)\.\.?(\/|$)/.test(decoded) || /%2f|%5c|\\/i.test(path) || decoded.includes('\0')) {
+    throw new HttpError(400, 'BAD_PATH', 'dot segments and encoded separators are not allowed');
+  }
+  if (!allowed.test(tail)) throw new HttpError(404, 'NOT_FOUND', `no ${what} route /${path}`);
+  return tail;
+}
 
 /** Streams one request to `target` and the answer back, passing Range/ETag headers both ways. */
 async function forward(request: FastifyRequest, reply: FastifyReply, target: string, extra: Record<string, string>, name: string, body?: unknown): Promise<void> {
-  const headers: Record<string, string> = { 'accept-encoding': 'identity', ...extra };
+  const headers: Record<string, string> = { 'accept-encoding': 'identity', 'x-forwarded-for': request.ip, ...extra };
   for (const h of REQUEST_HEADERS) {
     const v = request.headers[h];
     if (typeof v === 'string') headers[h] = v;
@@ -49,6 +80,12 @@ async function forward(request: FastifyRequest, reply: FastifyReply, target: str
     const v = res.headers.get(h);
     if (v !== null) reply.header(h, v);
   }
+  const type = res.headers.get('content-type') ?? '';
+  if (!PASSIVE_TYPE.test(type)) {
+    reply.header('content-security-policy', 'sandbox');
+    if (!res.headers.get('content-disposition')) reply.header('content-disposition', 'attachment');
+  }
+  reply.header('x-content-type-options', 'nosniff');
   if (!res.body || request.method === 'HEAD' || res.status === 304 || res.status === 204) {
     await res.body?.cancel();
     return reply.send();
@@ -67,7 +104,8 @@ export async function proxyRoutes(app: FastifyInstance, opts: { config: Frontend
     method: ['GET', 'HEAD'],
     url: '/images/*',
     exposeHeadRoute: false,
-    handler: (request, reply) => forward(request, reply, `${config.imageServer}/${rest(request, '/images/')}`, {}, `image server at ${config.imageServer}`),
+    handler: (request, reply) =>
+      forward(request, reply, `${config.imageServer}/${checkTail(rest(request, '/images/'), IMAGE_PATHS, 'image')}`, {}, `image server at ${config.imageServer}`),
   });
 
   // The backend proxy gets request bodies as raw streams (no JSON parsing).
@@ -82,7 +120,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: { config: Frontend
         forward(
           request,
           reply,
-          `${config.vista3dServer}/${rest(request, '/api/vista3d/')}`,
+          `${config.vista3dServer}/${checkTail(rest(request, '/api/vista3d/'), BACKEND_PATHS, 'backend')}`,
           config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
           `segmentation backend at ${config.vista3dServer}`,
           request.body === undefined || request.body === null ? undefined : Readable.toWeb(request.body as Readable),

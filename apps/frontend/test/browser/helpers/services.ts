@@ -45,7 +45,7 @@ export async function startPlatform(): Promise<Platform> {
     await image.listen({ port: 0, host: '127.0.0.1' });
     started.push(image);
 
-    const backend = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, engine: 'cpu' }));
+    const backend = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, engine: 'cpu', allowPrivateImageAddresses: true }));
     await backend.listen({ port: 0, host: '127.0.0.1' });
     started.push(backend);
     await (backend as FastifyInstance & { engineReady?: Promise<unknown> }).engineReady;
