@@ -12,6 +12,12 @@ export interface BackendConfig {
   engineWorker: boolean;
   /** Largest accepted volume, voxels (nx·ny·nz·frames). */
   maxVoxels: number;
+  /** Largest accepted decoded volume, bytes (voxels × bytes per voxel of its data type). */
+  maxVolumeBytes: number;
+  /** An upload that sends nothing for this long is cut off (slow clients cannot hold the server). */
+  uploadIdleTimeoutMs: number;
+  /** Receiving a whole request (headers and body) may take at most this long. */
+  requestTimeoutMs: number;
   /** Largest accepted image as sent (compressed) bytes, by URL or upload. */
   maxImageBytes: number;
   /** `host`, `host:port` or `host:*` the server may fetch images from, besides imageServer. */
@@ -34,6 +40,8 @@ export interface BackendConfig {
 
 export const DEFAULT_MAX_VOXELS = 512 * 512 * 1000;
 export const DEFAULT_MAX_IMAGE_BYTES = 1024 * 1024 * 1024;
+/** 512×512×1000 int16 with room for float32 of the same size. */
+export const DEFAULT_MAX_VOLUME_BYTES = 1024 * 1024 * 1024;
 
 const optionalString = z
   .string()
@@ -52,6 +60,9 @@ export const envSchema = z
     VISTA3D_ENGINE_WORKER: envBool(true),
     MAX_VOXELS: z.coerce.number().int().positive().default(DEFAULT_MAX_VOXELS),
     MAX_IMAGE_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_IMAGE_BYTES),
+    MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_VOLUME_BYTES),
+    UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60_000),
     ALLOWED_IMAGE_HOSTS: envList,
     IMAGE_SERVER: optionalString.pipe(z.string().url().optional()),
     ALLOW_PRIVATE_IMAGE_ADDRESSES: envBool(false),
@@ -86,6 +97,9 @@ export const envSchema = z
       engineWorker: e.VISTA3D_ENGINE_WORKER,
       maxVoxels: e.MAX_VOXELS,
       maxImageBytes: e.MAX_IMAGE_BYTES,
+      maxVolumeBytes: e.MAX_VOLUME_BYTES,
+      uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
       allowedImageHosts: e.ALLOWED_IMAGE_HOSTS.map((h) => h.toLowerCase()),
       imageServer: e.IMAGE_SERVER,
       allowPrivateImageAddresses: e.ALLOW_PRIVATE_IMAGE_ADDRESSES,

@@ -8,6 +8,8 @@ export { checkImageUrl, type FetchPolicy } from './image-fetch-policy.js';
 
 export interface ImageLimits {
   maxVoxels: number;
+  /** Decoded voxel bytes (voxels × bytes of the data type). */
+  maxVolumeBytes: number;
   maxImageBytes: number;
 }
 
@@ -44,7 +46,7 @@ export async function readVolume(
   }
   let vol: Volume;
   try {
-    vol = await readNiftiStream(counted(), { maxVoxels: limits.maxVoxels });
+    vol = await readNiftiStream(counted(), { maxVoxels: limits.maxVoxels, maxBytes: limits.maxVolumeBytes });
   } catch (err) {
     const cause = limitError ?? sourceError();
     if (cause) throw cause;

@@ -14,23 +14,49 @@ interface Waiter {
   fail: (err: Error) => void;
 }
 
+/** A place in the line, held while a job's input is still arriving (before it may take a slot). */
+export interface Admission {
+  release(): void;
+}
+
 /**
  * A small FIFO job queue: at most `concurrency` jobs run, at most `limit` wait; more are refused
- * at once. A waiting job whose signal aborts leaves the line without running.
+ * at once. A waiting job whose signal aborts leaves the line without running. Jobs whose input is
+ * still being received are `admit`ted first: they count towards the line (so memory stays bounded)
+ * but hold no slot, so a slow client can never stall the jobs that are ready.
  */
 export class JobQueue {
   private running = 0;
+  private loading = 0;
   private readonly waiting: Waiter[] = [];
   private recentSeconds = 30;
 
   constructor(
     readonly concurrency: number,
     readonly limit: number,
-    private readonly onChange: (running: number, waiting: number) => void = () => {},
+    private readonly onChange: (running: number, waiting: number, loading: number) => void = () => {},
   ) {}
 
-  get depth(): { running: number; waiting: number } {
-    return { running: this.running, waiting: this.waiting.length };
+  get depth(): { running: number; waiting: number; loading: number } {
+    return { running: this.running, waiting: this.waiting.length, loading: this.loading };
+  }
+
+  /** Takes a place in the line for a job whose input is still arriving; QueueFullError when full. */
+  admit(): Admission {
+    if (this.running + this.waiting.length + this.loading >= this.concurrency + this.limit) {
+      throw new QueueFullError(this.limit, this.retryAfter());
+    }
+    this.loading++;
+    this.notify();
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.loading--;
+        this.notify();
+      },
+    };
   }
 
   /** Seconds a new client should wait: a rough estimate from recent job durations. */
@@ -39,10 +65,15 @@ export class JobQueue {
     return Math.min(600, Math.max(1, estimate));
   }
 
-  /** Refuses immediately (QueueFullError) when full; otherwise runs `job` once a slot is free. */
-  async run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  /**
+   * Refuses immediately (QueueFullError) when full; otherwise runs `job` once a slot is free. A job
+   * that was admitted (and has just released its admission) already has its place and is not refused.
+   */
+  async run<T>(job: () => Promise<T>, signal?: AbortSignal, options: { admitted?: boolean } = {}): Promise<T> {
+    if (!options.admitted && this.running + this.waiting.length + this.loading >= this.concurrency + this.limit) {
+      throw new QueueFullError(this.limit, this.retryAfter());
+    }
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.limit) throw new QueueFullError(this.limit, this.retryAfter());
       await new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
           start: () => {
@@ -80,6 +111,6 @@ export class JobQueue {
   }
 
   private notify(): void {
-    this.onChange(this.running, this.waiting.length);
+    this.onChange(this.running, this.waiting.length, this.loading);
   }
 }

@@ -15,6 +15,7 @@ import { createBackendMetrics, type BackendMetrics } from './metrics.js';
 import { gzipNifti, outputName, saveToWorkspace, zipOne } from './output.js';
 import { inferenceBodySchema, promptsSchema, resolvePrompts, toRequest, type Prompts, type ResolvedPrompts } from './prompts.js';
 import { JobQueue, QueueFullError } from './queue.js';
+import { watchUploadIdle } from './upload-idle.js';
 
 export interface BuildOptions {
   /** An engine (or its promise) to serve with; default: createEngine from @vista3d/segmentation per config. */
@@ -70,19 +71,20 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
     logger: loggerOptions('backend'),
     bodyLimit: 1 << 20,
     requestIdHeader: 'x-request-id',
-    // Inference can take minutes: no request timeout; connections stay open while waiting.
-    requestTimeout: 0,
+    // Receiving the request (not answering it: inference may take minutes) has a deadline, and an
+    // upload that goes quiet is cut off sooner (see holdUploadIdleTimeout).
+    requestTimeout: config.requestTimeoutMs,
   });
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_backend');
   const metrics: BackendMetrics = createBackendMetrics(registry);
-  const queue = new JobQueue(config.inferenceConcurrency, config.inferenceQueueLimit, (running, waiting) => {
+  const queue = new JobQueue(config.inferenceConcurrency, config.inferenceQueueLimit, (running, waiting, loading) => {
     metrics.queueDepth.set({ state: 'running' }, running);
     metrics.queueDepth.set({ state: 'waiting' }, waiting);
+    metrics.queueDepth.set({ state: 'loading' }, loading);
   });
-  metrics.queueDepth.set({ state: 'running' }, 0);
-  metrics.queueDepth.set({ state: 'waiting' }, 0);
-  const limits: ImageLimits = { maxVoxels: config.maxVoxels, maxImageBytes: config.maxImageBytes };
+  for (const state of ['running', 'waiting', 'loading']) metrics.queueDepth.set({ state }, 0);
+  const limits: ImageLimits = { maxVoxels: config.maxVoxels, maxVolumeBytes: config.maxVolumeBytes, maxImageBytes: config.maxImageBytes };
   const fetchPolicy: FetchPolicy = {
     allowedHosts: config.allowedImageHosts,
     imageServer: config.imageServer,
@@ -272,8 +274,19 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
       await authorize(request);
       const engine = readyEngine();
       const job = planJob(request, engine);
+      // The CT is received and decoded before the job takes an inference slot: a slow upload holds
+      // only its place in the line, never the slot that ready jobs are waiting for.
+      const admission = queue.admit();
+      let loaded: Awaited<ReturnType<Job['load']>>;
+      const idle = watchUploadIdle(request, config.uploadIdleTimeoutMs);
+      try {
+        loaded = await job.load(abort.signal);
+      } finally {
+        idle.stop();
+        admission.release();
+      }
       const result = await queue.run(async () => {
-        const { volume, resolved, name } = await job.load(abort.signal);
+        const { volume, resolved, name } = loaded;
         const segRequest = toRequest(resolved, volume.dims);
         let label: Volume<Uint8Array>;
         try {
@@ -301,7 +314,7 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
         label.meta = { ...label.meta, qformCode: volume.meta.qformCode, sformCode: volume.meta.sformCode, xyztUnits: volume.meta.xyztUnits };
         metrics.voxels.inc(n);
         return { label, name: outputName(name ?? job.name), skipped: resolved.skipped };
-      }, abort.signal);
+      }, abort.signal, { admitted: true });
 
       let body: Readable;
       if (config.workspaceOutputsPath) {

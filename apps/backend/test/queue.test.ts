@@ -18,12 +18,37 @@ describe('JobQueue', () => {
     const second = q.run(async () => order.push(2));
     const third = q.run(async () => order.push(3));
     await assert.rejects(q.run(async () => order.push(4)), (e: unknown) => e instanceof QueueFullError && e.statusCode === 429);
-    assert.deepEqual(q.depth, { running: 1, waiting: 2 });
+    assert.deepEqual(q.depth, { running: 1, waiting: 2, loading: 0 });
     release();
     await Promise.all([first, second, third]);
     assert.deepEqual(order, [1, 2, 3]);
-    assert.deepEqual(q.depth, { running: 0, waiting: 0 });
+    assert.deepEqual(q.depth, { running: 0, waiting: 0, loading: 0 });
     assert.equal(depths.at(-1), '0/0');
+  });
+
+  test('admissions hold places in the line, not slots; an admitted job is never refused when it runs', async () => {
+    const q = new JobQueue(1, 1);
+    const a = q.admit();
+    const b = q.admit();
+    assert.throws(() => q.admit(), (e: unknown) => e instanceof QueueFullError);
+    assert.deepEqual(q.depth, { running: 0, waiting: 0, loading: 2 });
+    // A ready job that was not admitted finds the line full.
+    await assert.rejects(q.run(async () => 0), (e: unknown) => e instanceof QueueFullError);
+    a.release();
+    a.release(); // idempotent
+    const ran: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const first = q.run(async () => {
+      await gate;
+      ran.push(1);
+    }, undefined, { admitted: true });
+    b.release();
+    const second = q.run(async () => ran.push(2), undefined, { admitted: true });
+    assert.deepEqual(q.depth, { running: 1, waiting: 1, loading: 0 });
+    open();
+    await Promise.all([first, second]);
+    assert.deepEqual(ran, [1, 2]);
   });
 
   test('an aborted waiter leaves the line; a failing job frees its slot', async () => {

@@ -35,6 +35,11 @@ export function headerBytesNeeded(first4: Uint8Array): number {
 export interface HeaderLimits {
   /** Refuse volumes with more voxels than this (all frames together). */
   maxVoxels?: number;
+  /**
+   * Refuse volumes whose decoded voxel data is larger than this many bytes: a voxel count alone lets
+   * a float64 image take four times the memory of the int16 CT the limit was sized for.
+   */
+  maxBytes?: number;
 }
 
 /** Parses and validates a NIfTI-1/2 header from its leading bytes (already decompressed). */
@@ -81,6 +86,9 @@ export function parseHeader(bytes: Uint8Array, limits: HeaderLimits = {}): Nifti
   const nvox = dims[0] * dims[1] * dims[2] * frames;
   if (limits.maxVoxels !== undefined && nvox > limits.maxVoxels) {
     throw new NiftiError('TOO_LARGE', `volume has ${nvox} voxels, more than the limit of ${limits.maxVoxels}`);
+  }
+  if (limits.maxBytes !== undefined && nvox * bytesPer > limits.maxBytes) {
+    throw new NiftiError('TOO_LARGE', `volume data is ${nvox * bytesPer} bytes (${nvox} voxels of ${datatype}), more than the limit of ${limits.maxBytes} bytes`);
   }
   const pix = (i: number): number => {
     const v = Math.abs(h.pixDims[i] ?? 1);
