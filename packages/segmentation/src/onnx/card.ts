@@ -38,8 +38,15 @@ export const ModelCardV1Schema = z.object({
 export const TransformSchema = z.discriminatedUnion('name', [
   /** MONAI Orientationd: reorder/flip the array to RAS. */
   z.object({ name: z.literal('orientation'), axcodes: z.literal('RAS').default('RAS') }).strict(),
-  /** MONAI Spacingd (scale_extent False, border padding), bilinear, first voxel centre kept. */
-  z.object({ name: z.literal('spacing'), pixdim: vec3, mode: z.literal('bilinear').default('bilinear') }).strict(),
+  /**
+   * MONAI Spacingd (scale_extent False, border padding), bilinear, first voxel centre kept; or
+   * convention "nnunet": shape round(n·s_in/s_out) over the same extent (nnU-Net resamples with
+   * third-order splines; this engine interpolates linearly).
+   */
+  z.object({
+    name: z.literal('spacing'), pixdim: vec3, mode: z.literal('bilinear').default('bilinear'),
+    convention: z.enum(['monai', 'nnunet']).default('monai'),
+  }).strict(),
   /** MONAI CropForegroundd: box of voxels > threshold (in the values at this stage), plus margin. */
   z.object({ name: z.literal('cropForeground'), threshold: z.number().default(0), margin: z.number().int().min(0).default(0) }).strict(),
   /** MONAI ScaleIntensityRanged. */
@@ -167,7 +174,7 @@ export function upgradeV1(v1: ModelCardV1): ModelCard {
     cardVersion: 2,
     name: v1.name,
     version: v1.version,
-    preprocessing: [{ name: 'orientation', axcodes: 'RAS' }, { name: 'spacing', pixdim: v1.inputSpacing, mode: 'bilinear' }, ...intensity],
+    preprocessing: [{ name: 'orientation', axcodes: 'RAS' }, { name: 'spacing', pixdim: v1.inputSpacing, mode: 'bilinear', convention: 'monai' }, ...intensity],
     model: {
       kind: 'softmax',
       inputs: { image: v1.inputName ?? 'image' },

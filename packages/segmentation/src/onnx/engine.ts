@@ -1,13 +1,21 @@
 import { createVolumeLike, type Volume } from '@vista3d/volume';
 import { SegmentationInputError, type EngineConfig, type EngineInfo, type SegmentationEngine, type SegmentationRequest } from '../engine.js';
 import { loadModelCard, modelFiles, type ModelCard } from './card.js';
-import { invertLabels, preprocess } from './pipeline.js';
+import { invertLabels, preprocess, type ModelInput } from './pipeline.js';
 import { checkContract, contracts, openSession, type ort, type Provider } from './session.js';
 import { segmentSoftmax } from './softmax.js';
 import { Timer } from './timer.js';
 import { expandClasses, vistaAutomatic, vistaPoints, type VistaSessions } from './vista.js';
 
 type OnnxConfig = Extract<EngineConfig, { kind: 'onnx' }>;
+
+/** Diagnostics taps (tests and benchmarks compare intermediate values with MONAI's). */
+export interface OnnxTaps {
+  /** The normalised image on the model grid. */
+  onModelInput?: (input: ModelInput) => void;
+  /** Blended logits of output channels firstChannel… (softmax models), on the model grid. */
+  onBlended?: (firstChannel: number, maps: readonly Float32Array[]) => void;
+}
 
 /** The card's path for an engine config: given, or the model path with .json instead of .onnx. */
 export function cardPathOf(config: OnnxConfig): string {
@@ -27,7 +35,11 @@ export class OnnxEngine implements SegmentationEngine {
   private card: ModelCard | null = null;
   private loading: Promise<void> | null = null;
 
-  constructor(private readonly config: OnnxConfig, private readonly log: (msg: string) => void = (m) => console.warn(m)) {
+  constructor(
+    private readonly config: OnnxConfig,
+    private readonly log: (msg: string) => void = (m) => console.warn(m),
+    private readonly taps: OnnxTaps = {},
+  ) {
     this.info = { name: 'onnx', version: '0', automaticClasses: [], supportsPoints: false, pointClasses: [], description: 'ONNX model (not loaded yet)' };
   }
 
@@ -60,7 +72,9 @@ export class OnnxEngine implements SegmentationEngine {
           description: card.description ?? `ONNX model ${card.name} ${card.version}${where}, patch ${m.slidingWindow.patchSize.join('×')}`,
         }
       : {
-          name: card.name, version: card.version, automaticClasses: [...m.classes], supportsPoints: point !== undefined, pointClasses: point ? 'any' : [],
+          name: card.name, version: card.version, automaticClasses: [...m.classes], supportsPoints: point !== undefined,
+          // Clicks go to one class at a time; group ids (subclasses) cannot take them.
+          pointClasses: point ? m.classes.filter((c) => !m.subclasses[String(c)]) : [],
           description: card.description ?? `VISTA3D-style ONNX model ${card.name} ${card.version}${where}${point ? ', with point model' : ''}`,
         };
   }
@@ -95,11 +109,12 @@ export class OnnxEngine implements SegmentationEngine {
     onProgress?.(0, 'preprocess');
     const input = preprocess(ct, card.preprocessing);
     for (const [k, v] of Object.entries(input.timings)) timer.add(`pre:${k}`, v);
+    this.taps.onModelInput?.(input);
     signal?.throwIfAborted();
     const progress = (from: number, span: number, what: string) => (d: number, t: number): void => onProgress?.(from + (span * d) / t, `${what} ${d}/${t}`);
     let labels: Uint8Array;
     if (m.kind === 'softmax') {
-      labels = await timer.time('sliding window', () => segmentSoftmax(sessions.main, m, input, new Set(wanted), timer, signal, progress(0.05, 0.85, 'sliding window')));
+      labels = await timer.time('sliding window', () => segmentSoftmax(sessions.main, m, input, new Set(wanted), timer, signal, progress(0.05, 0.85, 'sliding window'), this.taps.onBlended));
     } else {
       const s: VistaSessions = { automatic: sessions.main, point: sessions.point };
       const auto = expandClasses(m, wanted.filter((c) => !points.some((p) => p.classId === c)));

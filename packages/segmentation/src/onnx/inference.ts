@@ -49,58 +49,133 @@ export interface SlidingWindowRun {
   maps: number;
   /** One network call: the patch tensor in, `maps` × patch voxels out (tensor layout). */
   run: (patch: Float32Array) => Promise<Float32Array>;
+  /**
+   * Receives finished voxels: planes x0 ≤ x < x1 of every blended map, stored in a slab at
+   * (x − base) + width·(y + ny·z).
+   */
+  emit: (slab: Slab) => void;
   signal?: AbortSignal;
   onWindow?: (done: number, total: number) => void;
 }
 
+/** Finished planes x0…x1−1 of the blended maps, in a slab buffer starting at plane `base`. */
+export interface Slab {
+  x0: number;
+  x1: number;
+  base: number;
+  width: number;
+  maps: readonly Float32Array[];
+}
+
 /**
- * MONAI `sliding_window_inference`: Σ w·logits / Σ w per map, float32, windows in MONAI's order
- * (x slowest). Returns one blended map per output map on the model grid (x fastest).
+ * MONAI `sliding_window_inference`: Σ w·logits / Σ w per map in float32, windows in MONAI's order
+ * (x slowest). Only a slab one patch wide in x is accumulated at a time: once the windows move past a
+ * plane, no later window touches it, so it is divided, handed to `emit` and its memory reused.
+ * Memory: maps × patch_x × ny × nz × 4 bytes, not maps × voxels × 4.
  */
-export async function slidingWindow(r: SlidingWindowRun): Promise<Float32Array[]> {
+export async function slidingWindow(r: SlidingWindowRun): Promise<void> {
   const { dims, sw } = r;
+  const [nx, ny, nz] = dims;
   const patch = sw.patchSize;
-  const n = dims[0] * dims[1] * dims[2];
   const pn = patch[0] * patch[1] * patch[2];
   const { at } = patchLayout(patch, r.order);
   const imp = importanceMap(patch, sw.blend, sw.sigmaScale);
-  const acc = Array.from({ length: r.maps }, () => new Float32Array(n));
-  const count = new Float32Array(n);
+  const width = Math.min(patch[0], nx);
+  const rows = ny * nz;
+  const acc = Array.from({ length: r.maps }, () => new Float32Array(width * rows));
+  const count = new Float32Array(width * rows);
   const starts = windowStarts(dims, sw);
   const total = starts[0].length * starts[1].length * starts[2].length;
   const input = new Float32Array(pn);
   // Tensor offset of every patch voxel (x fastest), computed once.
   const offsets = new Int32Array(pn);
   for (let z = 0, i = 0; z < patch[2]; z++) for (let y = 0; y < patch[1]; y++) for (let x = 0; x < patch[0]; x++, i++) offsets[i] = at(x, y, z);
-  let done = 0;
-  for (const sx of starts[0]) for (const sy of starts[1]) for (const sz of starts[2]) {
-    r.signal?.throwIfAborted();
-    const start: Vec3 = [sx, sy, sz];
-    fillPatch(r.image, dims, start, patch, at, input);
-    const out = await r.run(input);
-    for (let z = 0; z < patch[2]; z++) {
-      const gz = sz + z;
-      if (gz < 0 || gz >= dims[2]) continue;
-      for (let y = 0; y < patch[1]; y++) {
-        const gy = sy + y;
-        if (gy < 0 || gy >= dims[1]) continue;
-        const row = dims[0] * (gy + dims[1] * gz);
-        const prow = patch[0] * (y + patch[1] * z);
-        for (let x = 0; x < patch[0]; x++) {
-          const gx = sx + x;
-          if (gx < 0 || gx >= dims[0]) continue;
-          const g = row + gx;
-          const p = prow + x;
-          const w = imp[p];
-          const o = offsets[p];
-          count[g] += w;
-          for (let k = 0; k < r.maps; k++) acc[k][g] += Math.fround(w * out[k * pn + o]);
-        }
+  let base = 0;
+  const finish = (x1: number): void => {
+    for (const a of acc) {
+      for (let q = 0; q < rows; q++) {
+        const row = q * width;
+        for (let x = base; x < x1; x++) a[row + x - base] /= count[row + x - base];
       }
     }
-    done++;
-    r.onWindow?.(done, total);
+    r.emit({ x0: base, x1, base, width, maps: acc });
+  };
+  const shift = (to: number): void => {
+    const d = to - base;
+    for (const a of [...acc, count]) {
+      for (let q = 0; q < rows; q++) {
+        const row = q * width;
+        if (d < width) a.copyWithin(row, row + d, row + width);
+        a.fill(0, row + Math.max(0, width - d), row + width);
+      }
+    }
+    base = to;
+  };
+  let done = 0;
+  for (const sx of starts[0]) {
+    const lo = Math.max(sx, 0);
+    if (lo > base) {
+      finish(lo);
+      shift(lo);
+    }
+    for (const sy of starts[1]) for (const sz of starts[2]) {
+      r.signal?.throwIfAborted();
+      fillPatch(r.image, dims, [sx, sy, sz], patch, at, input);
+      const out = await r.run(input);
+      for (let z = 0; z < patch[2]; z++) {
+        const gz = sz + z;
+        if (gz < 0 || gz >= nz) continue;
+        for (let y = 0; y < patch[1]; y++) {
+          const gy = sy + y;
+          if (gy < 0 || gy >= ny) continue;
+          const row = width * (gy + ny * gz) - base;
+          const prow = patch[0] * (y + patch[1] * z);
+          for (let x = 0; x < patch[0]; x++) {
+            const gx = sx + x;
+            if (gx < 0 || gx >= nx) continue;
+            const g = row + gx;
+            const p = prow + x;
+            const w = imp[p];
+            const o = offsets[p];
+            count[g] += w;
+            for (let k = 0; k < r.maps; k++) acc[k][g] += Math.fround(w * out[k * pn + o]);
+          }
+        }
+      }
+      done++;
+      r.onWindow?.(done, total);
+    }
   }
-  for (const a of acc) for (let g = 0; g < n; g++) a[g] /= count[g];
-  return acc;
+  finish(Math.min(base + width, nx));
+}
+
+/**
+ * Running argmax over finished slabs: a voxel takes `ids[k]` where map k beats everything so far
+ * (strictly: the first maximum wins, as torch.argmax). `best` starts at −∞ (softmax) or 0 (VISTA3D:
+ * background unless some logit is > 0).
+ */
+export function foldArgmax(best: Float32Array, label: Uint8Array, ids: ArrayLike<number>, dims: Vec3, slab: Slab): void {
+  const [nx, ny, nz] = dims;
+  for (let k = 0; k < slab.maps.length; k++) {
+    const map = slab.maps[k];
+    const id = ids[k];
+    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) {
+      const src = slab.width * (y + ny * z) - slab.base;
+      const dst = nx * (y + ny * z);
+      for (let x = slab.x0; x < slab.x1; x++) {
+        const v = map[src + x];
+        if (v > best[dst + x]) { best[dst + x] = v; label[dst + x] = id; }
+      }
+    }
+  }
+}
+
+/** Copies map k of a finished slab into a full model-grid array (diagnostics). */
+export function copySlab(full: Float32Array, slab: Slab, k: number, dims: Vec3): void {
+  const [nx, ny, nz] = dims;
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) {
+    const src = slab.width * (y + ny * z) - slab.base;
+    const dst = nx * (y + ny * z);
+    for (let x = slab.x0; x < slab.x1; x++) full[dst + x] = slab.maps[k][src + x];
+  }
 }

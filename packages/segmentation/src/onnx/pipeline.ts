@@ -58,7 +58,7 @@ export function preprocess(ct: Pick<Volume, 'dims' | 'affine' | 'data' | 'scl'>,
         break;
       }
       case 'spacing': {
-        const grid = spacingGrid(dims, affine, t.pixdim);
+        const grid = spacingGrid(dims, affine, t.pixdim, t.convention);
         steps.push({ kind: 'spacing', grid, dims });
         set(resampleBilinear(data, dims, grid, slope, inter));
         dims = grid.dims;
@@ -93,7 +93,7 @@ export function toModelGrid(p: Vec3, steps: readonly Undo[]): Vec3 {
   let q: Vec3 = [...p];
   for (const s of steps) {
     if (s.kind === 'orientation') q = orientPoint(q, s.dims, s.o);
-    else if (s.kind === 'spacing') q = [q[0] / s.grid.ratio[0], q[1] / s.grid.ratio[1], q[2] / s.grid.ratio[2]];
+    else if (s.kind === 'spacing') q = [0, 1, 2].map((a) => (q[a] - s.grid.offset[a]) / s.grid.ratio[a]) as Vec3;
     else q = [q[0] - s.box.start[0], q[1] - s.box.start[1], q[2] - s.box.start[2]];
   }
   return q;

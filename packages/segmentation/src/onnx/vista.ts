@@ -1,7 +1,7 @@
 import type { Vec3 } from '@vista3d/volume';
 import { SegmentationInputError } from '../engine.js';
 import type { Vista3dModel } from './card.js';
-import { fillPatch, patchLayout, slidingWindow } from './inference.js';
+import { fillPatch, foldArgmax, patchLayout, slidingWindow } from './inference.js';
 import { toModelGrid, type ModelInput } from './pipeline.js';
 import { checkOutput, ort } from './session.js';
 import type { Timer } from './timer.js';
@@ -47,7 +47,7 @@ export async function vistaAutomatic(
   for (let g = 0; g < groups; g++) {
     const ids = classes.slice(g * sw.classGroupSize, (g + 1) * sw.classGroupSize);
     const classVector = new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [ids.length, 1]);
-    const blended = await slidingWindow({
+    await slidingWindow({
       image: input.image, dims: input.dims, sw, order: m.axisOrder, maps: ids.length, signal,
       onWindow: onWindow && ((d, t) => onWindow(d + g * t, t * groups)),
       run: async (patch) => {
@@ -57,12 +57,7 @@ export async function vistaAutomatic(
         }));
         return checkOutput(out[m.automatic.output] as ort.Tensor, [ids.length, 1, ...spatial], `automatic model output "${m.automatic.output}"`);
       },
-    });
-    timer.time('argmax', () => {
-      for (let k = 0; k < ids.length; k++) {
-        const map = blended[k];
-        for (let i = 0; i < n; i++) if (map[i] > best[i]) { best[i] = map[i]; label[i] = ids[k]; }
-      }
+      emit: (slab) => timer.time('argmax', () => foldArgmax(best, label, ids, input.dims, slab)),
     });
   }
   return label;
@@ -83,6 +78,28 @@ export function clickWindow(p: Vec3, dims: Vec3, roi: Vec3): Vec3 {
     if (p[a] + half > dims[a]) return dims[a] - roi[a];
     return Math.trunc(p[a]) - half;
   }) as Vec3;
+}
+
+/**
+ * Clicks handed to a window (VISTA3D.update_point_to_patch): only those strictly inside on every
+ * axis (p − start > 0 and end − p > 0; a click on the window's first plane is dropped), in window
+ * coordinates. Returns their indices and coordinates.
+ */
+export function passedClicks(points: readonly Vec3[], start: Vec3, roi: Vec3): { index: number[]; local: Vec3[] } {
+  const index: number[] = [];
+  const local: Vec3[] = [];
+  points.forEach((p, i) => {
+    if ([0, 1, 2].every((a) => p[a] - start[a] > 0 && start[a] + roi[a] - p[a] > 0)) {
+      index.push(i);
+      local.push([p[0] - start[0], p[1] - start[1], p[2] - start[2]]);
+    }
+  });
+  return { index, local };
+}
+
+/** Model-grid coordinates of clicks given as input-file voxels. */
+export function clicksOnModelGrid(input: Pick<ModelInput, 'steps'>, points: readonly Vec3[]): Vec3[] {
+  return points.map((p) => toModelGrid(p, input.steps));
 }
 
 /**
@@ -123,12 +140,9 @@ export async function vistaPoints(
   for (let w = 0; w < pts.length; w++) {
     signal?.throwIfAborted();
     const start = clickWindow(pts[w], padded, roi);
-    const end = [0, 1, 2].map((a) => start[a] + roi[a]);
     const gridStart = [start[0] - pad[0], start[1] - pad[1], start[2] - pad[2]] as Vec3;
     fillPatch(input.image, input.dims, gridStart, roi, at, patch);
-    const passed: number[] = [];
-    pts.forEach((p, i) => { if ([0, 1, 2].every((a) => p[a] - start[a] > 0 && end[a] - p[a] > 0)) passed.push(i); });
-    const local = passed.map((i) => [0, 1, 2].map((a) => pts[i][a] - start[a]) as Vec3);
+    const { index: passed, local } = passedClicks(pts, start, roi);
     const image = new ort.Tensor('float32', patch, [1, 1, ...shape]);
 
     let auto: Float32Array | undefined;
