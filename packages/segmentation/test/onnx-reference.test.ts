@@ -9,8 +9,8 @@ import { readNifti, type Vec3, type Volume } from '@vista3d/volume';
 import * as ort from 'onnxruntime-node';
 import { checkOnnxModel, ModelCardError, parseModelCard, type PointPrompt } from '../src/index.js';
 import {
-  clicksOnModelGrid, clickWindow, importanceMap, invertLabels, labelComponents, nnunetStarts, OnnxEngine, passedClicks, preprocess,
-  scanInterval, spacingGrid, Timer, vistaPoints, windowStarts, type ModelCard, type ModelInput,
+  clicksOnModelGrid, clickWindow, importanceMap, invertLabels, labelComponents, nnunetStarts, normalizeIntensity, OnnxEngine, passedClicks,
+  percentile, percentileWindow, preprocess, scaleIntensityRange, scanInterval, spacingGrid, Timer, vistaPoints, windowStarts, type ModelCard, type ModelInput,
 } from '../src/onnx/index.js';
 import { readNpy } from './npy.js';
 import { buildThresholdConvModel } from '../src/onnx/build-test-model.js';
@@ -92,8 +92,25 @@ describe('ONNX engine vs MONAI: unit references', () => {
     assert.deepEqual(windowStarts([200, 100, 128], { patchSize: [128, 128, 128], overlap: 0.5, placement: 'nnunet' }), [[0, 36, 72], [-14], [0]]);
     const g = spacingGrid([100, 100, 10], [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 5, 0], [0, 0, 0, 1]], [2, 2, 2], 'nnunet');
     assert.deepEqual(g.dims, [50, 50, 25]);
-    assert.deepEqual(g.offset, [0.5, 0.5, 0.5]);
+    // Input coordinate of output voxel j: (j + 0.5)·n_in/n_out − 0.5.
+    [0.5, 0.5, -0.3].forEach((o, a) => assert.ok(Math.abs(g.offset[a] - o) < 1e-12, `offset ${g.offset}`));
     assert.deepEqual(spacingGrid([122, 10, 10], [[3, 0, 0, 0], [0, 3, 0, 0], [0, 0, 3, 0], [0, 0, 0, 1]], [1.5, 3, 3]).dims, [243, 10, 10]);
+  });
+
+  it('intensity stages: numpy percentiles, per-image z-score, window with clip', () => {
+    const v = Float32Array.from([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);
+    assert.equal(percentile(v, 25), 3.25);
+    assert.equal(percentile(v, 100), 10);
+    const w = Float32Array.from(v);
+    percentileWindow(w, 0, 100, 0, 1, true);
+    assert.equal(w[1], 0);
+    assert.equal(w[0], 1);
+    const z = Float32Array.from([1, 2, 3, 4]);
+    normalizeIntensity(z);
+    assert.ok(Math.abs(z[0] + 1.3416408) < 1e-6, String(z[0]));
+    const s = Float32Array.from([-2000, 0, 2000]);
+    scaleIntensityRange(s, -1000, 1000, 0, 1, true);
+    assert.deepEqual([...s], [0, 0.5, 1]);
   });
 
   it('26-connected components are numbered like skimage (first voxel in C order)', () => {

@@ -128,17 +128,16 @@ export async function slidingWindow(r: SlidingWindowRun): Promise<void> {
         for (let y = 0; y < patch[1]; y++) {
           const gy = sy + y;
           if (gy < 0 || gy >= ny) continue;
-          const row = width * (gy + ny * gz) - base;
+          const row = width * (gy + ny * gz) - base + sx;
           const prow = patch[0] * (y + patch[1] * z);
-          for (let x = 0; x < patch[0]; x++) {
-            const gx = sx + x;
-            if (gx < 0 || gx >= nx) continue;
-            const g = row + gx;
-            const p = prow + x;
-            const w = imp[p];
-            const o = offsets[p];
-            count[g] += w;
-            for (let k = 0; k < r.maps; k++) acc[k][g] += Math.fround(w * out[k * pn + o]);
+          const xa = Math.max(0, -sx);
+          const xb = Math.min(patch[0], nx - sx);
+          for (let x = xa; x < xb; x++) count[row + x] += imp[prow + x];
+          // One map at a time along the row (same summation order per voxel, better locality).
+          for (let k = 0; k < r.maps; k++) {
+            const a = acc[k];
+            const ko = k * pn;
+            for (let x = xa; x < xb; x++) a[row + x] += Math.fround(imp[prow + x] * out[ko + offsets[prow + x]]);
           }
         }
       }
