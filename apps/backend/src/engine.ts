@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { createEngine, type EngineConfig, type SegmentationEngine } from '@vista3d/segmentation';
+import { checkOnnxModel, createEngine, loadModelCardSync, modelFiles, type EngineConfig, type SegmentationEngine } from '@vista3d/segmentation';
 import type { BackendConfig } from './config.js';
 // Static, not dynamic: in the esbuild bundle the worker runs the bundle itself, and this module's
 // top-level code (which starts the worker side) must run when the bundle is evaluated.
@@ -42,11 +42,27 @@ export function checkModelFiles(config: BackendConfig): void {
     if (!isFile) throw new Error(`${variable}: ${path} is not a file${hint}`);
   };
   check('VISTA3D_MODEL_PATH', config.modelPath, ' (the .onnx model for VISTA3D_ENGINE=onnx)');
+  const cardPath = modelCardPathOf(config);
   check(
     config.modelCardPath ? 'VISTA3D_MODEL_CARD' : 'VISTA3D_MODEL_CARD (default: the model path with .json)',
-    modelCardPathOf(config),
+    cardPath,
     ' (the JSON model card; see docs/backend.md)',
   );
+  // The card itself (schema v2 or v1) and the other model files it names.
+  const card = loadModelCardSync(cardPath!);
+  const files = modelFiles(card, cardPath!, config.modelPath!);
+  if (files.main !== config.modelPath) check('model card model.automatic.file / model.file', files.main, ' (relative to the card)');
+  if (files.point) check('model card model.point.file', files.point, ' (relative to the card)');
+}
+
+/**
+ * Start-up check that needs onnxruntime (async): every model file has the card's input names and
+ * output shape. main.ts runs it before listening, so a card that does not fit its model stops the
+ * backend with the reason instead of serving 503s.
+ */
+export async function checkModelContract(config: BackendConfig): Promise<void> {
+  if (config.engine !== 'onnx' || !config.modelPath) return;
+  await checkOnnxModel(config.modelPath, modelCardPathOf(config)!);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { configFromEnv, type BackendConfig } from './config.js';
+import { checkModelContract } from './engine.js';
 import { buildServer } from './server.js';
 
 async function start(): Promise<void> {
@@ -10,6 +11,8 @@ async function start(): Promise<void> {
     config = configFromEnv();
     // Also checks that the ONNX model file and its card exist, before listening.
     app = buildServer(config);
+    // The ONNX model files against the card (input names, output shape).
+    await checkModelContract(config);
   } catch (err) {
     console.error(`backend: ${(err as Error).message}`);
     process.exit(2);

@@ -1,25 +1,45 @@
-import { createVolumeLike, type Vec3, type Volume } from '@vista3d/volume';
-import * as ort from 'onnxruntime-node';
+import { createVolumeLike, type Volume } from '@vista3d/volume';
 import { SegmentationInputError, type EngineConfig, type EngineInfo, type SegmentationEngine, type SegmentationRequest } from '../engine.js';
-import { loadModelCard, type ModelCard } from './card.js';
-import { modelGrid, normaliser, resampleCt, resampleLabelsNearest } from './resample.js';
-import { importanceMap, patchStarts } from './sliding-window.js';
+import { loadModelCard, modelFiles, type ModelCard } from './card.js';
+import { invertLabels, preprocess, type ModelInput } from './pipeline.js';
+import { checkContract, contracts, openSession, type ort, type Provider } from './session.js';
+import { segmentSoftmax } from './softmax.js';
+import { Timer } from './timer.js';
+import { expandClasses, vistaAutomatic, vistaPoints, type VistaSessions } from './vista.js';
 
 type OnnxConfig = Extract<EngineConfig, { kind: 'onnx' }>;
 
+/** Diagnostics taps (tests and benchmarks compare intermediate values with MONAI's). */
+export interface OnnxTaps {
+  /** The normalised image on the model grid. */
+  onModelInput?: (input: ModelInput) => void;
+  /** Blended logits of output channels firstChannel… (softmax models), on the model grid. */
+  onBlended?: (firstChannel: number, maps: readonly Float32Array[]) => void;
+}
+
+/** The card's path for an engine config: given, or the model path with .json instead of .onnx. */
+export function cardPathOf(config: OnnxConfig): string {
+  return config.cardPath ?? config.modelPath.replace(/\.onnx$/i, '') + '.json';
+}
+
 /**
- * ONNX model engine, MONAI-style pipeline: resample to model spacing (trilinear) → clip +
- * normalise → sliding-window inference (overlap, Gaussian blending, one patch at a time) → argmax
- * → channels to VISTA3D ids → nearest resampling back to the input grid. Point prompts are not
- * supported (a plain segmentation network has no prompt input).
+ * ONNX model engine: the card's preprocessing (MONAI-exact stages), then either a softmax model's
+ * sliding window and argmax, or VISTA3D's class head (automatic) and point head (clicks); labels go
+ * back to the input grid by undoing the spatial stages with nearest neighbour.
  */
 export class OnnxEngine implements SegmentationEngine {
   info: EngineInfo;
-  private session: ort.InferenceSession | null = null;
+  /** Per-stage milliseconds of the last segment() call (benchmarks). */
+  lastTimings: Record<string, number> = {};
+  private sessions: { main: ort.InferenceSession; point?: ort.InferenceSession } | null = null;
   private card: ModelCard | null = null;
   private loading: Promise<void> | null = null;
 
-  constructor(private readonly config: OnnxConfig, private readonly log: (msg: string) => void = (m) => console.warn(m)) {
+  constructor(
+    private readonly config: OnnxConfig,
+    private readonly log: (msg: string) => void = (m) => console.warn(m),
+    private readonly taps: OnnxTaps = {},
+  ) {
     this.info = { name: 'onnx', version: '0', automaticClasses: [], supportsPoints: false, pointClasses: [], description: 'ONNX model (not loaded yet)' };
   }
 
@@ -29,116 +49,102 @@ export class OnnxEngine implements SegmentationEngine {
   }
 
   private async load(): Promise<void> {
-    const cardPath = this.config.cardPath ?? this.config.modelPath.replace(/\.onnx$/i, '') + '.json';
+    const cardPath = cardPathOf(this.config);
     const card = await loadModelCard(cardPath);
-    const wanted = this.config.executionProviders ?? ['cpu'];
-    let session: ort.InferenceSession | null = null;
-    let provider: 'cuda' | 'cpu' = 'cpu';
-    if (wanted.includes('cuda')) {
-      try {
-        session = await ort.InferenceSession.create(this.config.modelPath, { executionProviders: ['cuda', 'cpu'] });
-        provider = 'cuda';
-      } catch (e) {
-        if (!wanted.includes('cpu')) throw new Error(`onnx: CUDA execution provider unavailable and cpu not allowed: ${(e as Error).message}`);
-        this.log(`onnx: CUDA execution provider unavailable (${(e as Error).message.split('\n')[0]}); falling back to cpu`);
-      }
+    const files = modelFiles(card, cardPath, this.config.modelPath);
+    const wanted: Provider[] = this.config.executionProviders ?? ['cpu'];
+    const c = contracts(card);
+    const main = await openSession(files.main, wanted, this.log);
+    checkContract(main.session, c.main, files.main);
+    let point: ort.InferenceSession | undefined;
+    if (c.point && files.point) {
+      point = (await openSession(files.point, wanted, this.log)).session;
+      checkContract(point, c.point, files.point);
     }
-    session ??= await ort.InferenceSession.create(this.config.modelPath, { executionProviders: ['cpu'] });
-    this.session = session;
+    this.sessions = { main: main.session, point };
     this.card = card;
-    this.info = {
-      name: card.name,
-      version: card.version,
-      automaticClasses: card.channels.map((c) => c.classId),
-      supportsPoints: false,
-      pointClasses: [],
-      description: `ONNX model ${card.name} ${card.version} at ${card.inputSpacing.join('×')} mm, patch ${card.patchSize.join('×')}, execution provider ${provider}`,
-    };
+    const m = card.model;
+    const spacing = card.preprocessing.find((t) => t.name === 'spacing');
+    const where = `${spacing ? ` at ${spacing.pixdim.join('×')} mm` : ''}, execution provider ${main.provider}`;
+    this.info = m.kind === 'softmax'
+      ? {
+          name: card.name, version: card.version, automaticClasses: m.channels.map((ch) => ch.classId), supportsPoints: false, pointClasses: [],
+          description: card.description ?? `ONNX model ${card.name} ${card.version}${where}, patch ${m.slidingWindow.patchSize.join('×')}`,
+        }
+      : {
+          name: card.name, version: card.version, automaticClasses: [...m.classes], supportsPoints: point !== undefined,
+          // Clicks go to one class at a time; group ids (subclasses) cannot take them.
+          pointClasses: point ? m.classes.filter((c) => !m.subclasses[String(c)]) : [],
+          description: card.description ?? `VISTA3D-style ONNX model ${card.name} ${card.version}${where}${point ? ', with point model' : ''}`,
+        };
   }
 
   async dispose(): Promise<void> {
-    await this.session?.release();
-    this.session = null;
+    await this.sessions?.main.release();
+    await this.sessions?.point?.release();
+    this.sessions = null;
   }
 
   async segment(ct: Volume, request: SegmentationRequest): Promise<Volume<Uint8Array>> {
     await this.ready();
-    const session = this.session;
+    const sessions = this.sessions;
     const card = this.card;
-    if (!session || !card) throw new Error('onnx engine is disposed');
+    if (!sessions || !card) throw new Error('onnx engine is disposed');
     const { signal, onProgress } = request;
-    if (request.points && request.points.length > 0) {
-      throw new SegmentationInputError('POINTS_UNSUPPORTED', `${card.name} does not accept point prompts`);
-    }
-    const known = new Set(card.channels.map((c) => c.classId));
-    const wanted = request.classes ?? [...known];
+    const timer = new Timer();
+    const m = card.model;
+    const points = request.points ?? [];
+    const known = new Set(this.info.automaticClasses);
+    const wanted = request.classes ?? (m.kind === 'vista3d' ? (points.length > 0 ? [] : m.everything) : [...known]);
     const unknown = wanted.filter((c) => !known.has(c));
     if (unknown.length > 0) throw new SegmentationInputError('UNSUPPORTED_CLASS', `${card.name} does not segment ${unknown.join(', ')}`);
-    const channels = card.channels.filter((c) => wanted.includes(c.classId));
+    if (points.length > 0 && m.kind !== 'vista3d') throw new SegmentationInputError('POINTS_UNSUPPORTED', `${card.name} does not accept point prompts`);
+    for (const p of points) {
+      if (p.points.some((pt) => pt.some((v, a) => !(v >= 0 && v <= ct.dims[a] - 1)))) {
+        throw new SegmentationInputError('POINT_OUTSIDE_VOLUME', `class ${p.classId}: a point lies outside the ${ct.dims.join('×')} volume`);
+      }
+    }
 
     signal?.throwIfAborted();
-    onProgress?.(0, 'resample');
-    const grid = modelGrid(ct, card.inputSpacing);
-    const image = resampleCt(ct, card, grid);
-    const labels = await this.slidingWindow(session, card, image, grid, channels, request);
-    onProgress?.(0.95, 'resample back');
-    const out = resampleLabelsNearest(labels, grid, ct.dims);
+    onProgress?.(0, 'preprocess');
+    const input = preprocess(ct, card.preprocessing);
+    for (const [k, v] of Object.entries(input.timings)) timer.add(`pre:${k}`, v);
+    this.taps.onModelInput?.(input);
+    signal?.throwIfAborted();
+    const progress = (from: number, span: number, what: string) => (d: number, t: number): void => onProgress?.(from + (span * d) / t, `${what} ${d}/${t}`);
+    let labels: Uint8Array;
+    if (m.kind === 'softmax') {
+      labels = await timer.time('sliding window', () => segmentSoftmax(sessions.main, m, input, new Set(wanted), timer, signal, progress(0.05, 0.85, 'sliding window'), this.taps.onBlended));
+    } else {
+      const s: VistaSessions = { automatic: sessions.main, point: sessions.point };
+      const auto = expandClasses(m, wanted.filter((c) => !points.some((p) => p.classId === c)));
+      labels = auto.length > 0 || points.length === 0
+        ? await timer.time('sliding window', () => vistaAutomatic(s, m, input, auto, timer, signal, progress(0.05, points.length > 0 ? 0.45 : 0.85, 'sliding window')))
+        : new Uint8Array(input.image.length).fill(m.notProcessedLabel);
+      const first = auto.length === 0;
+      for (const [k, p] of points.entries()) {
+        const clicks = p.points.map((pt, i) => ({ point: pt, label: p.pointLabels[i] }));
+        const out = await timer.time('click windows', () => vistaPoints(s, m, input, p.classId, clicks, timer, signal, progress(0.5, 0.4, `click windows (class ${p.classId})`)));
+        overlay(labels, out, p.classId, m.notProcessedLabel, first && k === 0);
+      }
+    }
+    onProgress?.(0.92, 'resample back');
+    const out = timer.time('invert', () => invertLabels(labels, input.steps));
+    this.lastTimings = timer.ms;
     onProgress?.(1, 'done');
     return createVolumeLike<Uint8Array>(ct, 'uint8', out, card.name);
   }
+}
 
-  /** Blended logits for background + the kept channels only, then argmax to class ids. */
-  private async slidingWindow(
-    session: ort.InferenceSession, card: ModelCard, image: Float32Array, grid: Vec3,
-    channels: ModelCard['channels'], request: SegmentationRequest,
-  ): Promise<Uint8Array> {
-    const patch = card.patchSize;
-    const n = grid[0] * grid[1] * grid[2];
-    const keep = [0, ...channels.map((c) => c.channel)];
-    const acc = keep.map(() => new Float32Array(n));
-    const weight = new Float32Array(n);
-    const imp = importanceMap(patch, card.blend);
-    const pad = normaliser(card)(card.intensity.window[0]);
-    const starts = [0, 1, 2].map((a) => patchStarts(grid[a], patch[a], card.overlap));
-    const total = starts[0].length * starts[1].length * starts[2].length;
-    const pn = patch[0] * patch[1] * patch[2];
-    const input = new Float32Array(pn);
-    const inputName = card.inputName ?? session.inputNames[0];
-    const outputName = card.outputName ?? session.outputNames[0];
-    const shape = card.axisOrder === 'xyz' ? [1, 1, patch[0], patch[1], patch[2]] : [1, 1, patch[2], patch[1], patch[0]];
-    // Offset of (x,y,z) inside the patch tensor's memory order.
-    const at = card.axisOrder === 'xyz'
-      ? (x: number, y: number, z: number): number => (x * patch[1] + y) * patch[2] + z
-      : (x: number, y: number, z: number): number => x + patch[0] * (y + patch[1] * z);
-    let done = 0;
-    for (const sz of starts[2]) for (const sy of starts[1]) for (const sx of starts[0]) {
-      request.signal?.throwIfAborted();
-      for (let z = 0; z < patch[2]; z++) for (let y = 0; y < patch[1]; y++) for (let x = 0; x < patch[0]; x++) {
-        const gx = sx + x; const gy = sy + y; const gz = sz + z;
-        input[at(x, y, z)] = gx < grid[0] && gy < grid[1] && gz < grid[2] ? image[gx + grid[0] * (gy + grid[1] * gz)] : pad;
-      }
-      const result = await session.run({ [inputName]: new ort.Tensor('float32', input, shape) });
-      const logits = result[outputName].data as Float32Array;
-      for (let z = 0; z < patch[2]; z++) for (let y = 0; y < patch[1]; y++) for (let x = 0; x < patch[0]; x++) {
-        const gx = sx + x; const gy = sy + y; const gz = sz + z;
-        if (gx >= grid[0] || gy >= grid[1] || gz >= grid[2]) continue;
-        const g = gx + grid[0] * (gy + grid[1] * gz);
-        const w = imp[x + patch[0] * (y + patch[1] * z)];
-        const o = at(x, y, z);
-        weight[g] += w;
-        for (let k = 0; k < keep.length; k++) acc[k][g] += w * logits[keep[k] * pn + o];
-      }
-      done++;
-      request.onProgress?.(0.05 + (0.9 * done) / total, `sliding window ${done}/${total}`);
-    }
-    // Weights are equal across channels per voxel, so argmax of the sums = argmax of the means.
-    const ids = [0, ...channels.map((c) => c.classId)];
-    const labels = new Uint8Array(n);
-    for (let g = 0; g < n; g++) {
-      let best = 0;
-      for (let k = 1; k < keep.length; k++) if (acc[k][g] > acc[best][g]) best = k;
-      labels[g] = ids[best];
-    }
-    return labels;
+/** Puts one click result over the labels so far: its class where positive; where nothing was processed yet, its 0s too. */
+function overlay(labels: Uint8Array, add: Uint8Array, id: number, notProcessed: number, replace: boolean): void {
+  if (replace) {
+    labels.set(add);
+    return;
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const v = add[i];
+    if (v === id) labels[i] = id;
+    else if (v === 0 && labels[i] === notProcessed) labels[i] = 0;
   }
 }
