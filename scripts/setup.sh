@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip)
+# dcmtk + libgdcm-tools: gdcmconv decodes the transfer syntaxes dcm2niix cannot (deflate, 12-bit JPEG,
+# JPEG-LS); the DICOM tests make compressed copies of the shared series with both.
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,19 @@ describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared 
     assert.match(r.stdout, /FAILED/);
     assert.match(r.stdout, /junk\.dcm/);
     assert.match(r.stdout, /0 converted, 0 skipped, 1 failed, 1 unreadable/);
+  });
+
+  test('convert exits 3 when nothing converts: a folder of junk files is not a success', async () => {
+    const dicom = join(work, 'junk');
+    await mkdir(join(dicom, 'p'), { recursive: true });
+    await writeFile(join(dicom, 'p', 'a.dcm'), 'junk'.repeat(100));
+    await writeFile(join(dicom, 'p', 'notes.txt'), 'hello');
+    const r = await cli(['convert', '--dicom', dicom, '--output', join(work, 'junk-out'), '--quiet']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing converted/);
+    assert.match(r.stdout, /file error: .*a\.dcm/);
+    assert.match(r.stdout, /ignored: .*notes\.txt: not DICOM/);
+    assert.match(r.stdout, /0 converted, 0 skipped, 0 failed, 1 unreadable file\(s\), 1 ignored/);
   });
 
   test('usage errors exit 2', async () => {
