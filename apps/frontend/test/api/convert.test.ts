@@ -28,6 +28,8 @@ describe('DICOM conversion jobs (@vista3d/dicom + dcm2niix)', () => {
     const scans = await getJson<Array<{ id: string; dims: number[] }>>(`${env.base}/api/patients/tiny/scans`);
     assert.equal(scans.status, 200);
     assert.equal(scans.body.length, 1);
-    assert.deepEqual(scans.body[0].dims, [16, 16, 4]);
+    // uneven gaps (202.5, 1.25, 1.25 mm) are resampled to an even 1.25 mm grid, and the job says so
+    assert.deepEqual(scans.body[0].dims, [16, 16, 165]);
+    assert.ok(job.results.some((r) => r.scan === scans.body[0].id && r.status === 'succeeded' && /uneven slice gaps/.test(r.detail ?? '')), JSON.stringify(job.results));
   });
 });

@@ -169,6 +169,11 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
         <div><dt>Type</dt><dd>{scan.datatype}</dd></div>
         <div><dt>Orientation</dt><dd>{scan.orientation}</dd></div>
       </dl>
+      {(scan.warnings ?? []).length > 0 && (
+        <ul className="scan-warnings small" data-testid="scan-warnings">
+          {scan.warnings!.map((w) => <li key={w}><Pill kind="warn">conversion</Pill> {w}</li>)}
+        </ul>
+      )}
       {active && (
         <div className="scan-job" data-testid="scan-job">
           <span className="small">{active.type} {active.status}: {active.message}</span>
