@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -141,6 +141,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
   app.post('/api/upload/dicom', async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
     let staging: string | null = null;
+    let createdPatientDir: string | null = null;
     try {
       const { fields, files } = await receive(request, tmpDir, config.maxUploadBytes);
       const patient = checkName(fields.patient ?? '', 'patient');
@@ -149,6 +150,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       const folder = `upload-${stamp}-${randomUUID().slice(0, 6)}`;
       const patientDir = join(config.dicomFolder, patient);
       staging = join(patientDir, `.${folder}.partial`);
+      if (!(await stat(patientDir).catch(() => null))) createdPatientDir = patientDir;
       await mkdir(staging, { recursive: true });
       let count = 0;
       const skipped: Array<{ file: string; reason: string }> = [];
@@ -211,11 +213,14 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       const final = join(patientDir, folder);
       await rename(staging, final);
       staging = null;
+      createdPatientDir = null;
       reply.code(201);
       return { patient, folder, path: final, files: count, skipped };
     } finally {
       await rm(tmpDir, { recursive: true, force: true });
       if (staging) await rm(staging, { recursive: true, force: true });
+      // a refused upload must not leave an empty patient behind (it would be listed as a patient)
+      if (createdPatientDir && (await readdir(createdPatientDir).catch(() => ['?'])).length === 0) await rm(createdPatientDir, { recursive: true, force: true });
     }
   });
 }

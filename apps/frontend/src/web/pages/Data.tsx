@@ -34,7 +34,7 @@ export function Data({ patient }: { patient?: string }) {
 
   const askDeletePatient = (p: PatientSummary) => setConfirm({
     title: `Delete patient ${p.id}?`,
-    body: <p>This permanently deletes <b>{p.scans}</b> scan(s), <b>{p.segmentations}</b> segmentation(s) and all meshes of <b>{p.id}</b> from the output folder. DICOM input is not touched.</p>,
+    body: <p>This permanently deletes <b>{p.scans}</b> scan(s), <b>{p.segmentations}</b> segmentation(s) and all meshes of <b>{p.id}</b> from the output folder{p.hasDicom ? <>, and its DICOM files</> : null}.</p>,
     confirmLabel: 'Delete patient',
     danger: true,
     onConfirm: async () => {
