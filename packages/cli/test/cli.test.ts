@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,9 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared data missing' }, () => {
   let work: string;
   before(async () => {
+    // the bin runs the compiled bundle: build it from the current sources
+    const built = spawnSync(process.execPath, [resolve(here, '../../../scripts/build-cli.mjs')], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
     work = await mkdtemp(join(tmpdir(), 'vista3d-cli-'));
   });
   after(async () => {

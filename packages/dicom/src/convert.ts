@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { readNifti, readNiftiHeader, writeFileAtomic, writeNifti } from '@vista3d/volume';
 import type { Mat4, Vec3 } from '@vista3d/volume';
-import { findDcm2niix, runDcm2niix } from './dcm2niix.js';
+import { findDcm2niix, findOnPath, runDcm2niix } from './dcm2niix.js';
 import { discoverDicom } from './discover.js';
 import { decodeFiles, needsDecoding, transferSyntaxName } from './transfer-syntax.js';
 import { axisSigns, planGeometry, resampleStack, stackGeometry } from './geometry.js';
@@ -175,14 +179,14 @@ const VARIANT = /^(.*?)(_Eq_\d+|_Tilt_\d+|_ROI\d+|_e\d+|_i\d+|_c\d+|_t\d+|_ph|_r
 
 /** dcm2niix's main output: the acquired slices, unresampled (its _Tilt/_Eq variants are ours to redo exactly). */
 function pickOutputs(files: string[], scan: string): { nii: string; json: string | null; others: string[] } {
-  const niis = files.filter((f) => f.endsWith('.nii.gz')).sort();
+  const niis = files.filter((f) => f.endsWith('.nii')).sort();
   if (niis.length === 0) throw new ConversionError('dcm2niix wrote no NIfTI');
-  let nii = `${scan}.nii.gz`;
+  let nii = `${scan}.nii`;
   if (!niis.includes(nii)) {
     if (niis.length === 1) nii = niis[0]!;
     else throw new ConversionError(`dcm2niix split the series into ${niis.length} volumes (${niis.join(', ')}); none is the whole series`);
   }
-  const stem = nii.slice(0, -'.nii.gz'.length);
+  const stem = nii.slice(0, -'.nii'.length);
   const jsonCandidates = [`${stem}.json`, `${VARIANT.exec(stem)?.[1] ?? stem}.json`, `${scan}.json`];
   const json = jsonCandidates.find((j) => files.includes(j)) ?? null;
   return { nii, json, others: niis.filter((f) => f !== nii) };
@@ -268,17 +272,21 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
       throw new ConversionError(messageOf(e));
     }
     if (decode.length > 0) warnings.push(`${decode.length} file(s) in ${transferSyntaxName(decode[0]!.syntax)} decoded with gdcmconv before dcm2niix`);
-    const args = ['-z', 'y', '-b', 'y', '-ba', 'y', '-f', scan, ...(opts.extraArgs ?? []), '-o', outTmp, inDir];
+    // Uncompressed output: verification and geometry fixes read it without a gunzip, then it is
+    // compressed once (pigz when installed, as dcm2niix itself would) on its way into place.
+    const args = ['-z', 'n', '-b', 'y', '-ba', 'y', '-f', scan, ...(opts.extraArgs ?? []), '-o', outTmp, inDir];
     const run = await runDcm2niix(bin, args, opts.signal);
     const log = `${run.stdout}${run.stderr}`;
     const produced = await readdir(outTmp);
-    if (run.code !== 0 && !produced.some((f) => f.endsWith('.nii.gz'))) {
+    if (run.code !== 0 && !produced.some((f) => f.endsWith('.nii'))) {
       const why = log.split('\n').filter((l) => /error|warning|unable|unsupported/i.test(l)).slice(-3).join(' | ');
       throw new ConversionError(`dcm2niix failed (exit ${run.code})${why ? `: ${why}` : ''}`, log);
     }
     if (run.code !== 0) warnings.push(`dcm2niix exit code ${run.code}`);
     for (const line of log.split('\n')) {
       const m = /^Warning: (.*)$/.exec(line.trim());
+      // vendor tuning matters for MR/diffusion, not for CT voxels: not worth a warning on the scan
+      if (m && /Unable to determine manufacturer/.test(m[1]!)) continue;
       if (m && !warnings.some((w) => w.includes(m[1]!))) warnings.push(`dcm2niix: ${m[1]}`);
     }
     const picked = pickOutputs(produced, scan);
@@ -300,10 +308,12 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
     sidecarJson.Vista3D = { ...stamp, warnings, geometryReport: geometry, discardedVariants: picked.others };
     // Invalidate the old stamp first, then NIfTI, then the new sidecar (the completion marker).
     await rm(sidecarPath, { force: true });
+    const gz = join(outTmp, `${picked.nii}.gz`);
+    await gzipFile(join(outTmp, picked.nii), gz, opts.signal);
     // pigz copies the (second-truncated) mtime of the .nii; stamp the output as written now.
     const now = new Date();
-    await utimes(join(outTmp, picked.nii), now, now);
-    await rename(join(outTmp, picked.nii), niftiPath);
+    await utimes(gz, now, now);
+    await rename(gz, niftiPath);
     await writeFileAtomic(sidecarPath, Buffer.from(`${JSON.stringify(sidecarJson, null, 2)}\n`));
     return {
       ...base,
@@ -321,6 +331,28 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+let pigz: string | null | undefined;
+
+/** gzip `src` into `dst`: pigz (all cores, as dcm2niix uses it) when installed, else zlib level 6. */
+async function gzipFile(src: string, dst: string, signal?: AbortSignal): Promise<void> {
+  if (pigz === undefined) pigz = findOnPath('pigz');
+  if (pigz) {
+    const out = await open(dst, 'w');
+    try {
+      const code = await new Promise<number>((res, rej) => {
+        const child = spawn(pigz!, ['-6', '-n', '-c', src], { stdio: ['ignore', out.fd, 'pipe'], signal });
+        child.on('error', rej);
+        child.on('close', (c) => res(c ?? 1));
+      });
+      if (code !== 0) throw new ConversionError(`pigz failed (exit ${code}) compressing the NIfTI`);
+    } finally {
+      await out.close();
+    }
+    return;
+  }
+  await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(dst), { signal });
 }
 
 const fmt = (v: number): string => String(Number(v.toFixed(2)));
@@ -358,7 +390,7 @@ async function fixGeometry(path: string, series: DicomSeries, policy: GeometryPo
   let min = Infinity;
   for (let q = 0; q < raw.data.length; q++) if (raw.data[q]! < min) min = raw.data[q]!;
   const fixed = resampleStack(raw, g, plan, signs, Number.isFinite(min) ? min : 0);
-  await writeNifti(path, fixed, { gzip: true, level: 6 });
+  await writeNifti(path, fixed, { gzip: false });
   Object.assign(report, { resampled: true, outputSlices: plan.dims[2], outputGapMm: Number(plan.gap.toFixed(5)) });
   if (sheared) {
     warnings.push(

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath } from './dcm2niix.js';
 
 /** Transfer syntaxes by UID, with whether Debian's dcm2niix decodes them itself. */
 export const TRANSFER_SYNTAXES: Record<string, { name: string; native: boolean; lossy?: boolean }> = {
@@ -34,17 +33,7 @@ let gdcmconv: string | null | undefined;
 /** `gdcmconv` from Debian's libgdcm-tools (`$GDCMCONV_PATH` overrides), or null. */
 export function findGdcmconv(): string | null {
   if (process.env.GDCMCONV_PATH) return process.env.GDCMCONV_PATH;
-  if (gdcmconv !== undefined) return gdcmconv;
-  gdcmconv = null;
-  for (const dir of (process.env.PATH ?? '/usr/bin').split(delimiter)) {
-    try {
-      accessSync(join(dir, 'gdcmconv'), constants.X_OK);
-      gdcmconv = join(dir, 'gdcmconv');
-      break;
-    } catch {
-      // keep looking
-    }
-  }
+  if (gdcmconv === undefined) gdcmconv = findOnPath('gdcmconv');
   return gdcmconv;
 }
 
