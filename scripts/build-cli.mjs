@@ -3,6 +3,7 @@
 //   packages/cli/src/entry.ts      -> packages/cli/dist/vista3d.mjs      (the `vista3d` bin)
 //   packages/phantom/src/cli.ts    -> packages/phantom/dist/phantom.mjs  (demo study for `npm start`)
 // Run by scripts/setup.sh and scripts/start.mjs (the services are built by scripts/build.mjs).
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -13,6 +14,8 @@ const TOOLS = {
   'packages/phantom/dist': { phantom: 'packages/phantom/src/cli.ts' },
 };
 const started = Date.now();
+// stale chunks of earlier builds would pile up next to the new ones
+for (const outdir of Object.keys(TOOLS)) rmSync(join(root, outdir), { recursive: true, force: true });
 await Promise.all(
   Object.entries(TOOLS).map(([outdir, entries]) =>
     build({

@@ -334,15 +334,19 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
 }
 
 let pigz: string | null | undefined;
+const GZIP_LEVEL = 3;
 
-/** gzip `src` into `dst`: pigz (all cores, as dcm2niix uses it) when installed, else zlib level 6. */
+/**
+ * gzip `src` into `dst`: pigz (all cores, as dcm2niix uses it) when installed, else zlib. Level 3:
+ * about twice as fast as dcm2niix's default 6 for files ~3 % larger (CT noise does not compress).
+ */
 async function gzipFile(src: string, dst: string, signal?: AbortSignal): Promise<void> {
   if (pigz === undefined) pigz = findOnPath('pigz');
   if (pigz) {
     const out = await open(dst, 'w');
     try {
       const code = await new Promise<number>((res, rej) => {
-        const child = spawn(pigz!, ['-6', '-n', '-c', src], { stdio: ['ignore', out.fd, 'pipe'], signal });
+        const child = spawn(pigz!, [`-${GZIP_LEVEL}`, '-n', '-c', src], { stdio: ['ignore', out.fd, 'pipe'], signal });
         child.on('error', rej);
         child.on('close', (c) => res(c ?? 1));
       });
@@ -352,7 +356,7 @@ async function gzipFile(src: string, dst: string, signal?: AbortSignal): Promise
     }
     return;
   }
-  await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(dst), { signal });
+  await pipeline(createReadStream(src), createGzip({ level: GZIP_LEVEL }), createWriteStream(dst), { signal });
 }
 
 const fmt = (v: number): string => String(Number(v.toFixed(2)));

@@ -2,7 +2,7 @@ export type { DicomSeries, DicomInstance, DiscoverOptions, DiscoveryResult, File
 export { discoverSeries, discoverDicom, readDicomHeader, sliceSpacing, defaultIgnoreReason, FALLBACK_KEY_DESCRIPTION } from './discover.js';
 export { isImageSopClass, sopClassName } from './sop.js';
 export { scanName, uniqueScanName, slugify, seriesHash } from './naming.js';
-export { findDcm2niix, dcm2niixVersion, runDcm2niix } from './dcm2niix.js';
+export { findDcm2niix, findOnPath, dcm2niixVersion, runDcm2niix } from './dcm2niix.js';
 export type { Dcm2niixRun } from './dcm2niix.js';
 export { convertSeries, convertDicomFolder, scanOwner, seriesRef, ConversionError } from './convert.js';
 export type {

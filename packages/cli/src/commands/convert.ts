@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { convertDicomFolder } from '@vista3d/dicom';
-import type { ConversionReport } from '@vista3d/dicom';
+// subpath imports: the CLI bundle then loads no DICOMweb client at start-up
+import { convertDicomFolder } from '@vista3d/dicom/convert';
+import type { ConversionReport } from '@vista3d/dicom/convert';
 import { intOption, parseOptions } from '../options.js';
 import { abortOnSignals, progress, table } from '../ui.js';
 

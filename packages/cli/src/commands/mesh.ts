@@ -1,7 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
+import type { ExportOptions, MeshFormat } from '@vista3d/mesh';
+
+// @vista3d/mesh (glTF writer and all) loads only when a mesh is written; its format list, checked by type:
+const MESH_FORMATS = ['glb', 'obj', 'stl', 'ply'] as const satisfies readonly MeshFormat[];
 
 interface MeshCliOptions {
   output?: string;
