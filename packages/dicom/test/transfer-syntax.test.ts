@@ -160,16 +160,40 @@ describe('@vista3d/dicom transfer syntaxes', { skip: !haveSharedData() && 'share
     assert.match(report.failed[0]!.error, /cannot decode transfer syntax 1\.2\.840\.10008\.1\.2\.4\.99/);
   });
 
-  test('DICOMDIR and stray files are listed with a reason, never silently dropped', async () => {
-    const root = join(work, 'dicomdir');
-    await copySeries(SERIES.dcmqi, root, 'p', 'IMG');
-    await writeFile(join(root, 'p', 'DICOMDIR'), Buffer.alloc(200));
-    await writeFile(join(root, 'p', 'readme.txt'), 'hello');
-    const found = await discoverDicom(root);
+  test('a real DICOMDIR (dcmmkdir) with 8-character file names: index reported, images converted', async () => {
+    const root = join(work, 'dicomdir', 'p');
+    await mkdir(join(root, 'IMG'), { recursive: true });
+    const [src] = await discoverSeries(join(DICOM, SERIES.dcmqi));
+    // a DICOMDIR needs Part 10 files in explicit VR with ISO 9660 names
+    for (const [i, f] of src!.files.entries()) await exec('dcmconv', ['+te', f, join(root, 'IMG', `IM${i + 1}`)]);
+    await exec('dcmmkdir', ['+D', 'DICOMDIR', 'IMG/IM1', 'IMG/IM2', 'IMG/IM3'], { cwd: root });
+    await writeFile(join(root, 'readme.txt'), 'hello');
+    const found = await discoverDicom(join(work, 'dicomdir'));
     const names = found.ignored.map((e) => `${e.file.split('/').pop()}: ${e.message}`).sort();
     assert.deepEqual(names.map((n) => n.split(':')[0]), ['DICOMDIR', 'readme.txt']);
     assert.match(names[0]!, /DICOMDIR index/);
+    assert.deepEqual(found.errors, []);
     assert.equal(found.fileCount, 5);
-    assert.equal(found.series[0]!.sliceCount, 3);
+    const report = await convertDicomFolder(join(work, 'dicomdir'), join(work, 'dicomdir-out'), { layout: 'patient' });
+    assert.equal(report.converted.length, 1);
+    assert.equal(report.ignoredFiles.length, 2);
+    const got = hu(await readNifti(report.converted[0]!.niftiPath));
+    assert.equal(errorStats(got, reference.get(SERIES.dcmqi)!).p999, 0, 'voxel-identical');
+  });
+
+  test('Enhanced CT (one multi-frame file, gdcmtar --enhance) converts voxel-identically', async () => {
+    const tmp = join(work, 'enhanced-src');
+    await exec('gdcmtar', ['--enhance', '-i', join(DICOM, SERIES.dcmqi), '-o', tmp]);
+    const { stdout } = await exec('find', [tmp, '-name', 'new.dcm']);
+    const dir = join(work, 'enhanced', 'p');
+    await mkdir(dir, { recursive: true });
+    await cp(stdout.trim(), join(dir, 'enhanced.dcm'));
+    const [s] = await discoverSeries(dir);
+    assert.equal(s!.sopClassName, 'Enhanced CT Image Storage');
+    assert.equal(s!.files.length, 1);
+    assert.equal(s!.sliceCount, 3);
+    const res = await convertSeries(s!, join(work, 'enhanced-out'));
+    const got = hu(await readNifti(res.niftiPath));
+    assert.equal(errorStats(got, reference.get(SERIES.dcmqi)!).p999, 0, 'voxel-identical to the single-frame series');
   });
 });
