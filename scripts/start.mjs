@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: the whole platform locally on embedded defaults — local folders under .run/,
-// the built-in CPU engine, and the bundled sample CT (and a small DICOM study) already in place.
+// the built-in CPU engine, and a demo study (a synthetic torso phantom made by our own code, as a
+// DICOM series and its NIfTI) already in place. The services run compiled JavaScript.
 // Every setting can be overridden with the same environment variables the containers use.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,41 +21,39 @@ const host = env.HOST ?? '127.0.0.1';
 const backendUrl = env.VISTA3D_SERVER ?? `http://127.0.0.1:${ports.backend}`;
 const imageServerUrl = env.IMAGE_SERVER ?? `http://127.0.0.1:${ports.imageServer}`;
 
-function seedSampleData() {
-  const ct = join(outputFolder, 'sample_patient/nifti/totalseg_example_ct.nii.gz');
-  if (!existsSync(ct) && env.SKIP_SAMPLE_DATA !== '1') {
-    mkdirSync(join(outputFolder, 'sample_patient/nifti'), { recursive: true });
-    cpSync(join(root, 'data/sample/totalseg_example_ct.nii.gz'), ct);
-    console.log(`start: sample CT -> ${ct}`);
-  }
-  const dicom = join(dicomFolder, 'sample_patient');
-  if (!existsSync(dicom) && env.SKIP_SAMPLE_DATA !== '1') {
-    cpSync(join(root, 'data/sample/dicom/sample_patient'), dicom, { recursive: true });
-    console.log(`start: sample DICOM study -> ${dicom}`);
-  }
+// Demo study: generated (never copied from third-party data) the first time, unless SKIP_SAMPLE_DATA=1.
+const DEMO_PATIENT = 'demo_phantom';
+function seedDemoStudy() {
   mkdirSync(outputFolder, { recursive: true });
   mkdirSync(dicomFolder, { recursive: true });
+  if (env.SKIP_SAMPLE_DATA === '1') return;
+  const nifti = join(outputFolder, DEMO_PATIENT, 'nifti', '1_torso_phantom.nii.gz');
+  const dicom = join(dicomFolder, DEMO_PATIENT, 'torso_phantom');
+  if (existsSync(nifti) && existsSync(dicom)) return;
+  const res = spawnSync(process.execPath, [join(root, 'packages/phantom/dist/phantom.mjs'), '--dicom', dicom, '--nifti', nifti], { stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('demo study generation failed');
 }
 
-function buildWebUi() {
-  const script = join(root, 'apps/frontend/scripts/build-web.mjs');
-  if (!existsSync(script)) return;
-  const res = spawnSync(process.execPath, [script], { cwd: root, stdio: 'inherit' });
-  if (res.status !== 0) throw new Error('web UI build failed');
+// Compile the services (scripts/build.mjs, which also builds the web UI) and the tools to JavaScript.
+function buildJs() {
+  for (const script of ['scripts/build-cli.mjs', 'scripts/build.mjs']) {
+    const res = spawnSync(process.execPath, [join(root, script)], { cwd: root, stdio: 'inherit' });
+    if (res.status !== 0) throw new Error(`${script} failed`);
+  }
 }
 
 const services = [
   {
-    name: 'backend', entry: 'apps/backend/src/main.ts', health: `http://127.0.0.1:${ports.backend}/v1/health/ready`,
+    name: 'backend', entry: 'apps/backend/dist/server.mjs', health: `http://127.0.0.1:${ports.backend}/v1/health/ready`,
     env: { PORT: String(ports.backend), BACKEND_PORT: String(ports.backend), VISTA3D_ENGINE: env.VISTA3D_ENGINE ?? 'cpu' },
     skip: Boolean(env.VISTA3D_SERVER), // pointing at an external NIM: don't start ours
   },
   {
-    name: 'image-server', entry: 'apps/image-server/src/main.ts', health: `http://127.0.0.1:${ports.imageServer}/health`,
+    name: 'image-server', entry: 'apps/image-server/dist/server.mjs', health: `http://127.0.0.1:${ports.imageServer}/health`,
     env: { IMAGE_SERVER_PORT: String(ports.imageServer) },
   },
   {
-    name: 'frontend', entry: 'apps/frontend/src/server/main.ts', health: `http://127.0.0.1:${ports.frontend}/health`,
+    name: 'frontend', entry: 'apps/frontend/dist/server.mjs', health: `http://127.0.0.1:${ports.frontend}/health`,
     env: { FRONTEND_PORT: String(ports.frontend), WEB_ROOT: join(root, 'apps/frontend/dist/web') },
   },
 ];
@@ -79,11 +78,11 @@ async function waitHealthy(url, name, timeoutMs = 120_000) {
   throw new Error(`${name} did not become healthy at ${url}`);
 }
 
-seedSampleData();
-buildWebUi();
+buildJs();
+seedDemoStudy();
 for (const svc of services) {
   if (svc.skip) continue;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, svc.entry)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, svc.entry)], {
     cwd: root,
     env: {
       ...env,

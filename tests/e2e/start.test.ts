@@ -1,7 +1,8 @@
 // The README's run command, end to end: `node scripts/start.mjs` brings up all three services on
-// free ports with temp folders, the bundled sample CT is visible through the frontend's API and
-// downloadable through the image server, the web app's Data page shows it in a real Chromium, and
-// Ctrl+C (SIGTERM) stops everything.
+// free ports with temp folders (services compiled to JavaScript first), the generated demo study — the
+// synthetic torso phantom as DICOM and NIfTI — is visible through the frontend's API and downloadable
+// through the image server, the web app's Data page shows it in a real Chromium, and Ctrl+C (SIGTERM)
+// stops everything.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,7 +40,7 @@ describe('npm start', () => {
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 240_000; // builds, then generates the 512×512×112 phantom
     while (!output.includes('Vista3D Platform is up')) {
       if (child.exitCode !== null) throw new Error(`start exited early:\n${output}`);
       if (Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
@@ -67,28 +68,31 @@ describe('npm start', () => {
     }
   });
 
-  it('shows the bundled sample CT on the data API and serves it', async () => {
-    const patients = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients`)).json()) as Array<{ id: string }>;
-    assert.ok(patients.some((p) => p.id === 'sample_patient'), JSON.stringify(patients));
-    const scans = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients/sample_patient/scans`)).json()) as Array<{ id: string; dims: number[] }>;
-    const ct = scans.find((s) => s.id === 'totalseg_example_ct');
+  it('shows the generated demo study on the data API and serves it', async () => {
+    const patients = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients`)).json()) as Array<{ id: string; hasDicom: boolean }>;
+    assert.ok(patients.some((p) => p.id === 'demo_phantom' && p.hasDicom), JSON.stringify(patients));
+    const scans = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients/demo_phantom/scans`)).json()) as Array<{ id: string; dims: number[] }>;
+    const ct = scans.find((s) => s.id === '1_torso_phantom');
     assert.ok(ct, JSON.stringify(scans));
-    assert.deepEqual(ct.dims, [122, 101, 112]);
-    const file = await fetch(`http://127.0.0.1:${ports.imageServer}/output/sample_patient/nifti/totalseg_example_ct.nii.gz`, { method: 'HEAD' });
+    assert.deepEqual(ct.dims, [512, 512, 112]);
+    const dicom = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/dicom`)).json()) as Array<{ patient: string; series: Array<{ sliceCount: number }> }>;
+    assert.deepEqual(dicom.find((d) => d.patient === 'demo_phantom')?.series.map((s) => s.sliceCount), [112]);
+    const file = await fetch(`http://127.0.0.1:${ports.imageServer}/output/demo_phantom/nifti/1_torso_phantom.nii.gz`, { method: 'HEAD' });
     assert.equal(file.status, 200);
     const page = await fetch(`http://127.0.0.1:${ports.frontend}/`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<html/i);
   });
 
-  it('the web app shows the sample CT on its Data page (real Chromium)', async () => {
+  it('the web app shows the demo study on its Data page (real Chromium)', async () => {
     const browser = await launchBrowser();
     try {
       const page = browser.page;
       await page.goto(`http://127.0.0.1:${ports.frontend}/#/data`);
-      const card = page.getByTestId('scan-totalseg_example_ct');
+      const card = page.getByTestId('scan-1_torso_phantom');
       await card.waitFor({ timeout: 60_000 });
-      assert.equal(await card.getByTestId('scan-dims').textContent(), '122 × 101 × 112');
+      assert.equal(await card.getByTestId('scan-dims').textContent(), '512 × 512 × 112');
+      assert.equal(await page.locator('.error-box:visible').count(), 0, 'no error box on a fresh start');
     } finally {
       await browser.close();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,9 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared data missing' }, () => {
   let work: string;
   before(async () => {
+    // the bin runs the compiled bundle: build it from the current sources
+    const built = spawnSync(process.execPath, [resolve(here, '../../../scripts/build-cli.mjs')], { encoding: 'utf8' });
+    assert.equal(built.status, 0, built.stderr);
     work = await mkdtemp(join(tmpdir(), 'vista3d-cli-'));
   });
   after(async () => {
@@ -82,6 +85,19 @@ describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared 
     assert.match(r.stdout, /FAILED/);
     assert.match(r.stdout, /junk\.dcm/);
     assert.match(r.stdout, /0 converted, 0 skipped, 1 failed, 1 unreadable/);
+  });
+
+  test('convert exits 3 when nothing converts: a folder of junk files is not a success', async () => {
+    const dicom = join(work, 'junk');
+    await mkdir(join(dicom, 'p'), { recursive: true });
+    await writeFile(join(dicom, 'p', 'a.dcm'), 'junk'.repeat(100));
+    await writeFile(join(dicom, 'p', 'notes.txt'), 'hello');
+    const r = await cli(['convert', '--dicom', dicom, '--output', join(work, 'junk-out'), '--quiet']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /nothing converted/);
+    assert.match(r.stdout, /file error: .*a\.dcm/);
+    assert.match(r.stdout, /ignored: .*notes\.txt: not DICOM/);
+    assert.match(r.stdout, /0 converted, 0 skipped, 0 failed, 1 unreadable file\(s\), 1 ignored/);
   });
 
   test('usage errors exit 2', async () => {

@@ -18,20 +18,22 @@ let cached: string | null | undefined;
 export function findDcm2niix(): string | null {
   const fromEnv = process.env.DCM2NIIX_PATH;
   if (fromEnv) return fromEnv;
-  if (cached !== undefined) return cached;
-  cached = null;
+  if (cached === undefined) cached = findOnPath('dcm2niix');
+  return cached;
+}
+
+/** First executable `name` on `$PATH`, or null. */
+export function findOnPath(name: string): string | null {
   for (const dir of (process.env.PATH ?? '/usr/bin').split(delimiter)) {
     if (!dir) continue;
-    const p = join(dir, 'dcm2niix');
     try {
-      accessSync(p, constants.X_OK);
-      cached = p;
-      break;
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
     } catch {
       // keep looking
     }
   }
-  return cached;
+  return null;
 }
 
 /** Version line of the binary ("v1.0.20220720"), or null. */

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import { open, opendir, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import dicomParser from 'dicom-parser';
@@ -22,6 +24,7 @@ interface ParsedFile {
   patient: string;
   studyUid: string;
   seriesUid: string;
+  frameOfReferenceUid: string;
   seriesNumber: number | null;
   modality: string;
   description: string;
@@ -67,9 +70,19 @@ function str(ds: DataSet, tag: string): string {
   return (ds.string(tag) ?? '').trim();
 }
 
+/** Deflated Explicit VR Little Endian: the data set after the meta header is one raw deflate stream. */
+function inflate(bytes: Uint8Array, position: number): Uint8Array {
+  // SYNC_FLUSH: a header probe holds only the start of the stream; take what it decodes to.
+  const body = inflateRawSync(bytes.subarray(position), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  const out = new Uint8Array(position + body.length);
+  out.set(bytes.subarray(0, position), 0);
+  out.set(body, position);
+  return out;
+}
+
 function parseBytes(bytes: Uint8Array): DataSet {
   try {
-    return dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010' });
+    return dicomParser.parseDicom(bytes, { untilTag: 'x7fe00010', inflater: inflate });
   } catch (e) {
     const msg = errorMessage(e);
     // Raw DICOM data set without the Part 10 preamble/meta header: try implicit VR little endian
@@ -107,7 +120,6 @@ function parsedFrom(file: string, patient: string, ds: DataSet, size: number, sa
   const sopClassUid = str(ds, 'x00080016') || str(ds, 'x00020002');
   const seriesUid = str(ds, 'x0020000e');
   const studyUid = str(ds, 'x0020000d');
-  if (!seriesUid) throw new Error('no SeriesInstanceUID (0020,000E)');
   const rows = ds.uint16('x00280010') ?? 0;
   const columns = ds.uint16('x00280011') ?? 0;
   const px = nums(ds, 'x00280030', 2);
@@ -115,9 +127,10 @@ function parsedFrom(file: string, patient: string, ds: DataSet, size: number, sa
   const iop = nums(ds, 'x00200037', 6);
   const pixel = PIXEL_TAGS.map((t) => ds.elements[t]).find((e) => e !== undefined);
   let truncated = false;
-  if (pixel) {
+  const deflated = str(ds, 'x00020010') === '1.2.840.10008.1.2.1.99'; // offsets are in the inflated bytes
+  if (pixel && !deflated) {
     if (pixel.length !== 0xffffffff && pixel.length > 0 && pixel.dataOffset + pixel.length > size) truncated = true;
-  } else if (rows > 0 && sawWholeFile && isImageSopClass(sopClassUid, true)) {
+  } else if (!pixel && !deflated && rows > 0 && sawWholeFile && isImageSopClass(sopClassUid, true)) {
     truncated = true; // an image without pixel data: cut before (7FE0,0010)
   }
   const frames = num(ds, 'x00280008') ?? 1;
@@ -126,6 +139,7 @@ function parsedFrom(file: string, patient: string, ds: DataSet, size: number, sa
     patient,
     studyUid,
     seriesUid,
+    frameOfReferenceUid: str(ds, 'x00200052'),
     seriesNumber: num(ds, 'x00200011'),
     modality: str(ds, 'x00080060'),
     description: str(ds, 'x0008103e'),
@@ -150,6 +164,7 @@ function parsedFrom(file: string, patient: string, ds: DataSet, size: number, sa
       imageOrientationPatient: iop ? [iop[0]!, iop[1]!, iop[2]!, iop[3]!, iop[4]!, iop[5]!] : null,
       rescaleSlope: num(ds, 'x00281053') ?? 1,
       rescaleIntercept: num(ds, 'x00281052') ?? 0,
+      transferSyntaxUid: str(ds, 'x00020010'),
       truncated,
     },
   };
@@ -172,11 +187,19 @@ export async function readDicomHeader(file: string, patient = ''): Promise<Parse
   return parsedFrom(file, patient, head.ds, st.size, head.complete);
 }
 
-const DEFAULT_IGNORE = (name: string): boolean =>
-  name.startsWith('.') || name === 'DICOMDIR' || name === 'Thumbs.db' || /\.(txt|md|json|nii|nii\.gz|nrrd|xml|html?|pdf|jpe?g|png|zip|csv)$/i.test(name);
+const NOT_DICOM_EXT = /\.(txt|md|json|nii|nii\.gz|nrrd|xml|html?|pdf|jpe?g|png|zip|csv)$/i;
 
-async function walk(root: string, opts: DiscoverOptions, out: string[], errors: FileError[]): Promise<void> {
-  const ignore = opts.ignore ?? DEFAULT_IGNORE;
+/** Why a file is not read at all (null: read it). Dotfiles, DICOMDIR indexes, OS litter, known non-DICOM extensions. */
+export function defaultIgnoreReason(name: string): string | null {
+  if (name === 'DICOMDIR') return 'DICOMDIR index (the files it lists are found by walking the folder)';
+  if (name.startsWith('.')) return 'hidden file';
+  if (name === 'Thumbs.db') return 'operating-system file';
+  if (NOT_DICOM_EXT.test(name)) return `not DICOM (${NOT_DICOM_EXT.exec(name)![0]} file)`;
+  return null;
+}
+
+async function walk(root: string, opts: DiscoverOptions, out: string[], errors: FileError[], ignored: FileError[]): Promise<void> {
+  const ignore = opts.ignore ? (n: string): string | null => (opts.ignore!(n) ? 'ignored by name' : null) : defaultIgnoreReason;
   const stack = [root];
   while (stack.length > 0) {
     const dir = stack.pop()!;
@@ -189,8 +212,12 @@ async function walk(root: string, opts: DiscoverOptions, out: string[], errors: 
       continue;
     }
     for await (const ent of handle) {
-      if (ignore(ent.name)) continue;
       const full = join(dir, ent.name);
+      const why = ignore(ent.name);
+      if (why) {
+        ignored.push({ file: full, message: ent.isDirectory() ? `hidden folder` : why });
+        continue;
+      }
       if (ent.isDirectory()) stack.push(full);
       else if (ent.isFile()) out.push(full);
       else if (ent.isSymbolicLink()) {
@@ -250,12 +277,50 @@ export function sliceSpacing(instances: DicomInstance[]): { sorted: DicomInstanc
   };
 }
 
+interface SeriesGroup {
+  key: string;
+  uid: string;
+  source: 'dicom' | 'fallback';
+}
+
+/** What files without a SeriesInstanceUID are grouped by (documented in docs/dicom.md). */
+export const FALLBACK_KEY_DESCRIPTION =
+  'patient folder, StudyInstanceUID, FrameOfReferenceUID, SeriesNumber, Modality, ImageOrientationPatient, PixelSpacing, Rows×Columns and folder';
+
+const round = (v: number, digits: number): string => (Math.abs(v) < 10 ** -digits ? '0' : v.toFixed(digits));
+
+/**
+ * Files group by patient folder + StudyInstanceUID + SeriesInstanceUID. Without a (non-empty)
+ * SeriesInstanceUID the fallback key keeps slices that belong together in one stack and apart from
+ * anything that cannot share a grid; such a series gets a stable synthetic uid `fallback.<sha1>`.
+ */
+function seriesGroup(root: string, p: ParsedFile): SeriesGroup {
+  if (p.seriesUid) return { key: `${p.patient}\u0000${p.studyUid}\u0000${p.seriesUid}`, uid: p.seriesUid, source: 'dicom' };
+  const iop = p.instance.imageOrientationPatient;
+  const parts = [
+    p.patient,
+    p.studyUid,
+    p.frameOfReferenceUid,
+    p.seriesNumber ?? '',
+    p.modality,
+    iop ? iop.map((v) => round(v, 3)).join('\\') : '',
+    p.pixelSpacing ? p.pixelSpacing.map((v) => round(v, 4)).join('\\') : '',
+    `${p.rows}x${p.columns}`,
+    relative(root, dirname(p.file)),
+  ].join('\u0000');
+  const uid = `fallback.${createHash('sha1').update(parts).digest('hex').slice(0, 20)}`;
+  return { key: `fallback\u0000${parts}`, uid, source: 'fallback' };
+}
+
 const LOCALIZER_DESCRIPTION = /\b(scout|topogram|localizer|localiser|surview|scanogram)\b/i;
 
-function buildSeries(files: ParsedFile[], dirErrors: FileError[]): DicomSeries {
+function buildSeries(files: ParsedFile[], dirErrors: FileError[], group: SeriesGroup): DicomSeries {
   const first = files[0]!;
   const errors: FileError[] = [];
   const warnings: string[] = [];
+  if (group.source === 'fallback') {
+    warnings.push(`no SeriesInstanceUID: the ${files.length} file(s) were grouped by ${FALLBACK_KEY_DESCRIPTION}`);
+  }
   const seen = new Set<string>();
   const usable: DicomInstance[] = [];
   for (const f of files) {
@@ -265,6 +330,7 @@ function buildSeries(files: ParsedFile[], dirErrors: FileError[]): DicomSeries {
     }
     if (f.instance.sopInstanceUid && seen.has(f.instance.sopInstanceUid)) {
       warnings.push(`duplicate SOPInstanceUID ${f.instance.sopInstanceUid} in ${f.file} (ignored)`);
+      errors.push({ file: f.file, message: `duplicate SOPInstanceUID ${f.instance.sopInstanceUid}: the same image as another file` });
       continue;
     }
     seen.add(f.instance.sopInstanceUid);
@@ -290,7 +356,9 @@ function buildSeries(files: ParsedFile[], dirErrors: FileError[]): DicomSeries {
   return {
     patient: first.patient,
     studyUid: first.studyUid,
-    seriesUid: first.seriesUid,
+    seriesUid: group.uid,
+    seriesUidSource: group.source,
+    frameOfReferenceUid: first.frameOfReferenceUid,
     seriesNumber: first.seriesNumber,
     modality: first.modality,
     description: first.description,
@@ -330,7 +398,8 @@ export async function discoverDicom(root: string, opts: DiscoverOptions = {}): P
   if (!rootStat?.isDirectory()) throw new Error(`DICOM folder not found: ${absRoot}`);
   const files: string[] = [];
   const errors: FileError[] = [];
-  await walk(absRoot, opts, files, errors);
+  const ignored: FileError[] = [];
+  await walk(absRoot, opts, files, errors, ignored);
   const parsed: ParsedFile[] = [];
   let next = 0;
   let done = 0;
@@ -349,17 +418,18 @@ export async function discoverDicom(root: string, opts: DiscoverOptions = {}): P
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 16) }, worker));
 
-  const groups = new Map<string, ParsedFile[]>();
+  const groups = new Map<string, { files: ParsedFile[]; group: SeriesGroup }>();
   for (const p of parsed) {
-    const key = `${p.patient}\u0000${p.studyUid}\u0000${p.seriesUid}`;
-    const g = groups.get(key);
-    if (g) g.push(p);
-    else groups.set(key, [p]);
+    const g = seriesGroup(absRoot, p);
+    const entry = groups.get(g.key);
+    if (entry) entry.files.push(p);
+    else groups.set(g.key, { files: [p], group: g });
   }
   errors.sort((a, b) => a.file.localeCompare(b.file));
-  const series = [...groups.values()].map((g) => {
+  ignored.sort((a, b) => a.file.localeCompare(b.file));
+  const series = [...groups.values()].map(({ files: g, group }) => {
     const dirs = new Set(g.map((p) => dirname(p.file)));
-    return buildSeries(g, errors.filter((e) => dirs.has(dirname(e.file))));
+    return buildSeries(g, errors.filter((e) => dirs.has(dirname(e.file))), group);
   });
   series.sort(
     (a, b) =>
@@ -368,7 +438,7 @@ export async function discoverDicom(root: string, opts: DiscoverOptions = {}): P
       (a.seriesNumber ?? Infinity) - (b.seriesNumber ?? Infinity) ||
       a.seriesUid.localeCompare(b.seriesUid),
   );
-  return { series, errors, fileCount: files.length };
+  return { series, errors, ignored, fileCount: files.length + ignored.length };
 }
 
 /** Discovers the series under `root` (see discoverDicom); unreadable files are in each series' `errors`. */

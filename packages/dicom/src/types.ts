@@ -26,6 +26,7 @@ export interface DicomInstance {
   imageOrientationPatient: [number, number, number, number, number, number] | null;
   rescaleSlope: number;
   rescaleIntercept: number;
+  transferSyntaxUid: string;
   /** File ends before the end of its Pixel Data element. */
   truncated: boolean;
 }
@@ -34,7 +35,11 @@ export interface DicomSeries {
   /** First folder under the discovery root (the basename of the root for files directly in it). */
   patient: string;
   studyUid: string;
+  /** SeriesInstanceUID, or `fallback.<hash>` of the fallback key when the files have none. */
   seriesUid: string;
+  /** 'dicom': from (0020,000E); 'fallback': grouped by FALLBACK_KEY_DESCRIPTION. */
+  seriesUidSource: 'dicom' | 'fallback';
+  frameOfReferenceUid: string;
   seriesNumber: number | null;
   modality: string;
   description: string;
@@ -88,6 +93,8 @@ export interface DiscoveryResult {
   series: DicomSeries[];
   /** Every file that could not be read as DICOM (also attached to series in the same folder). */
   errors: FileError[];
-  /** Number of files examined. */
+  /** Files not read at all, with the reason (DICOMDIR, dotfiles, known non-DICOM extensions). */
+  ignored: FileError[];
+  /** Number of files found (read or ignored). */
   fileCount: number;
 }

@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, labelFileStem } from '@vista3d/labels';
 import { orientationCode, readNiftiHeader } from '@vista3d/volume';
@@ -38,6 +38,8 @@ export interface ScanInfo {
   orientation: string | null;
   /** Why the header could not be read (dims etc. are null then). */
   error?: string;
+  /** Conversion warnings stored in the `<scan>.json` sidecar (gantry tilt corrected, uneven gaps, …). */
+  warnings: string[];
   segmentation: null | { path: string; labels: LabelStat[] };
   meshes: MeshFile[];
 }
@@ -139,6 +141,17 @@ export async function listScans(root: string, patient: string): Promise<ScanInfo
   return Promise.all(ids.map((id) => scanInfo(root, patient, id)));
 }
 
+/** `Vista3D.warnings` of the conversion sidecar next to a CT (none when absent or unreadable). */
+async function sidecarWarnings(ctPath: string): Promise<string[]> {
+  try {
+    const json = JSON.parse(await readFile(ctPath.replace(/\.nii(\.gz)?$/, '.json'), 'utf8')) as { Vista3D?: { warnings?: unknown } };
+    const w = json.Vista3D?.warnings;
+    return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** One scan's info; throws StoreError('SCAN_NOT_FOUND') when there is no CT for it. */
 export async function scanInfo(root: string, patient: string, scan: string): Promise<ScanInfo> {
   const path = await findScanFile(root, patient, scan);
@@ -154,6 +167,7 @@ export async function scanInfo(root: string, patient: string, scan: string): Pro
     spacing: null,
     datatype: null,
     orientation: null,
+    warnings: await sidecarWarnings(path),
     segmentation: null,
     meshes: await listMeshes(root, patient, scan),
   };

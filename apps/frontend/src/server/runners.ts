@@ -99,18 +99,30 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
           signal: ctx.signal,
           onProgress: (done, total, message) => ctx.progress(total > 0 ? done / total : 0, `${t.patient}: ${message}`),
         });
-        const converted = report.converted.length;
-        const skipped = report.skipped.length;
-        const failed = report.failed.length;
-        const detail = `${converted} converted, ${skipped} skipped, ${failed} failed`;
+        // One result per series: converted / up to date ('skipped', the only honest skip) / failed,
+        // each with its warnings; series that are not converted at all (localizers, SEG, …) and
+        // unreadable files are named in the patient's summary.
         const output = `/api/patients/${enc(t.patient)}/scans`;
-        if (converted + skipped + failed === 0) {
-          ctx.addResult({ ...result, status: 'skipped', detail: 'no DICOM series found' });
-        } else if (failed > 0 && converted === 0 && skipped === 0) {
-          const first = report.failed[0]?.error ?? '';
-          ctx.addResult({ ...result, status: 'failed', detail, error: { code: 'CONVERSION_FAILED', message: `no series of ${t.patient} converted: ${detail}; first error: ${first}` } });
-        } else {
-          ctx.addResult({ ...result, output, detail });
+        const scanUrl = (scan: string): string => `${output}/${enc(scan)}`;
+        const withWarnings = (text: string, warnings: string[]): string => (warnings.length ? `${text}; warnings: ${warnings.join('; ')}` : text);
+        for (const c of report.converted) {
+          ctx.addResult({ patient: t.patient, scan: c.scan, status: 'succeeded', output: scanUrl(c.scan), detail: withWarnings(`converted ${c.dims?.join('×') ?? ''}`.trim(), c.warnings) });
+        }
+        const notConverted: string[] = [];
+        for (const s of report.skipped) {
+          if (s.result) ctx.addResult({ patient: t.patient, scan: s.result.scan, status: 'skipped', output: scanUrl(s.result.scan), detail: withWarnings('up to date', s.result.warnings) });
+          else notConverted.push(`series ${s.series.seriesNumber ?? '?'} ${s.series.description || s.series.modality}: ${s.reason}`.replace(/ +/g, ' '));
+        }
+        for (const f of report.failed) {
+          ctx.addResult({ patient: t.patient, scan: `series ${f.series.seriesNumber ?? '?'} ${f.series.description}`.trim(), status: 'failed', error: { code: 'CONVERSION_FAILED', message: f.error } });
+        }
+        const files = report.fileErrors.length ? [`${report.fileErrors.length} unreadable file(s), e.g. ${basename(report.fileErrors[0]!.file)}: ${report.fileErrors[0]!.message}`] : [];
+        const upToDate = report.skipped.filter((s) => s.result).length;
+        if (report.converted.length + upToDate + report.failed.length === 0) {
+          const why = [...notConverted, ...files].join('; ') || 'no files';
+          ctx.addResult({ ...result, status: 'failed', error: { code: 'NOTHING_CONVERTED', message: `no CT series of ${t.patient} could be converted: ${why}` } });
+        } else if (notConverted.length + files.length > 0) {
+          ctx.addResult({ ...result, output, detail: `not converted: ${[...notConverted, ...files].join('; ')}` });
         }
       } catch (err) {
         if (fatal(err, ctx)) throw err;

@@ -14,7 +14,7 @@ import type { Integrations } from './integrations.js';
 import { JobManager } from './jobs.js';
 import type { Job } from './jobs.js';
 import { createRunners } from './runners.js';
-import { dataRoutes } from './routes/data.js';
+import { dataRoutes, dicomPatients } from './routes/data.js';
 import { interactiveRoutes } from './routes/interactive.js';
 import { jobRoutes, jobJson } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
@@ -101,12 +101,13 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
 
   app.get('/api/status', async () => {
     const t = config.probeTimeoutMs;
-    const [live, ready, info, image, patients] = await Promise.all([
+    const [live, ready, info, image, patients, dicomOnly] = await Promise.all([
       probe(`${config.vista3dServer}/v1/health/live`, t),
       probe(`${config.vista3dServer}/v1/health/ready`, t),
       probe(`${config.vista3dServer}/v1/vista3d/info`, t),
       probe(`${config.imageServer}/health`, t),
       listPatients(config.outputFolder),
+      dicomPatients(config.dicomFolder),
     ]);
     const backend: Record<string, unknown> = { url: config.vista3dServer, live: live.ok, ready: ready.ok };
     // Our backend answers engine: {name, version, description}; a NIM answers flat strings.
@@ -126,7 +127,8 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
       backend,
       imageServer,
       counts: {
-        patients: patients.length,
+        // a patient with only DICOM (uploaded, not converted yet) is a patient too
+        patients: new Set([...patients.map((p) => p.id), ...dicomOnly]).size,
         scans: patients.reduce((s, p) => s + p.scans, 0),
         segmentations: patients.reduce((s, p) => s + p.segmentations, 0),
       },

@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
-import { CT, getJson, startEnv } from './helpers.js';
+import { CT, DATA, getJson, startEnv } from './helpers.js';
 import type { Env } from './helpers.js';
 
 let env: Env;
@@ -41,7 +41,7 @@ describe('data API', () => {
     assert.equal(status.body.backend.engine, 'vista3d-cpu-classical');
     assert.equal(status.body.backend.version, '1.1.0');
     assert.equal(status.body.imageServer.live, true);
-    assert.deepEqual(status.body.counts, { patients: 1, scans: 1, segmentations: 0 });
+    assert.deepEqual(status.body.counts, { patients: 2, scans: 1, segmentations: 0 }); // p1 (NIfTI) + d1 (DICOM only)
   });
 
   it('lists patients and scans; unknown/unsafe ids are 404/400', async () => {
@@ -148,15 +148,38 @@ describe('uploads', () => {
   });
 
   it('unpacks a DICOM zip atomically and rejects zip-slip', async () => {
-    const zip = zipSync({ 'series1/IM0001.dcm': new Uint8Array([1, 2, 3]), 'series1/IM0002.dcm': new Uint8Array([4]), '__MACOSX/x': new Uint8Array([0]) });
+    const dcm = new Uint8Array(await readFile(join(DATA, 'dicom', 'dcmqi_ct_3slice', '01.dcm')));
+    const dcm2 = new Uint8Array(await readFile(join(DATA, 'dicom', 'dcmqi_ct_3slice', '02.dcm')));
+    const zip = zipSync({ 'series1/IM0001.dcm': dcm, 'series1/IM0002.dcm': dcm2, 'series1/readme.txt': new Uint8Array([104, 105]), '__MACOSX/x': new Uint8Array([0]) });
     const res = await fetch(`${env.base}/api/upload/dicom`, { method: 'POST', body: form({ patient: 'd2' }, [['file', zip, 'study.zip']]) });
-    const body = (await res.json()) as { folder: string; files: number };
+    const body = (await res.json()) as { folder: string; files: number; skipped: Array<{ file: string; reason: string }> };
     assert.equal(res.status, 201, JSON.stringify(body));
     assert.equal(body.files, 2);
+    assert.deepEqual(body.skipped.map((s) => s.file), ['study.zip/series1/readme.txt']);
     assert.deepEqual((await readdir(join(env.dicom, 'd2', body.folder, 'series1'))).sort(), ['IM0001.dcm', 'IM0002.dcm']);
 
+    // a DICOM-only patient is a patient: listed, counted, no scans yet (not an error), deletable
+    const scans = await getJson<unknown[]>(`${env.base}/api/patients/d2/scans`);
+    assert.equal(scans.status, 200, JSON.stringify(scans.body));
+    assert.deepEqual(scans.body, []);
+    const status = await getJson<{ counts: { patients: number } }>(`${env.base}/api/status`);
+    const listed = await getJson<Array<{ id: string }>>(`${env.base}/api/patients`);
+    assert.equal(status.body.counts.patients, listed.body.length);
+    assert.ok(listed.body.some((p) => p.id === 'd2'));
+
+    // text and junk are not DICOM: 400 naming the files, nothing stored
+    const txt = await fetch(`${env.base}/api/upload/dicom`, {
+      method: 'POST',
+      body: form({ patient: 'junk' }, [['files', new TextEncoder().encode('hello world'.repeat(20)), 'notes.txt'], ['files', new Uint8Array(300), 'x.dcm']]),
+    });
+    const txtBody = (await txt.json()) as { code: string; message: string };
+    assert.equal(txt.status, 400, JSON.stringify(txtBody));
+    assert.equal(txtBody.code, 'NOT_DICOM');
+    assert.match(txtBody.message, /notes\.txt/);
+    assert.deepEqual(await readdir(join(env.dicom, 'junk')).catch(() => []), []);
+
     for (const evil of ['../../evil.dcm', '/etc/evil.dcm', 'a/../../evil.dcm']) {
-      const z = zipSync({ 'ok.dcm': new Uint8Array([1]), [evil]: new Uint8Array([2]) });
+      const z = zipSync({ 'ok.dcm': dcm, [evil]: dcm });
       const r = await fetch(`${env.base}/api/upload/dicom`, { method: 'POST', body: form({ patient: 'd3' }, [['file', z, 'evil.zip']]) });
       const b = (await r.json()) as { code: string };
       assert.equal(r.status, 400, evil);
@@ -167,9 +190,13 @@ describe('uploads', () => {
 
     const many = await fetch(`${env.base}/api/upload/dicom`, {
       method: 'POST',
-      body: form({ patient: 'd4' }, [['files', new Uint8Array([1]), 'a.dcm'], ['files', new Uint8Array([2]), 'b.dcm']]),
+      body: form({ patient: 'd4' }, [['files', dcm, 'a.dcm'], ['files', dcm2, 'b.dcm']]),
     });
     assert.equal(many.status, 201);
+    const gone = await getJson<{ deleted: { dicom: boolean } }>(`${env.base}/api/patients/d4?confirm=true`, { method: 'DELETE' });
+    assert.equal(gone.status, 200, JSON.stringify(gone.body));
+    assert.equal(gone.body.deleted.dicom, true);
+    await assert.rejects(stat(join(env.dicom, 'd4')));
     const broken = await fetch(`${env.base}/api/upload/dicom`, { method: 'POST', body: form({ patient: 'd5' }, [['file', new Uint8Array([0x50, 0x4b, 1, 2]), 'x.zip']]) });
     assert.equal(broken.status, 400);
   });

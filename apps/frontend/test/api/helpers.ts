@@ -223,7 +223,7 @@ export interface JobJson {
   progress: number;
   message: string;
   error?: { code: string; message: string };
-  results: Array<{ patient: string; scan?: string; status: string; output?: string; error?: { code: string; message: string } }>;
+  results: Array<{ patient: string; scan?: string; status: string; output?: string; detail?: string; error?: { code: string; message: string } }>;
   items: { total: number; done: number };
 }
 

@@ -32,6 +32,14 @@ after(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** Fails when the page shows any error box or inline error (a red "no patient" is a bug, not a state). */
+async function assertNoVisibleError(where: string): Promise<void> {
+  const boxes = page.locator('.error-box:visible, .error-inline:visible');
+  const n = await boxes.count();
+  const texts = n ? await boxes.allInnerTexts() : [];
+  assert.equal(n, 0, `${where}: visible error(s): ${texts.join(' | ')}`);
+}
+
 interface DicomJson { patient: string; series: Array<{ sliceCount: number; modality?: string }> | null }
 
 test('DICOM folder picked, listed, converted with the page\'s button', async () => {
@@ -44,6 +52,10 @@ test('DICOM folder picked, listed, converted with the page\'s button', async () 
   await page.goto(`${platform.base}/#/data`);
   await page.getByTestId('folder-input').setInputFiles(study);
   await page.getByText('Uploaded 3 DICOM files to upload_study').waitFor();
+  // the fresh DICOM-only patient: selected, "no NIfTI yet", no red error; the guessed id is not kept
+  await page.getByText('No NIfTI yet').waitFor();
+  await assertNoVisibleError('DICOM-only patient after upload');
+  assert.equal(await page.getByLabel('Patient id for upload').inputValue(), '', 'the folder name is not kept as the next upload\'s patient');
 
   const dicom = (await (await fetch(`${platform.base}/api/dicom`)).json()) as DicomJson[];
   const entry = dicom.find((d) => d.patient === 'upload_study');
@@ -55,6 +67,62 @@ test('DICOM folder picked, listed, converted with the page\'s button', async () 
   const card = section.locator('[data-testid^="scan-"]');
   await card.first().waitFor();
   assert.match(await card.first().getByTestId('scan-dims').innerText(), /\b3\b/, 'the converted scan has 3 slices');
+  await assertNoVisibleError('after conversion');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('second folder goes to its own patient; uneven gaps are resampled and the warning is on the scan card and the job', async () => {
+  const second = join(scratch, 'second_study');
+  await mkdir(second, { recursive: true });
+  for (const f of ['7106', '7136', '7166', '7196']) await copyFile(join(DATA, 'dicom', 'tiny_ct_16x16x4', f), join(second, f));
+  await page.goto(`${platform.base}/#/data/upload_study`);
+  await page.getByTestId('folder-input').setInputFiles(second);
+  await page.getByText('Uploaded 4 DICOM files to second_study').waitFor();
+  const section = page.getByRole('region', { name: 'Scans of second_study' });
+  await section.getByRole('button', { name: 'Convert DICOM' }).click();
+  const warnings = section.getByTestId('scan-warnings');
+  await warnings.waitFor();
+  assert.match(await warnings.innerText(), /uneven slice gaps 1\.25…202\.5 mm resampled/);
+  assert.match(await section.getByTestId('scan-dims').innerText(), /\b165\b/);
+  await page.goto(`${platform.base}/#/jobs`);
+  const series = page.getByTestId('job-series').first();
+  await series.waitFor();
+  assert.match(await series.innerText(), /uneven slice gaps/);
+  await assertNoVisibleError('jobs page');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a junk folder is refused with a reason; a DICOM-only patient is counted and can be deleted', async () => {
+  const junk = join(scratch, 'junk_folder');
+  await mkdir(junk, { recursive: true });
+  await writeFile(join(junk, 'notes.txt'), 'not dicom '.repeat(30));
+  await writeFile(join(junk, 'IM0001'), Buffer.alloc(600, 7));
+  await page.goto(`${platform.base}/#/data`);
+  await page.getByTestId('folder-input').setInputFiles(junk);
+  await page.getByText(/no DICOM files in the upload/).first().waitFor();
+  const listed = (await (await fetch(`${platform.base}/api/patients`)).json()) as Array<{ id: string }>;
+  assert.ok(!listed.some((p) => p.id === 'junk_folder'), 'nothing stored for the junk folder');
+
+  // a DICOM-only patient counts on the dashboard and deletes cleanly
+  const only = join(scratch, 'dicom_only');
+  await mkdir(only, { recursive: true });
+  await copyFile(join(DATA, 'dicom', 'dcmqi_ct_3slice', '01.dcm'), join(only, '01.dcm'));
+  await page.goto(`${platform.base}/#/data`);
+  await page.getByTestId('folder-input').setInputFiles(only);
+  await page.getByText('Uploaded 1 DICOM file to dicom_only').or(page.getByText('Uploaded 01.dcm to dicom_only')).first().waitFor();
+  const after = (await (await fetch(`${platform.base}/api/patients`)).json()) as Array<{ id: string }>;
+  await page.goto(`${platform.base}/#/dashboard`);
+  await page.getByTestId('count-patients').waitFor();
+  assert.equal(await page.getByTestId('count-patients').innerText(), String(after.length));
+  await assertNoVisibleError('dashboard');
+  await page.goto(`${platform.base}/#/data/dicom_only`);
+  await page.getByText('No NIfTI yet').waitFor();
+  await assertNoVisibleError('DICOM-only patient');
+  await page.getByRole('button', { name: 'Delete patient dicom_only' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete patient' }).click();
+  await page.getByText('Deleted patient dicom_only').waitFor();
+  const left = (await (await fetch(`${platform.base}/api/patients`)).json()) as Array<{ id: string }>;
+  assert.ok(!left.some((p) => p.id === 'dicom_only'));
   assert.deepEqual(pageErrors, []);
 });
 

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { convertDicomFolder } from '@vista3d/dicom';
-import type { ConversionReport } from '@vista3d/dicom';
+// subpath imports: the CLI bundle then loads no DICOMweb client at start-up
+import { convertDicomFolder } from '@vista3d/dicom/convert';
+import type { ConversionReport } from '@vista3d/dicom/convert';
 import { intOption, parseOptions } from '../options.js';
 import { abortOnSignals, progress, table } from '../ui.js';
 
@@ -12,11 +13,25 @@ const Options = z.object({
   patient: z.array(z.string().min(1)).optional(),
   force: z.boolean().default(false),
   minSlices: intOption(1).default(3),
-  spacing: z.enum(['keep', 'equalize', 'skip']).default('keep'),
+  rawGeometry: z.boolean().default(false),
   allModalities: z.boolean().default(false),
   json: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
+
+/** Exit codes of `vista3d convert` (docs/cli.md). */
+export const EXIT = { OK: 0, SERIES_FAILED: 1, USAGE: 2, NOTHING_CONVERTED: 3 } as const;
+
+/**
+ * 1 when any series failed (even if others converted); 3 when no series was converted and none is
+ * up to date (nothing usable came out); else 0.
+ */
+export function convertExitCode(report: ConversionReport): number {
+  if (report.failed.length > 0) return EXIT.SERIES_FAILED;
+  const upToDate = report.skipped.filter((s) => s.result).length;
+  if (report.converted.length + upToDate === 0) return EXIT.NOTHING_CONVERTED;
+  return EXIT.OK;
+}
 
 function fmtSeries(s: { seriesNumber: number | null; description: string }): string {
   return `${s.seriesNumber ?? '-'} ${s.description}`.trim();
@@ -35,9 +50,10 @@ export function printReport(report: ConversionReport): void {
   process.stdout.write(`${table(['patient', 'scan', 'status', 'dims', 'spacing mm', 'HU', 's'], rows)}\n`);
   for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
   for (const e of report.fileErrors) process.stdout.write(`file error: ${e.file}: ${e.message}\n`);
+  for (const e of report.ignoredFiles) process.stdout.write(`ignored: ${e.file}: ${e.message}\n`);
   process.stdout.write(
     `${report.converted.length} converted, ${report.skipped.length} skipped, ${report.failed.length} failed, ` +
-      `${report.fileErrors.length} unreadable file(s) in ${report.seconds.toFixed(1)} s\n`,
+      `${report.fileErrors.length} unreadable file(s), ${report.ignoredFiles.length} ignored in ${report.seconds.toFixed(1)} s\n`,
   );
 }
 
@@ -50,7 +66,7 @@ export function register(program: Command): void {
     .option('--patient <id...>', 'only these patients (first folder under --dicom)')
     .option('--force', 'reconvert up-to-date outputs')
     .option('--min-slices <n>', 'skip series with fewer slices', '3')
-    .option('--spacing <policy>', 'irregular slice spacing: keep | equalize | skip', 'keep')
+    .option('--raw-geometry', 'keep the acquired stack: no gantry-tilt correction, no resampling of uneven slice gaps (research)')
     .option('--all-modalities', 'also convert non-CT image series')
     .option('--json', 'print the report as JSON')
     .option('--quiet', 'no progress output')
@@ -65,7 +81,7 @@ export function register(program: Command): void {
           patients: o.patient,
           force: o.force,
           minSlices: o.minSlices,
-          irregularSpacing: o.spacing,
+          geometry: o.rawGeometry ? 'raw' : 'corrected',
           allModalities: o.allModalities,
           signal: ac.signal,
           onProgress: (d, t, m) => bar.update(d, t, m),
@@ -75,6 +91,9 @@ export function register(program: Command): void {
       }
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printReport(report);
-      if (report.failed.length > 0) process.exitCode = 1;
+      process.exitCode = convertExitCode(report);
+      if (process.exitCode === EXIT.NOTHING_CONVERTED && !o.json) {
+        process.stderr.write('vista3d convert: nothing converted — no eligible series found (see the skipped series and file errors above)\n');
+      }
     });
 }

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { importStudy, searchStudies } from '@vista3d/dicom';
 import { intOption, parseOptions } from '../options.js';
 import { abortOnSignals, progress, table } from '../ui.js';
 
@@ -31,6 +30,7 @@ export function register(program: Command): void {
     .action(async (raw: unknown) => {
       const o = parseOptions(SearchOptions, raw);
       const query = Object.fromEntries(o.query.map((q) => [q.slice(0, q.indexOf('=')), q.slice(q.indexOf('=') + 1)]));
+      const { searchStudies } = await import('@vista3d/dicom/dicomweb');
       const studies = await searchStudies(o.url, query);
       if (o.json) process.stdout.write(`${JSON.stringify(studies, null, 2)}\n`);
       else {
@@ -53,6 +53,7 @@ export function register(program: Command): void {
       const bar = progress(o.quiet);
       let res;
       try {
+        const { importStudy } = await import('@vista3d/dicom/dicomweb');
         res = await importStudy(o.url, o.study, resolve(o.dicom), {
           patient: o.patient,
           concurrency: o.concurrency,

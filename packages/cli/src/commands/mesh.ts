@@ -1,7 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { exportMeshes, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
+import type { ExportOptions, MeshFormat } from '@vista3d/mesh';
+
+// @vista3d/mesh (glTF writer and all) loads only when a mesh is written; its format list, checked by type:
+const MESH_FORMATS = ['glb', 'obj', 'stl', 'ply'] as const satisfies readonly MeshFormat[];
 
 interface MeshCliOptions {
   output?: string;
@@ -102,6 +105,7 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
       if (opts.targetTriangles !== undefined) options.targetTriangles = opts.targetTriangles;
       if (opts.blur !== undefined) options.blurSigma = opts.blur;
       if (opts.only !== undefined) options.labels = opts.only;
+      const { exportMeshes } = await import('@vista3d/mesh');
       const { files, manifest } = await exportMeshes(job.labels, job.out, options);
       const triangles = manifest.labels.reduce((s, l) => s + l.triangles, 0);
       process.stderr.write('\n');

@@ -2,8 +2,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { labelSetByName, LABEL_SETS, resolveLabel } from '@vista3d/labels';
-import { createNimClient } from '@vista3d/nim-client';
-import { createEngine } from '@vista3d/segmentation';
 import { findScanFile, listPatients, saveSegmentation, scanIds } from '@vista3d/store';
 import { readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
@@ -46,12 +44,15 @@ type Segmenter = { run(path: string, signal: AbortSignal): Promise<Volume<Uint8A
 
 async function segmenter(server: string | undefined, classes: number[] | undefined): Promise<Segmenter> {
   if (server) {
+    // loaded on use: the CLI starts fast for the commands that do not segment
+    const { createNimClient } = await import('@vista3d/nim-client');
     const client = createNimClient({ baseUrl: server });
     return {
       run: (path, signal) => client.inferFromFile(path, classes ? { classes } : {}, { signal }),
       close: async () => undefined,
     };
   }
+  const { createEngine } = await import('@vista3d/segmentation');
   const engine = await createEngine({ kind: 'cpu' });
   return {
     run: async (path, signal) => engine.segment(await readNifti(path), { classes, signal }),

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { discoverDicom } from '@vista3d/dicom';
+import { discoverDicom } from '@vista3d/dicom/discover';
 import { parseOptions } from '../options.js';
 import { table } from '../ui.js';
 

@@ -1,10 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { LABELS, LABEL_SETS, labelById } from '@vista3d/labels';
-import { deletePatient, deleteScan, isValidName, listPatients, listScans, meshesDir, nameProblem, scanInfo } from '@vista3d/store';
+import { deletePatient, deleteScan, isValidName, listPatients, listScans, meshesDir, nameProblem, patientExists, scanInfo } from '@vista3d/store';
 import type { ScanInfo } from '@vista3d/store';
 import type { FrontendConfig } from '../config.js';
 import type { Integrations } from '../integrations.js';
@@ -76,6 +76,7 @@ export function scanJson(patient: string, s: ScanInfo, manifest: MeshManifestInf
     spacing: s.spacing,
     datatype: s.datatype,
     orientation: s.orientation,
+    warnings: s.warnings,
     ...(s.error ? { error: s.error } : {}),
     imageUrl: `${base}/nifti/${enc(s.file)}`,
     segmentation: s.segmentation
@@ -85,7 +86,8 @@ export function scanJson(patient: string, s: ScanInfo, manifest: MeshManifestInf
   };
 }
 
-async function dicomPatients(dicomFolder: string): Promise<string[]> {
+/** Patients with a DICOM folder (uploads or the mounted DICOM_FOLDER), sorted. */
+export async function dicomPatients(dicomFolder: string): Promise<string[]> {
   try {
     return (await readdir(dicomFolder, { withFileTypes: true }))
       .filter((e) => e.isDirectory() && isValidName(e.name))
@@ -121,6 +123,8 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
   app.get('/api/patients/:patient/scans', async (request) => {
     const { patient } = patientParams.parse(request.params);
     checkName(patient, 'patient');
+    // A patient that so far has only DICOM (just uploaded, not converted) has no scans yet.
+    if (!(await patientExists(root, patient)) && (await isDir(join(config.dicomFolder, patient)))) return [];
     const scans = await listScans(root, patient);
     return Promise.all(scans.map(async (s) => scanJson(patient, s, s.meshes.length ? await readMeshManifest(root, patient, s.id) : null)));
   });
@@ -150,10 +154,21 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
     const { patient } = patientParams.parse(request.params);
     checkName(patient, 'patient');
     if (confirmQuery.parse(request.query).confirm !== 'true') {
-      throw badRequest('CONFIRMATION_REQUIRED', `deleting patient "${patient}" removes all its scans, segmentations and meshes; repeat with ?confirm=true`);
+      throw badRequest('CONFIRMATION_REQUIRED', `deleting patient "${patient}" removes all its scans, segmentations, meshes and DICOM files; repeat with ?confirm=true`);
     }
-    await deletePatient(root, patient);
-    return { deleted: { patient } };
+    const dicomDir = join(config.dicomFolder, patient);
+    const hasOutput = await patientExists(root, patient);
+    const hasDicom = await isDir(dicomDir);
+    if (!hasOutput && !hasDicom) throw new HttpError(404, 'PATIENT_NOT_FOUND', `no patient "${patient}"`);
+    if (hasOutput) await deletePatient(root, patient);
+    if (hasDicom) {
+      try {
+        await rm(dicomDir, { recursive: true, force: true });
+      } catch (err) {
+        throw new HttpError(409, 'DICOM_READ_ONLY', `the DICOM files of "${patient}" cannot be deleted (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); the DICOM folder is read-only`);
+      }
+    }
+    return { deleted: { patient, dicom: hasDicom } };
   });
 
   app.delete('/api/patients/:patient/scans/:scan', async (request) => {
@@ -184,6 +199,10 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
       }),
     );
   });
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isDirectory() ?? false;
 }
 
 async function countFiles(dir: string, depth = 0): Promise<number> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
@@ -63,6 +63,28 @@ async function receive(request: FastifyRequest, tmpDir: string, limit: number): 
   return { fields, files };
 }
 
+/**
+ * Why a file is not DICOM (null: it is). Part 10 files carry "DICM" at byte 128; a raw data set
+ * without the preamble starts with a group 0x0002 or 0x0008 element; DICOMDIR is an index, kept.
+ */
+export function notDicomReason(name: string, head: Uint8Array): string | null {
+  if (baseName(name).toUpperCase() === 'DICOMDIR') return null;
+  if (head.length >= 132 && head[128] === 0x44 && head[129] === 0x49 && head[130] === 0x43 && head[131] === 0x4d) return null;
+  if (head.length >= 8 && (head[0] === 0x08 || head[0] === 0x02) && head[1] === 0x00 && head[3] === 0x00) return null;
+  return head.length < 132 ? `too small to be DICOM (${head.length} bytes)` : 'not a DICOM file (no "DICM" marker)';
+}
+
+async function fileHead(path: string): Promise<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = new Uint8Array(132);
+    const { bytesRead } = await fh.read(buf, 0, 132, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
 function baseName(filename: string): string {
   return filename.split(/[\\/]/).pop() ?? '';
 }
@@ -119,6 +141,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
   app.post('/api/upload/dicom', async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
     let staging: string | null = null;
+    let createdPatientDir: string | null = null;
     try {
       const { fields, files } = await receive(request, tmpDir, config.maxUploadBytes);
       const patient = checkName(fields.patient ?? '', 'patient');
@@ -127,8 +150,10 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       const folder = `upload-${stamp}-${randomUUID().slice(0, 6)}`;
       const patientDir = join(config.dicomFolder, patient);
       staging = join(patientDir, `.${folder}.partial`);
+      if (!(await stat(patientDir).catch(() => null))) createdPatientDir = patientDir;
       await mkdir(staging, { recursive: true });
       let count = 0;
+      const skipped: Array<{ file: string; reason: string }> = [];
       const used = new Set<string>();
       const place = (rel: string): string => {
         let name = rel;
@@ -158,6 +183,11 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
           }
           for (const [entry, data] of Object.entries(entries)) {
             const rel = zipEntryPath(entry)!;
+            const why = notDicomReason(rel, data.subarray(0, 132));
+            if (why) {
+              skipped.push({ file: `${name}/${rel}`, reason: why });
+              continue;
+            }
             const dest = place(rel);
             await mkdir(dirname(dest), { recursive: true });
             await writeFile(dest, data, { flag: 'wx' });
@@ -166,19 +196,31 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
         } else {
           const why = nameProblem(name);
           if (why) throw badRequest('INVALID_FILE_NAME', `file name ${JSON.stringify(name)}: ${why}`);
+          const notDicom = notDicomReason(name, await fileHead(f.path));
+          if (notDicom) {
+            skipped.push({ file: name, reason: notDicom });
+            continue;
+          }
           await rename(f.path, place(name));
           count++;
         }
+      }
+      if (count === 0 && skipped.length > 0) {
+        const list = skipped.slice(0, 5).map((s) => `${s.file}: ${s.reason}`).join('; ');
+        throw badRequest('NOT_DICOM', `no DICOM files in the upload (${skipped.length} file(s) left out: ${list}${skipped.length > 5 ? '; …' : ''})`);
       }
       if (count === 0) throw badRequest('NO_FILES_IN_UPLOAD', 'the upload held no files (empty ZIP?)');
       const final = join(patientDir, folder);
       await rename(staging, final);
       staging = null;
+      createdPatientDir = null;
       reply.code(201);
-      return { patient, folder, path: final, files: count };
+      return { patient, folder, path: final, files: count, skipped };
     } finally {
       await rm(tmpDir, { recursive: true, force: true });
       if (staging) await rm(staging, { recursive: true, force: true });
+      // a refused upload must not leave an empty patient behind (it would be listed as a patient)
+      if (createdPatientDir && (await readdir(createdPatientDir).catch(() => ['?'])).length === 0) await rm(createdPatientDir, { recursive: true, force: true });
     }
   });
 }

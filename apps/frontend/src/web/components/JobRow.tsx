@@ -4,7 +4,7 @@ import { formatTime, jobDuration } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { Job } from '../lib/types.js';
-import { JobStatusPill, ProgressBar } from './ui.js';
+import { JobStatusPill, Pill, ProgressBar } from './ui.js';
 
 export function isActive(job: Job): boolean {
   return job.status === 'queued' || job.status === 'running';
@@ -50,6 +50,17 @@ export function JobRow({ job, compact }: { job: Job; compact?: boolean }) {
         {job.error ? <span className="error-inline" role="alert">{job.error.message}{job.error.code ? ` (${job.error.code})` : ''}</span> : <span>{job.message || (job.status === 'queued' ? 'Waiting for a worker…' : '')}</span>}
         {job.items && job.items.total > 1 && <span className="muted small"> · {job.items.done}/{job.items.total} items</span>}
       </div>
+      {job.type === 'convert' && (job.results ?? []).some((r) => r.scan) && (
+        <ul className="job-series small" data-testid="job-series">
+          {(job.results ?? []).filter((r) => r.scan).map((r) => (
+            <li key={`${r.patient}/${r.scan}`}>
+              <Pill kind={r.status === 'failed' ? 'bad' : r.status === 'skipped' ? 'muted' : 'ok'}>{r.status === 'skipped' ? 'up to date' : r.status}</Pill> <b>{r.scan}</b>
+              {r.detail && r.detail !== 'up to date' ? `: ${r.detail.replace(/^up to date; /, '')}` : ''}
+              {r.error && <span className="error-inline">: {r.error.message}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
       {failed.length > 0 && job.results.length > 1 && (
         <details className="job-failures">
           <summary className="small">{failed.length} failed item{failed.length === 1 ? '' : 's'}</summary>

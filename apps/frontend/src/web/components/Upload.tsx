@@ -104,11 +104,10 @@ export function Upload({ defaultPatient, onUploaded }: { defaultPatient?: string
       if (list.length > 0) toast('error', 'Nothing to upload: the files are empty or hidden');
       return;
     }
+    // A typed id is the user's choice and stays; a guessed one (folder or file name) is used for this
+    // upload only, so the next folder does not silently land in the same patient.
     let who = patient.trim();
-    if (!who) {
-      who = folder ? patientIdFrom(folder) : guessPatient(files);
-      setPatient(who);
-    }
+    if (!who) who = folder ? patientIdFrom(folder) : guessPatient(files);
     if (!PATIENT_RE.test(who)) {
       toast('error', `"${who}" is not a valid patient id: use letters, digits, ".", "_" or "-"`);
       return;

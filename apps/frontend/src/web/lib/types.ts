@@ -104,6 +104,8 @@ export interface ScanInfo {
   spacing: number[];
   datatype: string;
   orientation: string;
+  /** Conversion warnings (gantry tilt corrected, uneven gaps resampled, …). */
+  warnings?: string[];
   imageUrl: string;
   segmentation: null | { url: string; labels: SegmentLabel[] };
   meshes: MeshInfo[];

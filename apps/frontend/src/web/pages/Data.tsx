@@ -34,7 +34,7 @@ export function Data({ patient }: { patient?: string }) {
 
   const askDeletePatient = (p: PatientSummary) => setConfirm({
     title: `Delete patient ${p.id}?`,
-    body: <p>This permanently deletes <b>{p.scans}</b> scan(s), <b>{p.segmentations}</b> segmentation(s) and all meshes of <b>{p.id}</b> from the output folder. DICOM input is not touched.</p>,
+    body: <p>This permanently deletes <b>{p.scans}</b> scan(s), <b>{p.segmentations}</b> segmentation(s) and all meshes of <b>{p.id}</b> from the output folder{p.hasDicom ? <>, and its DICOM files</> : null}.</p>,
     confirmLabel: 'Delete patient',
     danger: true,
     onConfirm: async () => {
@@ -169,6 +169,11 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
         <div><dt>Type</dt><dd>{scan.datatype}</dd></div>
         <div><dt>Orientation</dt><dd>{scan.orientation}</dd></div>
       </dl>
+      {(scan.warnings ?? []).length > 0 && (
+        <ul className="scan-warnings small" data-testid="scan-warnings">
+          {scan.warnings!.map((w) => <li key={w}><Pill kind="warn">conversion</Pill> {w}</li>)}
+        </ul>
+      )}
       {active && (
         <div className="scan-job" data-testid="scan-job">
           <span className="small">{active.type} {active.status}: {active.message}</span>
