@@ -68,10 +68,11 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     file: join(config.outputFolder, '.jobs.json'),
     concurrency: config.jobConcurrency,
     runners: createRunners(config, integrations),
+    log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
   });
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   await jobs.load();
 
-  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_frontend');
   const jobGauge = new Gauge({
