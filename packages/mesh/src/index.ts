@@ -5,6 +5,7 @@ export type { LabelBox } from './label-boxes.js';
 export { labelField } from './field.js';
 export type { ScalarGrid } from './field.js';
 export { marchingTetrahedra } from './marching-tetrahedra.js';
+export { marchingCubes } from './marching-cubes.js';
 export { transformMesh, affineDeterminant } from './transform.js';
 export { taubinSmooth } from './smooth.js';
 export { decimate } from './decimate.js';
