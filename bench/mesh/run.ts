@@ -66,6 +66,7 @@ const section = [
   'marching cubes, Taubin λ/μ, sweep quadric decimation. VTK: per label cropped to its box, vtkDiscreteFlyingEdges3D,',
   'vtkWindowedSincPolyDataFilter (10 iterations, pass band 0.1), vtkQuadricDecimation. Times include reading the',
   'uncompressed NIfTI (and, for VTK, the numpy box search). Ratios: ours / VTK (targets ≤ 1.5× time, ≤ 2× memory).',
+  'Absolute times move with the load of the shared machine; compare the ratios, which come from one run.',
   '',
   '| input | pipeline | ours time | ours peak RSS | ours triangles | VTK time | VTK peak RSS | VTK triangles | time ratio | memory ratio |',
   '|---|---|---|---|---|---|---|---|---|---|',
