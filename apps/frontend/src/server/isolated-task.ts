@@ -156,9 +156,10 @@ export function runIsolated<T>(task: string, args: unknown[], options: IsolatedO
 /** Child side: runs the one task the parent sends, reports progress and the result, then exits. */
 export function serveTasks(registry: TaskRegistry): void {
   const controller = new AbortController();
+  let finished = false;
   process.on('disconnect', () => {
-    controller.abort(new Error('parent went away'));
-    process.exit(1);
+    if (!finished) controller.abort(new Error('parent went away'));
+    process.exit(finished ? 0 : 1);
   });
   process.once('message', (msg: { task: string; args: unknown[] }) => {
     void (async () => {
@@ -184,6 +185,7 @@ export function serveTasks(registry: TaskRegistry): void {
         const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'FAILED';
         await send({ type: 'error', code, message: (err as Error)?.message ?? String(err) });
       }
+      finished = true;
       process.disconnect();
     })();
   });
