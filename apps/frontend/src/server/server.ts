@@ -69,10 +69,11 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     file: join(config.outputFolder, '.jobs.json'),
     concurrency: config.jobConcurrency,
     runners: createRunners(config, integrations),
+    log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
   });
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   await jobs.load();
 
-  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   installErrorHandler(app);
   await installSecurityHeaders(app);
   installCsrfGuard(app, config.allowedOrigins);
