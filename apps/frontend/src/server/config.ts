@@ -24,6 +24,10 @@ export const envSchema = z.object({
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
   /** Timeout of the status probes (ms). */
   PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
+  /** PostgreSQL (platform state, job queue); unset = in-process jobs and a folder-walk listing. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Attempts a queued job gets when a backend is down or its worker dies. */
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
 });
 
 export interface FrontendConfig {
@@ -42,6 +46,9 @@ export interface FrontendConfig {
   webRoot: string;
   inferenceTimeoutMs: number;
   probeTimeoutMs: number;
+  /** PostgreSQL URL; when set, jobs run on apps/worker and /api/patients reads the index. */
+  databaseUrl?: string;
+  jobMaxAttempts: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -61,6 +68,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     webRoot: resolve(e.WEB_ROOT),
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS,
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
   };
 }
 

@@ -101,8 +101,11 @@ function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendConfig; integrations: Integrations }): Promise<void> {
-  const { config, integrations } = opts;
+export async function dataRoutes(
+  app: FastifyInstance,
+  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<Array<{ id: string; scans: number; segmentations: number; hasDicom: boolean }>> },
+): Promise<void> {
+  const { config, integrations, patientIndex } = opts;
   const root = config.outputFolder;
 
   app.get('/api/labels', async () => ({
@@ -111,6 +114,8 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
   }));
 
   app.get('/api/patients', async () => {
+    // With PostgreSQL: one indexed query (the index follows the file tree; POST /api/rescan).
+    if (patientIndex) return patientIndex();
     const [patients, dicom] = await Promise.all([listPatients(root), dicomPatients(config.dicomFolder)]);
     const dicomSet = new Set(dicom);
     const out = patients.map((p) => ({ ...p, hasDicom: dicomSet.has(p.id) }));
