@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip)
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip postgresql)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -16,6 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The orthanc package starts a system service on 8042; the tests run their own on a free port.
   $SUDO systemctl disable --now orthanc >/dev/null 2>&1 || $SUDO service orthanc stop >/dev/null 2>&1 || true
+  # Same for PostgreSQL: npm start and the tests run private clusters (packages/db), not the system one.
+  $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
+fi
+# initdb/postgres refuse to run as root: as root, the embedded clusters run as this system account.
+if [ "$(id -u)" -eq 0 ] && ! id -u vista3d-pg >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vista3d-pg
 fi
 
 # onnxruntime-node would download CUDA binaries in its install script; its CPU build ships in the package.

@@ -33,6 +33,7 @@ describe('npm start', () => {
         BACKEND_PORT: String(ports.backend),
         IMAGE_SERVER_PORT: String(ports.imageServer),
         FRONTEND_PORT: String(ports.frontend),
+        WORKER_PORT: String(await freePort()),
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

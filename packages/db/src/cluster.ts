@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 
@@ -56,10 +57,30 @@ function runAs(env: NodeJS.ProcessEnv = process.env): RunAs | null {
   throw new Error('running as root and no unprivileged account for PostgreSQL (set VISTA3D_PG_USER)');
 }
 
+/**
+ * The cluster folder, created and owned by the account postgres runs as. When that account cannot
+ * reach it (a checkout under /root, a 0700 temp folder), the cluster lives in /var/tmp/vista3d-pg/
+ * under a name derived from the asked-for path instead, so it still persists between starts.
+ */
+function reachableDataDir(dataDir: string, user: RunAs | null): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (!user) return dataDir;
+  chownSync(dataDir, user.uid, user.gid);
+  const [cmd, args] = asUser(user, 'test', ['-w', dataDir]);
+  if (spawnSync(cmd, args).status === 0) return dataDir;
+  const alt = join('/var/tmp/vista3d-pg', createHash('sha256').update(dataDir).digest('hex').slice(0, 16));
+  mkdirSync(alt, { recursive: true, mode: 0o700 });
+  chmodSync('/var/tmp/vista3d-pg', 0o755);
+  chownSync(alt, user.uid, user.gid);
+  console.error(`postgres: ${user.name} cannot reach ${dataDir}; the cluster lives in ${alt}`);
+  return alt;
+}
+
 /** Command line that runs `bin` as `user` (setpriv execs in place, so signals reach postgres itself). */
 function asUser(user: RunAs | null, bin: string, args: string[]): [string, string[]] {
   if (!user) return [bin, args];
-  return ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', bin, ...args]];
+  // --pdeathsig: a cluster whose starter died (a killed test run) shuts down instead of lingering.
+  return ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--pdeathsig', 'SIGINT', '--', bin, ...args]];
 }
 
 async function waitReady(config: pg.ClientConfig, child: ChildProcess, deadlineMs: number, stderr: () => string): Promise<void> {
@@ -85,11 +106,9 @@ async function waitReady(config: pg.ClientConfig, child: ChildProcess, deadlineM
 /** Creates the cluster if needed, starts postgres, creates the database, and returns its URL. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const bin = postgresBinDir();
-  const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'vista3d';
   const user = runAs();
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  if (user) chownSync(dataDir, user.uid, user.gid);
+  const dataDir = reachableDataDir(resolve(options.dataDir), user);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const [cmd, args] = asUser(user, join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
     const res = spawnSync(cmd, args, { encoding: 'utf8' });

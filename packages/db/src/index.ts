@@ -10,3 +10,4 @@ export { PgJobStore, createBoss, ensureQueues, queueName, rowToJob, FINISHED_STA
 export type { JobRecord, JobStatus, JobErrorInfo, CreateJobOptions } from './jobs.js';
 export { JobExecutor } from './executor.js';
 export type { ExecutorOptions, ExecutionContext, JobHandler, JobOutcome } from './executor.js';
+export { listenChannel } from './listen.js';

@@ -158,6 +158,19 @@ CREATE INDEX audit_log_at ON audit_log (at DESC);
 CREATE INDEX audit_log_resource ON audit_log (resource);
 `,
   },
+  {
+    version: 4,
+    name: 'index change notifications',
+    sql: `
+-- Replicas cache the patient listing and drop it when the index changes anywhere.
+CREATE FUNCTION vista3d_index_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('vista3d_index', '');
+  RETURN NULL;
+END $$;
+CREATE TRIGGER patients_notify AFTER INSERT OR UPDATE OR DELETE ON patients FOR EACH STATEMENT EXECUTE FUNCTION vista3d_index_notify();
+`,
+  },
 ];
 
 /** Arbitrary constant: the advisory lock that serialises replicas migrating at the same moment. */

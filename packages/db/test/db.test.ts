@@ -38,8 +38,8 @@ describe('@vista3d/db on a real PostgreSQL', () => {
 
   it('migrates once even when replicas migrate at the same moment', async () => {
     const runs = await Promise.all([migrate(pool), migrate(pool), migrate(pool)]);
-    assert.deepEqual(runs.flat().sort(), [1, 2, 3]);
-    assert.equal(await schemaVersion(pool), 3);
+    assert.deepEqual(runs.flat().sort(), [1, 2, 3, 4]);
+    assert.equal(await schemaVersion(pool), 4);
     assert.deepEqual(await migrate(pool), []);
     const tables = (await pool.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t);
     for (const t of ['patients', 'studies', 'series', 'scans', 'segmentation_versions', 'jobs', 'users', 'sessions', 'api_tokens', 'audit_log']) assert.ok(tables.includes(t), t);
@@ -148,14 +148,17 @@ describe('@vista3d/db on a real PostgreSQL', () => {
       assert.ok(release);
 
       // A worker that claimed a job and died: no heartbeat → the job is retried by a live worker.
-      const orphan = await store.create('unit', { n: 6 }, { total: 1 });
       await exec.stop(1000);
+      const orphan = await store.create('unit', { n: 6 }, { total: 1 });
       const deadBoss = createBoss(server.url, { worker: true });
       await deadBoss.start();
-      const [taken] = await deadBoss.fetch('vista3d-unit');
-      assert.equal(taken!.id, orphan.id);
-      await pool.query(`UPDATE jobs SET status = 'running', attempts = 1, worker_id = 'dead', heartbeat_at = now() WHERE id = $1`, [orphan.id]);
-      await deadBoss.stop({ graceful: false, wait: true });
+      try {
+        const [taken] = await deadBoss.fetch('vista3d-unit');
+        assert.equal(taken?.id, orphan.id);
+        await pool.query(`UPDATE jobs SET status = 'running', attempts = 1, worker_id = 'dead', heartbeat_at = now() WHERE id = $1`, [orphan.id]);
+      } finally {
+        await deadBoss.stop({ graceful: false, wait: true });
+      }
       const exec2 = new JobExecutor<{ n: number }, Result>({
         pool, boss: createBoss(server.url, { worker: true }), url: server.url, workerId: 'w2', types: ['unit'],
         handlers: { unit: handler }, concurrency: 1, heartbeatMs: 200, staleMs: 1500, pollMs: 200,

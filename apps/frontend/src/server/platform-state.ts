@@ -1,4 +1,4 @@
-import { PgJobStore, createBoss, createPool, listIndexedPatients, migrate, reconcileIndex, reindexPatient } from '@vista3d/db';
+import { PgJobStore, createBoss, createPool, listIndexedPatients, listenChannel, migrate, reconcileIndex, reindexPatient } from '@vista3d/db';
 import type { IndexedPatient, Pool, ReconcileReport } from '@vista3d/db';
 import type { FrontendConfig } from './config.js';
 import { PgJobQueue } from './job-queue.js';
@@ -10,6 +10,8 @@ export interface PlatformState {
   pool: Pool;
   jobs: PgJobQueue;
   patients(): Promise<IndexedPatient[]>;
+  /** The listing as the JSON /api/patients answers (serialised once per index change). */
+  patientsJson(): Promise<string>;
   reindex(patient: string): Promise<void>;
   rescan(): Promise<ReconcileReport>;
   close(): Promise<void>;
@@ -32,14 +34,45 @@ export async function openPlatformState(config: FrontendConfig & { databaseUrl: 
       });
       return running;
     };
+    // The listing is cached per replica and dropped whenever the index changes on any replica or
+    // worker (NOTIFY vista3d_index), so /api/patients costs no query while nothing changes.
+    let listing: Promise<IndexedPatient[]> | null = null;
+    let listingJson: Promise<string> | null = null;
+    const invalidate = (): void => {
+      listing = null;
+      listingJson = null;
+    };
+    const listener = await listenChannel(config.databaseUrl, 'vista3d_index', invalidate, invalidate);
     await rescan();
+    const patients = (): Promise<IndexedPatient[]> => {
+      const current = (listing ??= listIndexedPatients(pool));
+      current.catch(() => {
+        if (listing === current) listing = null;
+      });
+      return current;
+    };
     return {
       pool,
       jobs,
-      patients: () => listIndexedPatients(pool),
-      reindex: (patient) => reindexPatient(pool, folders, patient),
-      rescan,
+      patients,
+      patientsJson() {
+        const current = (listingJson ??= patients().then((p) => JSON.stringify(p)));
+        current.catch(() => {
+          if (listingJson === current) listingJson = null;
+        });
+        return current;
+      },
+      async reindex(patient) {
+        await reindexPatient(pool, folders, patient);
+        invalidate();
+      },
+      async rescan() {
+        const report = await rescan();
+        invalidate();
+        return report;
+      },
       async close() {
+        await listener.close();
         await jobs.close();
         await pool.end();
       },

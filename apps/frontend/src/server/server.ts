@@ -152,7 +152,7 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
       throw toHttpError(err);
     });
     if (state) installIndexSync(api, state);
-    await api.register(dataRoutes, { config, integrations, ...(state ? { patientIndex: state.patients } : {}) });
+    await api.register(dataRoutes, { config, integrations, ...(state ? { patientIndex: () => state.patientsJson() } : {}) });
     await api.register(uploadRoutes, { config });
     await api.register(jobRoutes, { config, jobs });
     await api.register(interactiveRoutes, { config, integrations });

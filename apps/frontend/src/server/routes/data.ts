@@ -103,7 +103,8 @@ function csvCell(v: string | number): string {
 
 export async function dataRoutes(
   app: FastifyInstance,
-  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<Array<{ id: string; scans: number; segmentations: number; hasDicom: boolean }>> },
+  /** patientIndex: the listing as JSON from the PostgreSQL index (replaces the folder walk). */
+  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<string> },
 ): Promise<void> {
   const { config, integrations, patientIndex } = opts;
   const root = config.outputFolder;
@@ -113,9 +114,9 @@ export async function dataRoutes(
     labelSets: LABEL_SETS.map((s) => ({ name: s.name, description: s.description, labelIds: s.labels.map((l) => l.id) })),
   }));
 
-  app.get('/api/patients', async () => {
-    // With PostgreSQL: one indexed query (the index follows the file tree; POST /api/rescan).
-    if (patientIndex) return patientIndex();
+  app.get('/api/patients', async (_request, reply) => {
+    // With PostgreSQL: the index (it follows the file tree; POST /api/rescan), serialised once per change.
+    if (patientIndex) return reply.type('application/json; charset=utf-8').send(await patientIndex());
     const [patients, dicom] = await Promise.all([listPatients(root), dicomPatients(config.dicomFolder)]);
     const dicomSet = new Set(dicom);
     const out = patients.map((p) => ({ ...p, hasDicom: dicomSet.has(p.id) }));
