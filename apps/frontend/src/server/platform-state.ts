@@ -10,8 +10,8 @@ export interface PlatformState {
   pool: Pool;
   jobs: PgJobQueue;
   patients(): Promise<IndexedPatient[]>;
-  /** The listing as the JSON /api/patients answers (serialised once per index change). */
-  patientsJson(): Promise<string>;
+  /** The listing as the JSON bytes /api/patients answers (serialised once per index change). */
+  patientsJson(): Promise<Buffer>;
   reindex(patient: string): Promise<void>;
   rescan(): Promise<ReconcileReport>;
   close(): Promise<void>;
@@ -37,7 +37,7 @@ export async function openPlatformState(config: FrontendConfig & { databaseUrl: 
     // The listing is cached per replica and dropped whenever the index changes on any replica or
     // worker (NOTIFY vista3d_index), so /api/patients costs no query while nothing changes.
     let listing: Promise<IndexedPatient[]> | null = null;
-    let listingJson: Promise<string> | null = null;
+    let listingJson: Promise<Buffer> | null = null;
     const invalidate = (): void => {
       listing = null;
       listingJson = null;
@@ -56,7 +56,7 @@ export async function openPlatformState(config: FrontendConfig & { databaseUrl: 
       jobs,
       patients,
       patientsJson() {
-        const current = (listingJson ??= patients().then((p) => JSON.stringify(p)));
+        const current = (listingJson ??= patients().then((p) => Buffer.from(JSON.stringify(p))));
         current.catch(() => {
           if (listingJson === current) listingJson = null;
         });

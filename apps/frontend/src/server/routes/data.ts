@@ -104,7 +104,7 @@ function csvCell(v: string | number): string {
 export async function dataRoutes(
   app: FastifyInstance,
   /** patientIndex: the listing as JSON from the PostgreSQL index (replaces the folder walk). */
-  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<string> },
+  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<Buffer> },
 ): Promise<void> {
   const { config, integrations, patientIndex } = opts;
   const root = config.outputFolder;
