@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip postgresql)
+# postgresql: platform state (npm start and tests run private clusters); buildah + debootstrap: npm run build:images
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip postgresql buildah debootstrap)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

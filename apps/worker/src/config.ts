@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { JOB_TYPES } from '@vista3d/frontend/server/jobs';
+import type { JobType } from '@vista3d/frontend/server/jobs';
 import { envList, envPort, loadConfig } from '@vista3d/service-kit';
 
 const url = z
@@ -8,7 +10,8 @@ const url = z
   .url()
   .transform((s) => s.replace(/\/+$/, ''));
 
-const TYPES = ['convert', 'segment', 'mesh'] as const;
+/** Every job type the frontend can create; a worker takes all of them unless WORKER_JOB_TYPES narrows it. */
+const TYPES: readonly JobType[] = JOB_TYPES;
 
 /** Environment variables of the worker (docs/deployment.md). */
 export const envSchema = z.object({
@@ -38,7 +41,7 @@ export const envSchema = z.object({
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
 });
 
-export type JobTypeName = (typeof TYPES)[number];
+export type JobTypeName = JobType;
 
 export interface WorkerConfig {
   databaseUrl: string;
