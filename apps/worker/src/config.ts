@@ -39,6 +39,8 @@ export const envSchema = z.object({
   BACKEND_WAIT_MS: z.coerce.number().int().min(0).default(10 * 60 * 1000),
   BACKEND_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
+  /** Memory limit of each meshing/conversion child process (MiB), as in the frontend. */
+  JOB_MEMORY_MB: z.coerce.number().int().min(256).default(6144),
 });
 
 export type JobTypeName = JobType;
@@ -62,6 +64,7 @@ export interface WorkerConfig {
   backendWaitMs: number;
   backendHealthIntervalMs: number;
   inferenceTimeoutMs: number;
+  jobMemoryMb: number;
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
@@ -95,5 +98,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerConfi
     backendWaitMs: e.BACKEND_WAIT_MS,
     backendHealthIntervalMs: e.BACKEND_HEALTH_INTERVAL_MS,
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
+    jobMemoryMb: e.JOB_MEMORY_MB,
   };
 }

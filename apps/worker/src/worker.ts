@@ -46,7 +46,10 @@ export async function buildWorker(config: WorkerConfig): Promise<Worker> {
     imageServer: config.imageServer,
     vista3dServer: config.backends[0]!,
     inferenceTimeoutMs: config.inferenceTimeoutMs,
+    jobMemoryMb: config.jobMemoryMb,
   });
+  // Meshing and conversion run in child processes (the frontend's isolated tasks): a crash or OOM
+  // fails that job item, not the worker and the other jobs it runs.
   const runners = createRunners(runnerConfig, loadIntegrations(runnerConfig, { backend: backends }));
   const handlers: Record<string, JobHandler<JobParams, JobResult>> = {};
   for (const type of config.jobTypes) handlers[type] = runners[type] as unknown as JobHandler<JobParams, JobResult>;

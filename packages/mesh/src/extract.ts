@@ -3,7 +3,7 @@ import type { Volume } from '@vista3d/volume';
 import { decimate } from './decimate.js';
 import { labelField } from './field.js';
 import { labelBoxes, type LabelBox } from './label-boxes.js';
-import { marchingTetrahedra } from './marching-tetrahedra.js';
+import { marchingCubes } from './marching-cubes.js';
 import { vertexNormals } from './metrics.js';
 import { taubinSmooth } from './smooth.js';
 import { transformMesh } from './transform.js';
@@ -20,7 +20,7 @@ function labelName(id: number): string {
 /** The mesh of one label whose bounding box is known (pure; world RAS mm). */
 export function meshFromBox(volume: LabelVolume, box: LabelBox, options: ExtractOptions = {}): LabelMesh {
   const field = labelField(volume, box, options.blurSigma ?? DEFAULT_BLUR_SIGMA);
-  let mesh = transformMesh(marchingTetrahedra(field, 0.5), volume.affine);
+  let mesh = transformMesh(marchingCubes(field, 0.5, field.inside), volume.affine);
   if (options.smoothing && options.smoothing.iterations > 0) mesh = taubinSmooth(mesh, options.smoothing);
   if (options.targetTriangles !== undefined && mesh.indices.length / 3 > options.targetTriangles) {
     mesh = decimate(mesh, { targetTriangles: options.targetTriangles });

@@ -19,6 +19,8 @@ export const envSchema = z.object({
   DICOM_FOLDER: z.string().min(1).default('.run/dicom'),
   MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(500 * 1024 * 1024),
   JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Memory limit of one heavy job's child process (MiB, heap and resident): above it the job fails. */
+  JOB_MEMORY_MB: z.coerce.number().int().min(256).default(6144),
   WEB_ROOT: z.string().min(1).default('apps/frontend/dist/web'),
   /** How long one backend inference may take before the job item fails (ms). */
   INFERENCE_TIMEOUT_MS: z.coerce.number().int().positive().default(30 * 60 * 1000),
@@ -43,6 +45,8 @@ export interface FrontendConfig {
   dicomFolder: string;
   maxUploadBytes: number;
   jobConcurrency: number;
+  /** Memory limit of one mesh/conversion job process, MiB. */
+  jobMemoryMb: number;
   webRoot: string;
   inferenceTimeoutMs: number;
   probeTimeoutMs: number;
@@ -65,6 +69,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     dicomFolder: resolve(e.DICOM_FOLDER),
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     jobConcurrency: e.JOB_CONCURRENCY,
+    jobMemoryMb: e.JOB_MEMORY_MB,
     webRoot: resolve(e.WEB_ROOT),
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS,

@@ -3,8 +3,10 @@ import { createNimClient } from '@vista3d/nim-client';
 import type { NimClient } from '@vista3d/nim-client';
 import { toBackendError } from './backend-client.js';
 import type { BackendClient, InferencePrompts } from './backend-client.js';
-import { convertDicomFolder, discoverSeries } from '@vista3d/dicom';
-import { exportMeshes } from '@vista3d/mesh';
+import type { convertDicomFolder } from '@vista3d/dicom';
+import { discoverSeries } from '@vista3d/dicom';
+import type { exportMeshes } from '@vista3d/mesh';
+import { isolatedConvertDicomFolder, isolatedExportMeshes } from './task-child.js';
 
 /** Progress callbacks of the sibling packages: a fraction 0..1 and/or a message, in any order. */
 export type ProgressFn = (...args: unknown[]) => void;
@@ -79,8 +81,10 @@ export function loadIntegrations(config: FrontendConfig, overrides: Partial<Inte
     });
     backend = wrapNimClient(client, config.vista3dServer);
   }
-  const dicom = overrides.dicom === undefined ? { discoverSeries, convertDicomFolder } : overrides.dicom;
-  const mesh = overrides.mesh === undefined ? { exportMeshes } : overrides.mesh;
+  // Conversion and meshing run in a child process each (never on this server's event loop).
+  const limits = { heapMb: config.jobMemoryMb, rssMb: config.jobMemoryMb };
+  const dicom = overrides.dicom === undefined ? { discoverSeries, convertDicomFolder: isolatedConvertDicomFolder(limits) } : overrides.dicom;
+  const mesh = overrides.mesh === undefined ? { exportMeshes: isolatedExportMeshes(limits) } : overrides.mesh;
   return { backend, dicom, mesh };
 }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '@vista3d/volume';
 
@@ -86,6 +86,13 @@ export interface JobManagerOptions {
   runners: Record<JobType, JobRunner>;
   /** Jobs kept (oldest finished ones are dropped). */
   maxJobs?: number;
+  /** Where persistence problems are reported (default console); pino loggers fit. */
+  log?: JobLog;
+}
+
+export interface JobLog {
+  warn(msg: string): void;
+  error(msg: string): void;
 }
 
 /**
@@ -99,26 +106,40 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
   private readonly queue: string[] = [];
   private persistTimer: NodeJS.Timeout | null = null;
   private persistChain: Promise<void> = Promise.resolve();
+  private writing = false;
+  private dirty = false;
   private closed = false;
+  /** The last failed write of the job list (null once a write succeeds again). */
+  persistError: Error | null = null;
 
   constructor(private readonly options: JobManagerOptions) {
     super();
     this.setMaxListeners(0);
   }
 
-  /** Loads the persisted list; jobs that were queued or running when the server stopped fail with INTERRUPTED. */
+  /**
+   * Loads the persisted list; jobs that were queued or running when the server stopped fail with
+   * INTERRUPTED. An unreadable or corrupt file is moved aside (`<file>.corrupt-<time>`) and reported
+   * loudly; the server then starts with an empty list rather than refusing to start.
+   */
   async load(): Promise<void> {
+    const log = this.options.log ?? console;
     let text: string;
     try {
       text = await readFile(this.options.file, 'utf8');
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      log.error(`jobs: cannot read the job list ${this.options.file}: ${(err as Error).message}; starting with an empty list`);
       return;
     }
     let parsed: z.infer<typeof persistedSchema>;
     try {
       parsed = persistedSchema.parse(JSON.parse(text));
-    } catch {
-      return; // unreadable job list: start empty rather than refuse to start
+    } catch (err) {
+      const aside = `${this.options.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      await rename(this.options.file, aside).catch(() => undefined);
+      log.error(`jobs: the job list ${this.options.file} is corrupt (${(err as Error).message.split('\n')[0]}); kept it as ${aside} and started with an empty list`);
+      return;
     }
     const now = new Date().toISOString();
     for (const raw of parsed.jobs) {
@@ -132,7 +153,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
       }
       this.jobs.set(job.id, job);
     }
-    this.schedulePersist(true);
+    await this.persistNow();
   }
 
   list(): Job[] {
@@ -208,6 +229,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     await Promise.allSettled(this.running.values());
     if (this.persistTimer) clearTimeout(this.persistTimer);
     this.persistTimer = null;
+    await this.persistChain;
     await this.persistNow();
   }
 
@@ -249,7 +271,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
         job.results.push(result);
         job.items.done = Math.min(job.items.total, job.items.done + 1);
         job.progress = job.items.total ? job.items.done / job.items.total : 1;
-        this.changed(job, false);
+        this.changed(job, true);
       },
     };
     try {
@@ -303,25 +325,49 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     }
   }
 
-  private schedulePersist(soon: boolean): void {
-    if (this.persistTimer) {
-      if (!soon) return;
-      clearTimeout(this.persistTimer);
+  /** Status changes are written at once; progress-only changes at most every 500 ms. */
+  private schedulePersist(stateChange: boolean): void {
+    if (stateChange) {
+      if (this.persistTimer) clearTimeout(this.persistTimer);
+      this.persistTimer = null;
+      void this.persistNow();
+      return;
     }
-    this.persistTimer = setTimeout(
-      () => {
-        this.persistTimer = null;
-        void this.persistNow();
-      },
-      soon ? 10 : 500,
-    );
+    if (this.persistTimer) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = null;
+      void this.persistNow();
+    }, 500);
   }
 
+  /**
+   * Writes the current list atomically. Writes never overlap: one requested while another is in
+   * flight is coalesced into a single follow-up write of the then-current list. A failed write
+   * (disk full, permissions) is logged loudly and retried on the next change.
+   */
   private persistNow(): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ version: 1, jobs: this.list() }));
-    this.persistChain = this.persistChain
-      .then(() => writeFileAtomic(this.options.file, body))
-      .catch(() => undefined);
+    if (this.writing) {
+      this.dirty = true;
+      return this.persistChain;
+    }
+    this.writing = true;
+    const log = this.options.log ?? console;
+    const loop = async (): Promise<void> => {
+      do {
+        this.dirty = false;
+        const body = Buffer.from(JSON.stringify({ version: 1, jobs: this.list() }));
+        try {
+          await writeFileAtomic(this.options.file, body);
+          if (this.persistError) log.warn(`jobs: the job list ${this.options.file} is written again`);
+          this.persistError = null;
+        } catch (err) {
+          if (!this.persistError) log.error(`jobs: CANNOT WRITE the job list ${this.options.file}: ${(err as Error).message}; job states are not saved until this is fixed`);
+          this.persistError = err as Error;
+        }
+      } while (this.dirty);
+      this.writing = false;
+    };
+    this.persistChain = loop();
     return this.persistChain;
   }
 }

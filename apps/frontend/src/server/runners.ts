@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { MESH_FORMATS } from '@vista3d/mesh';
+import { MESH_DEFAULTS, MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
 import { allLabelsPath, findScanFile, meshesDir, saveSegmentation, swapFolder } from '@vista3d/store';
 import { readNiftiHeader } from '@vista3d/volume';
@@ -14,13 +14,11 @@ import type { JobContext, JobResult, JobRunner, JobType } from './jobs.js';
 export const enc = encodeURIComponent;
 
 /**
- * Mesh job defaults: GLB (whole segmentation, for 3D tools) + per-label binary STL (what the NiiVue
- * viewer loads by URL, world mm). OBJ/PLY only on request: OBJ text is large and the viewer would
- * load every readable format of a label.
+ * Mesh job defaults — the same as `vista3d mesh` (MESH_DEFAULTS): GLB (whole segmentation, for 3D
+ * tools) + per-label binary STL (what the NiiVue viewer loads by URL, world mm). OBJ/PLY only on
+ * request: OBJ text is large and the viewer would load every readable format of a label.
  */
-export const DEFAULT_MESH_FORMATS: readonly MeshFormat[] = ['glb', 'stl'];
-export const MESH_SMOOTHING_ITERATIONS = 10;
-export const MESH_TARGET_TRIANGLES = 20_000;
+export const DEFAULT_MESH_FORMATS: readonly MeshFormat[] = MESH_DEFAULTS.formats;
 
 /** URL the backend fetches a CT from (through the image server). */
 export function imageUrlFor(config: FrontendConfig, patient: string, file: string): string {
@@ -148,10 +146,10 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
         const { manifest } = await meshes.exportMeshes(labelFile, staging, {
           formats,
           ...(job.params.labelIds ? { labels: job.params.labelIds } : {}),
-          smoothing: { iterations: MESH_SMOOTHING_ITERATIONS },
-          targetTriangles: MESH_TARGET_TRIANGLES,
+          smoothing: MESH_DEFAULTS.smoothing,
+          targetTriangles: MESH_DEFAULTS.targetTriangles,
           signal: ctx.signal,
-          onProgress: ({ done, total, labelId }) => ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: label ${labelId} (${done}/${total})`),
+          onProgress: ({ done, total, name }) => ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: ${name} (${done}/${total})`),
         });
         ctx.signal.throwIfAborted();
         await swapFolder(staging, outDir);

@@ -69,6 +69,7 @@ const pick = (body: unknown, ...keys: string[]): string | undefined => {
 export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   await mkdir(config.outputFolder, { recursive: true });
   const integrations = loadIntegrations(config, options.integrations);
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   // With DATABASE_URL the replica is stateless: jobs and the index live in PostgreSQL and run on
   // apps/worker. Without it (tests, a single process) jobs run here as before.
   const state = config.databaseUrl ? await openPlatformState({ ...config, databaseUrl: config.databaseUrl }) : null;
@@ -79,12 +80,12 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
       file: join(config.outputFolder, '.jobs.json'),
       concurrency: config.jobConcurrency,
       runners: createRunners(config, integrations),
+      log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
     });
     await local.load();
     jobs = local;
   }
 
-  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_frontend');
   const jobGauge = new Gauge({

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { exportMeshes, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
+import { exportMeshes, MESH_DEFAULTS, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
 
 interface MeshCliOptions {
   output?: string;
@@ -12,9 +12,10 @@ interface MeshCliOptions {
   formats: MeshFormat[];
   smooth: number;
   passBand: number;
-  targetTriangles?: number;
+  targetTriangles: number;
   blur?: number;
   only?: number[];
+  maxMb: number;
 }
 
 function parseFormats(value: string): MeshFormat[] {
@@ -96,15 +97,15 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
       const options: ExportOptions = {
         formats: opts.formats,
         signal: ac.signal,
-        onProgress: ({ done, total, labelId }) => process.stderr.write(`\r${job.labels}: label ${labelId} (${done}/${total})   `),
+        maxBytes: opts.maxMb * 1024 ** 2,
+        onProgress: ({ done, total, labelId, name, triangles }) => process.stderr.write(`${job.labels}: ${done}/${total} label ${labelId} ${name}: ${triangles} triangles\n`),
       };
       if (opts.smooth > 0) options.smoothing = { iterations: opts.smooth, passBand: opts.passBand };
-      if (opts.targetTriangles !== undefined) options.targetTriangles = opts.targetTriangles;
+      if (opts.targetTriangles > 0) options.targetTriangles = opts.targetTriangles;
       if (opts.blur !== undefined) options.blurSigma = opts.blur;
       if (opts.only !== undefined) options.labels = opts.only;
       const { files, manifest } = await exportMeshes(job.labels, job.out, options);
       const triangles = manifest.labels.reduce((s, l) => s + l.triangles, 0);
-      process.stderr.write('\n');
       process.stdout.write(`${job.out}: ${manifest.labels.length} labels, ${triangles} triangles, ${files.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
   } finally {
@@ -123,10 +124,12 @@ export function register(program: Command): Command {
     .option('--scan <name>', 'only this scan (default: all)')
     .option('--labels <file>', 'a label NIfTI to mesh instead of --output (needs --out)')
     .option('--out <dir>', 'output folder for --labels')
-    .option('--formats <list>', `comma-separated: ${MESH_FORMATS.join(',')}`, parseFormats, [...MESH_FORMATS])
-    .option('--smooth <n>', 'Taubin smoothing iterations (0 = off)', nonNegativeInt, 0)
-    .option('--pass-band <k>', 'Taubin pass-band k_PB in (0,1)', positiveNumber, 0.1)
-    .option('--target-triangles <n>', 'decimate each label to at most n triangles', nonNegativeInt)
+    // defaults shared with the web app's mesh job (MESH_DEFAULTS)
+    .option('--formats <list>', `comma-separated: ${MESH_FORMATS.join(',')}`, parseFormats, [...MESH_DEFAULTS.formats])
+    .option('--smooth <n>', 'Taubin smoothing iterations (0 = off)', nonNegativeInt, MESH_DEFAULTS.smoothing.iterations)
+    .option('--pass-band <k>', 'Taubin pass-band k_PB in (0,1)', positiveNumber, MESH_DEFAULTS.smoothing.passBand)
+    .option('--target-triangles <n>', 'decimate each label to at most n triangles (0 = keep all)', nonNegativeInt, MESH_DEFAULTS.targetTriangles)
+    .option('--max-mb <n>', 'refuse an export estimated (or found) to write more than n MiB', nonNegativeInt, MESH_DEFAULTS.maxBytes / 1024 ** 2)
     .option('--blur <sigma>', 'anti-aliasing Gaussian sigma in voxels (0 = raw voxel mask)', positiveNumber)
     .option('--only <ids>', 'comma-separated label ids to mesh (default: all present)', idList)
     .action(async (opts: MeshCliOptions) => {
