@@ -27,7 +27,7 @@ if (command === 'serve') {
     process.exit(2);
   }
   const port = flag('--port');
-  const server = await startEmbeddedPostgres({ dataDir, ...(port ? { port: Number(port) } : {}), log: (l) => /FATAL|PANIC|ERROR/.test(l) && console.error(`postgres: ${l}`) });
+  const server = await startEmbeddedPostgres({ dataDir, ...(port ? { port: Number(port) } : {}), log: (l) => /FATAL|PANIC|ERROR/.test(l) && !/starting up/.test(l) && console.error(`postgres: ${l}`) });
   const applied = await applyMigrations(server.url);
   if (applied.length) console.error(`postgres: applied migrations ${applied.join(', ')}`);
   console.log(`ready ${server.url}`);
