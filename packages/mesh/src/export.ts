@@ -5,7 +5,7 @@ import { labelFileStem, type Rgb } from '@vista3d/labels';
 import { readNifti } from '@vista3d/volume';
 import { MESH_DEFAULTS, MESH_FORMATS, type MeshFormat } from './defaults.js';
 import { estimateExport } from './estimate.js';
-import { meshFromBox } from './extract.js';
+import { labelName, meshFromBox } from './extract.js';
 import { labelBoxes } from './label-boxes.js';
 import { signedVolume, surfaceArea } from './metrics.js';
 import type { ExtractMeshesOptions, LabelMesh } from './types.js';
@@ -32,11 +32,13 @@ export interface ExportOptions extends Omit<ExtractMeshesOptions, 'normals' | 'o
 }
 
 export interface ExportProgress {
+  /** 'start': label `done + 1` is being meshed; 'label': label `done` is finished. */
+  phase: 'start' | 'label';
   done: number;
   total: number;
   labelId: number;
   name: string;
-  /** Triangles of the label just finished (0 when it produced no surface). */
+  /** Triangles of the label just finished (0 when it produced no surface, or at 'start'). */
   triangles: number;
 }
 
@@ -142,6 +144,7 @@ export async function exportMeshes(labelPath: string, outDir: string, options: E
     for (let i = 0; i < boxes.length; i++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal?.throwIfAborted();
+      onProgress?.({ phase: 'start', done: i, total: boxes.length, labelId: boxes[i].labelId, name: labelName(boxes[i].labelId), triangles: 0 });
       const m = meshFromBox(volume, boxes[i], extract);
       const triangles = m.indices.length / 3;
       if (triangles > 0) {
@@ -174,7 +177,7 @@ export async function exportMeshes(labelPath: string, outDir: string, options: E
         colours.push(m);
         total += triangles;
       }
-      onProgress?.({ done: i + 1, total: boxes.length, labelId: boxes[i].labelId, name: m.name, triangles });
+      onProgress?.({ phase: 'label', done: i + 1, total: boxes.length, labelId: boxes[i].labelId, name: m.name, triangles });
     }
     const manifest: MeshManifest = {
       version: 1,

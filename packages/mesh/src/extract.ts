@@ -13,7 +13,7 @@ export const DEFAULT_BLUR_SIGMA = 0.8;
 
 type LabelVolume = Pick<Volume, 'dims' | 'data' | 'affine'>;
 
-function labelName(id: number): string {
+export function labelName(id: number): string {
   return labelById(id)?.name ?? `label ${id}`;
 }
 

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { JobFailure } from './jobs.js';
 
@@ -30,14 +31,23 @@ export interface IsolatedOptions {
   heapMb?: number;
   /** Resident memory limit (heap + typed arrays), MiB: the child is killed above it (Linux /proc). */
   rssMb?: number;
+  /** Called with the child's peak memory and run time when it succeeded. */
+  onStats?: (stats: TaskStats) => void;
   /** Module whose top level calls `serveTasks(registry)` when `isTaskChild()`. */
   entry: string | URL;
 }
 
 type ChildMessage =
   | { type: 'progress'; args: unknown[] }
-  | { type: 'done'; result: unknown }
+  | { type: 'done'; result: unknown; stats: TaskStats }
   | { type: 'error'; code: string; message: string };
+
+/** What a task child reports about itself when it finishes. */
+export interface TaskStats {
+  /** Peak resident memory of the child process, MiB. */
+  peakRssMb: number;
+  seconds: number;
+}
 
 const children = new Set<ChildProcess>();
 
@@ -81,6 +91,14 @@ export function runIsolated<T>(task: string, args: unknown[], options: IsolatedO
       serialization: 'advanced',
     });
     children.add(child);
+    // The web server keeps the CPU first: a job child runs at a lower priority (nice 10).
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, 10);
+      } catch {
+        // not permitted here: run at normal priority
+      }
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       process.stderr.write(chunk);
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
@@ -113,7 +131,10 @@ export function runIsolated<T>(task: string, args: unknown[], options: IsolatedO
     };
     child.on('message', (msg: ChildMessage) => {
       if (msg.type === 'progress') options.onProgress?.(...msg.args);
-      else if (msg.type === 'done') finish(null, msg.result);
+      else if (msg.type === 'done') {
+        options.onStats?.(msg.stats);
+        finish(null, msg.result);
+      }
       else if (msg.type === 'error') finish(new JobFailure(msg.code, msg.message));
     });
     child.on('error', (err) => finish(new JobFailure('TASK_CRASHED', `the ${task} task could not run: ${err.message}`)));
@@ -135,9 +156,10 @@ export function runIsolated<T>(task: string, args: unknown[], options: IsolatedO
 /** Child side: runs the one task the parent sends, reports progress and the result, then exits. */
 export function serveTasks(registry: TaskRegistry): void {
   const controller = new AbortController();
+  let finished = false;
   process.on('disconnect', () => {
-    controller.abort(new Error('parent went away'));
-    process.exit(1);
+    if (!finished) controller.abort(new Error('parent went away'));
+    process.exit(finished ? 0 : 1);
   });
   process.once('message', (msg: { task: string; args: unknown[] }) => {
     void (async () => {
@@ -155,12 +177,15 @@ export function serveTasks(registry: TaskRegistry): void {
           lastSent = now;
           process.send!({ type: 'progress', args: a } satisfies ChildMessage);
         };
+        const started = performance.now();
         const result = await (fn as (...x: unknown[]) => Promise<unknown>)(...args, { ...last, signal: controller.signal, onProgress });
-        await send({ type: 'done', result });
+        const stats = { peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), seconds: Math.round(performance.now() - started) / 1000 };
+        await send({ type: 'done', result, stats });
       } catch (err) {
         const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'FAILED';
         await send({ type: 'error', code, message: (err as Error)?.message ?? String(err) });
       }
+      finished = true;
       process.disconnect();
     })();
   });

@@ -9,6 +9,7 @@ import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
 import type { Integrations } from './integrations.js';
 import { JobFailure } from './jobs.js';
+import { taskStatsOf } from './task-child.js';
 import type { JobContext, JobResult, JobRunner, JobType } from './jobs.js';
 
 export const enc = encodeURIComponent;
@@ -143,18 +144,22 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
         // and files of formats no longer asked for do not linger.
         await mkdir(dirname(outDir), { recursive: true });
         staging = join(dirname(outDir), `.${scan}.staging-${randomUUID().slice(0, 8)}`);
-        const { manifest } = await meshes.exportMeshes(labelFile, staging, {
+        const exported = await meshes.exportMeshes(labelFile, staging, {
           formats,
           ...(job.params.labelIds ? { labels: job.params.labelIds } : {}),
           smoothing: MESH_DEFAULTS.smoothing,
           targetTriangles: MESH_DEFAULTS.targetTriangles,
           signal: ctx.signal,
-          onProgress: ({ done, total, name }) => ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: ${name} (${done}/${total})`),
+          onProgress: ({ phase, done, total, name }) =>
+            ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: ${name} (${phase === 'start' ? done + 1 : done}/${total})`),
         });
         ctx.signal.throwIfAborted();
         await swapFolder(staging, outDir);
         staging = null;
-        ctx.addResult({ ...result, output, detail: `${manifest.labels.length} labels, ${formats.join('/')}` });
+        const stats = taskStatsOf(exported);
+        const triangles = exported.manifest.labels.reduce((n, l) => n + l.triangles, 0);
+        const cost = stats ? `, ${stats.seconds} s, peak ${stats.peakRssMb} MiB` : '';
+        ctx.addResult({ ...result, output, detail: `${exported.manifest.labels.length} labels, ${triangles} triangles, ${formats.join('/')}${cost}` });
       } catch (err) {
         if (fatal(err, ctx)) throw err;
         ctx.addResult({ ...result, status: 'failed', error: errorOf(err) });

@@ -1,7 +1,7 @@
 import { convertDicomFolder } from '@vista3d/dicom';
 import { exportMeshes } from '@vista3d/mesh';
 import { isTaskChild, runIsolated, serveTasks } from './isolated-task.js';
-import type { IsolatedOptions } from './isolated-task.js';
+import type { IsolatedOptions, TaskStats } from './isolated-task.js';
 
 /**
  * The frontend's heavy tasks, run in a child process by `runIsolated` (this module is the child's
@@ -22,13 +22,23 @@ function isolate<K extends keyof typeof TASKS>(task: K, limits: IsolationLimits)
   return (async (...args: unknown[]) => {
     const last = (args.at(-1) ?? {}) as Hooks & Record<string, unknown>;
     const { signal, onProgress, ...plain } = last;
-    return runIsolated(task, [...args.slice(0, -1), plain], {
+    let stats: TaskStats | undefined;
+    const result = await runIsolated(task, [...args.slice(0, -1), plain], {
       entry: TASK_ENTRY,
       ...limits,
+      onStats: (s) => (stats = s),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress: onProgress as (...a: unknown[]) => void } : {}),
     });
+    // peak memory and time of the child travel with the result (job details, logs)
+    if (result && typeof result === 'object' && stats) Object.defineProperty(result, 'taskStats', { value: stats, enumerable: false });
+    return result;
   }) as unknown as (typeof TASKS)[K];
+}
+
+/** Peak memory and time of the child that produced `result`, when it ran isolated. */
+export function taskStatsOf(result: unknown): TaskStats | undefined {
+  return result && typeof result === 'object' ? (result as { taskStats?: TaskStats }).taskStats : undefined;
 }
 
 /** `exportMeshes` in a child process (same arguments and result). */

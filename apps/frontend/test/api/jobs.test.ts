@@ -217,7 +217,7 @@ describe('segmentation jobs (real backend + CPU engine, real image server, full 
       options: unknown;
       labels: Array<{ id: number; triangles: number }>;
     };
-    assert.deepEqual(manifest.options, { smoothing: { iterations: 10 }, targetTriangles: 20000 });
+    assert.deepEqual(manifest.options, { smoothing: { iterations: 10, passBand: 0.1 }, targetTriangles: 20000 });
     assert.ok(manifest.labels.every((l) => l.triangles > 100 && l.triangles <= 20000), JSON.stringify(manifest.labels));
 
     interface Mesh { labelId?: number; name: string; color?: number[]; format: string; url: string }

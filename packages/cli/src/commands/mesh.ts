@@ -98,7 +98,9 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
         formats: opts.formats,
         signal: ac.signal,
         maxBytes: opts.maxMb * 1024 ** 2,
-        onProgress: ({ done, total, labelId, name, triangles }) => process.stderr.write(`${job.labels}: ${done}/${total} label ${labelId} ${name}: ${triangles} triangles\n`),
+        onProgress: ({ phase, done, total, labelId, name, triangles }) => {
+          if (phase === 'label') process.stderr.write(`${job.labels}: ${done}/${total} label ${labelId} ${name}: ${triangles} triangles\n`);
+        },
       };
       if (opts.smooth > 0) options.smoothing = { iterations: opts.smooth, passBand: opts.passBand };
       if (opts.targetTriangles > 0) options.targetTriangles = opts.targetTriangles;
@@ -106,7 +108,8 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
       if (opts.only !== undefined) options.labels = opts.only;
       const { files, manifest } = await exportMeshes(job.labels, job.out, options);
       const triangles = manifest.labels.reduce((s, l) => s + l.triangles, 0);
-      process.stdout.write(`${job.out}: ${manifest.labels.length} labels, ${triangles} triangles, ${files.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+      const peak = Math.round(process.resourceUsage().maxRSS / 1024);
+      process.stdout.write(`${job.out}: ${manifest.labels.length} labels, ${triangles} triangles, ${files.length} files in ${((performance.now() - started) / 1000).toFixed(1)} s, peak RSS ${peak} MiB\n`);
     }
   } finally {
     process.off('SIGINT', onSignal);
