@@ -231,4 +231,13 @@ describe('multi-replica platform on PostgreSQL', { timeout: 600_000 }, () => {
     const listed = await json<Array<{ id: string; segmentations: number }>>(`${feUrl(0)}/api/patients`);
     assert.equal(listed.body.find((p) => p.id === 'shared')!.segmentations, 1);
   });
+
+  it('a mesh job runs on a worker (meshing in its isolated child process), nothing in the frontends', async () => {
+    const created = await create(1, { type: 'mesh', patient: 'shared', scan: 'ct' });
+    const done = await finished(0, created.id);
+    assert.equal(done.status, 'succeeded', JSON.stringify(done));
+    assert.ok(['w1', 'w2'].includes(done.workerId ?? ''), done.workerId);
+    const manifest = JSON.parse(await readFile(join(output, 'shared/meshes/ct/meshes.json'), 'utf8')) as { labels: unknown[] };
+    assert.ok(manifest.labels.length >= 1);
+  });
 });
