@@ -4,7 +4,7 @@
 // Ctrl+C (SIGTERM) stops everything.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,8 @@ describe('npm start', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vista3d-start-'));
+    // npm start's PostgreSQL runs as an unprivileged account and keeps its cluster beside the data.
+    await chmod(dir, 0o755);
     ports.backend = await freePort();
     ports.imageServer = await freePort();
     ports.frontend = await freePort();
