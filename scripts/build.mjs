@@ -13,9 +13,12 @@ const ENTRIES = {
   backend: 'apps/backend/src/main.ts',
   'image-server': 'apps/image-server/src/main.ts',
   frontend: 'apps/frontend/src/server/main.ts',
+  worker: 'apps/worker/src/main.ts',
 };
+// Further bundles an image ships beside server.mjs: the worker image also runs the migrations hook Job.
+const EXTRA = { worker: { 'migrate.mjs': 'apps/worker/src/migrate.ts' } };
 // Native addons and packages that load files relative to themselves at run time.
-const EXTERNAL = ['onnxruntime-node', 'onnxruntime-common'];
+const EXTERNAL = ['onnxruntime-node', 'onnxruntime-common', 'pg-native'];
 
 const wanted = process.argv.slice(2);
 const apps = wanted.length ? wanted : Object.keys(ENTRIES);
@@ -23,9 +26,22 @@ for (const app of apps) {
   const entry = ENTRIES[app];
   if (!entry) throw new Error(`unknown app "${app}"; expected one of ${Object.keys(ENTRIES).join(', ')}`);
   const started = Date.now();
+  for (const [out, extra] of Object.entries(EXTRA[app] ?? {})) await bundle(extra, join(root, 'apps', app, 'dist', out));
+  await bundle(entry, join(root, 'apps', app, 'dist', 'server.mjs'));
+  console.log(`build: ${app} -> apps/${app}/dist/server.mjs (${Date.now() - started} ms)`);
+  if (app === 'frontend') {
+    const webBuild = join(root, 'apps/frontend/scripts/build-web.mjs');
+    if (existsSync(webBuild)) {
+      const res = spawnSync(process.execPath, [webBuild], { cwd: root, stdio: 'inherit' });
+      if (res.status !== 0) process.exit(res.status ?? 1);
+    }
+  }
+}
+
+async function bundle(entry, outfile) {
   await build({
     entryPoints: [join(root, entry)],
-    outfile: join(root, 'apps', app, 'dist', 'server.mjs'),
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -36,12 +52,4 @@ for (const app of apps) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
-  console.log(`build: ${app} -> apps/${app}/dist/server.mjs (${Date.now() - started} ms)`);
-  if (app === 'frontend') {
-    const webBuild = join(root, 'apps/frontend/scripts/build-web.mjs');
-    if (existsSync(webBuild)) {
-      const res = spawnSync(process.execPath, [webBuild], { cwd: root, stdio: 'inherit' });
-      if (res.status !== 0) process.exit(res.status ?? 1);
-    }
-  }
 }

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # dcmtk + libgdcm-tools: gdcmconv decodes the transfer syntaxes dcm2niix cannot (deflate, 12-bit JPEG,
 # JPEG-LS); the DICOM tests make compressed copies of the shared series with both. pigz: parallel
 # gzip for the NIfTI outputs (dcm2niix uses it too when present).
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools pigz)
+# postgresql: platform state (npm start and tests run private clusters); buildah + debootstrap: npm run build:images
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools pigz postgresql buildah debootstrap)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,6 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The orthanc package starts a system service on 8042; the tests run their own on a free port.
   $SUDO systemctl disable --now orthanc >/dev/null 2>&1 || $SUDO service orthanc stop >/dev/null 2>&1 || true
+  # Same for PostgreSQL: npm start and the tests run private clusters (packages/db), not the system one.
+  $SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
+fi
+# initdb/postgres refuse to run as root: as root, the embedded clusters run as this system account.
+if [ "$(id -u)" -eq 0 ] && ! id -u vista3d-pg >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin vista3d-pg
 fi
 
 # onnxruntime-node would download CUDA binaries in its install script; its CPU build ships in the package.

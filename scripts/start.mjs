@@ -18,6 +18,9 @@ const ports = {
   frontend: Number(env.FRONTEND_PORT ?? 8501),
 };
 const host = env.HOST ?? '127.0.0.1';
+const workerPort = Number(env.WORKER_PORT ?? 8601);
+// Platform state: a private PostgreSQL cluster beside the data (Unix socket only), unless DATABASE_URL points elsewhere.
+const pgDataDir = resolve(env.VISTA3D_PG_DATA ?? join(outputFolder, '..', 'pg'));
 const backendUrl = env.VISTA3D_SERVER ?? `http://127.0.0.1:${ports.backend}`;
 const imageServerUrl = env.IMAGE_SERVER ?? `http://127.0.0.1:${ports.imageServer}`;
 
@@ -56,7 +59,33 @@ const services = [
     name: 'frontend', entry: 'apps/frontend/dist/server.mjs', health: `http://127.0.0.1:${ports.frontend}/health`,
     env: { FRONTEND_PORT: String(ports.frontend), WEB_ROOT: join(root, 'apps/frontend/dist/web') },
   },
+  {
+    name: 'worker', entry: 'apps/worker/dist/server.mjs', health: `http://127.0.0.1:${workerPort}/health`,
+    env: { WORKER_PORT: String(workerPort), VISTA3D_SERVERS: env.VISTA3D_SERVERS ?? backendUrl },
+  },
 ];
+
+/** Starts the embedded PostgreSQL (packages/db/src/cli.ts) and resolves with its DATABASE_URL. */
+function startPostgres() {
+  if (env.DATABASE_URL) return Promise.resolve(env.DATABASE_URL);
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/db/src/cli.ts'), 'serve', '--data-dir', pgDataDir], {
+    cwd: root, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolveUrl, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+      const m = /^ready (\S+)$/m.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    child.on('exit', (code, signal) => {
+      reject(new Error(`postgres exited (${signal ?? code}); is Debian's postgresql installed (npm run setup)?`));
+      console.error(`start: postgres exited (${signal ?? code})`);
+      shutdown(code ?? 1);
+    });
+  });
+}
 
 const children = [];
 function shutdown(code) {
@@ -80,6 +109,11 @@ async function waitHealthy(url, name, timeoutMs = 120_000) {
 
 buildJs();
 seedDemoStudy();
+const databaseUrl = await startPostgres().catch((err) => {
+  console.error(`start: ${err.message}`);
+  shutdown(1);
+  return new Promise(() => {});
+});
 for (const svc of services) {
   if (svc.skip) continue;
   const child = spawn(process.execPath, ['--enable-source-maps', join(root, svc.entry)], {
@@ -92,6 +126,7 @@ for (const svc of services) {
       DICOM_FOLDER: dicomFolder,
       VISTA3D_SERVER: backendUrl,
       IMAGE_SERVER: imageServerUrl,
+      DATABASE_URL: databaseUrl,
       ...svc.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -104,7 +139,7 @@ for (const svc of services) {
 }
 try {
   await Promise.all(services.filter((s) => !s.skip).map((s) => waitHealthy(s.health, s.name)));
-  console.log(`\nVista3D Platform is up:\n  web app       http://${host}:${ports.frontend}\n  backend       ${backendUrl}\n  image server  ${imageServerUrl}\n  data          ${outputFolder} (DICOM: ${dicomFolder})\nPress Ctrl+C to stop.`);
+  console.log(`\nVista3D Platform is up:\n  web app       http://${host}:${ports.frontend}\n  backend       ${backendUrl}\n  image server  ${imageServerUrl}\n  worker        http://${host}:${workerPort}/health\n  database      ${databaseUrl}\n  data          ${outputFolder} (DICOM: ${dicomFolder})\nPress Ctrl+C to stop.`);
 } catch (err) {
   console.error(`start: ${err.message}`);
   shutdown(1);

@@ -115,12 +115,13 @@ export function has(objects: K8sObject[], kind: string, name?: string): boolean 
 }
 
 // Minimal typed views of what the tests read.
-export interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }
+export interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } } }
 export interface VolumeMount { name: string; mountPath: string; readOnly?: boolean; subPath?: string }
 export interface Probe { httpGet?: { path: string; port: string | number }; initialDelaySeconds?: number; failureThreshold?: number; periodSeconds?: number }
 export interface Container {
   name: string;
   image: string;
+  command?: string[];
   ports?: Array<{ name?: string; containerPort: number }>;
   env?: EnvVar[];
   volumeMounts?: VolumeMount[];
@@ -133,6 +134,7 @@ export interface Container {
 export interface Volume { name: string; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; emptyDir?: Record<string, unknown> }
 export interface PodSpec {
   containers: Container[];
+  terminationGracePeriodSeconds?: number;
   volumes?: Volume[];
   nodeSelector?: Record<string, string>;
   tolerations?: Array<Record<string, string>>;

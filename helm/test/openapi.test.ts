@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Job } from 'kubernetes-models/batch/v1/Job';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -21,6 +23,8 @@ type ModelCtor = new (data: never) => Validatable;
 
 const MODELS: Record<string, ModelCtor> = {
   'apps/v1/Deployment': Deployment as unknown as ModelCtor,
+  'apps/v1/StatefulSet': StatefulSet as unknown as ModelCtor,
+  'batch/v1/Job': Job as unknown as ModelCtor,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler as unknown as ModelCtor,
   'networking.k8s.io/v1/Ingress': Ingress as unknown as ModelCtor,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy as unknown as ModelCtor,
@@ -91,9 +95,10 @@ describe('rendered objects against the Kubernetes OpenAPI schemas', { concurrenc
     ['default values', {}],
     ['every optional object on', { set: ['ingress.enabled=true', 'ingress.tls[0].secretName=tls', 'ingress.tls[0].hosts[0]=vista3d.local',
       'podDisruptionBudget.enabled=true', 'autoscaling.frontend.enabled=true', 'autoscaling.imageServer.enabled=true',
-      'networkPolicy.enabled=true', 'monitoring.serviceMonitor.enabled=true', 'secrets.apiKey=x', 'backend.persistWorkspaceOutputs=true',
+      'autoscaling.worker.enabled=true', 'networkPolicy.enabled=true', 'monitoring.serviceMonitor.enabled=true', 'secrets.apiKey=x', 'backend.persistWorkspaceOutputs=true',
       'frontend.podAntiAffinityPreset=hard', 'global.imagePullSecrets[0].name=reg'] }],
     ['production values', { values: [PROD_VALUES] }],
+    ['external database by URL', { set: ['database.url=postgresql://u:p@db:5432/vista3d', 'worker.config.backends[0]=http://nim-a:8000', 'worker.config.backends[1]=http://nim-b:8000'] }],
     ['backend off, existing claims and secret, no service account', { set: ['backend.enabled=false', 'frontend.config.vista3dServer=http://nim:8000',
       'persistence.output.existingClaim=o', 'persistence.dicom.existingClaim=d', 'secrets.existingSecret=s', 'serviceAccount.create=false'] }],
   ];

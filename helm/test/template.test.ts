@@ -15,7 +15,7 @@ const COMPONENTS = [
 ] as const;
 
 const ALL_ON = [
-  'ingress.enabled=true', 'podDisruptionBudget.enabled=true', 'autoscaling.frontend.enabled=true',
+  'ingress.enabled=true', 'podDisruptionBudget.enabled=true', 'autoscaling.frontend.enabled=true', 'autoscaling.worker.enabled=true',
   'autoscaling.imageServer.enabled=true', 'networkPolicy.enabled=true', 'monitoring.serviceMonitor.enabled=true',
 ];
 
@@ -195,11 +195,11 @@ describe('feature toggles', { concurrency: 4 }, () => {
     const objs = await render({ set: ALL_ON });
     assert.ok(has(objs, 'Ingress', 'vista3d'));
     assert.deepEqual(findAll(objs, 'PodDisruptionBudget').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server']);
-    assert.deepEqual(findAll(objs, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server']);
-    assert.deepEqual(findAll(objs, 'NetworkPolicy').map((o) => o.metadata.name).sort(), ['vista3d-backend', 'vista3d-frontend', 'vista3d-image-server']);
+    assert.deepEqual(findAll(objs, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server', 'vista3d-worker']);
+    assert.deepEqual(findAll(objs, 'NetworkPolicy').map((o) => o.metadata.name).sort(), ['vista3d-backend', 'vista3d-frontend', 'vista3d-image-server', 'vista3d-postgresql', 'vista3d-worker']);
     assert.ok(has(objs, 'ServiceMonitor', 'vista3d'));
     // With an HPA the Deployment leaves replicas to it.
-    for (const name of ['vista3d-frontend', 'vista3d-image-server']) {
+    for (const name of ['vista3d-frontend', 'vista3d-image-server', 'vista3d-worker']) {
       assert.equal((find(objs, 'Deployment', name).spec as { replicas?: number }).replicas, undefined);
     }
     assert.equal((find(objs, 'Deployment', 'vista3d-backend').spec as { replicas?: number }).replicas, 1);
@@ -241,8 +241,10 @@ describe('feature toggles', { concurrency: 4 }, () => {
       return { selected: spec.podSelector.matchLabels['app.kubernetes.io/component'], ports: spec.ingress[0]!.ports.map((p) => p.port), peers: peers.sort() };
     };
     assert.deepEqual(rule('vista3d-frontend'), { selected: 'frontend', ports: [8501], peers: ['ns:ingress-nginx', 'ns:monitoring', 'test'] });
-    assert.deepEqual(rule('vista3d-image-server'), { selected: 'image-server', ports: [8888], peers: ['backend', 'frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test'] });
-    assert.deepEqual(rule('vista3d-backend'), { selected: 'backend', ports: [8000], peers: ['frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test'] });
+    assert.deepEqual(rule('vista3d-image-server'), { selected: 'image-server', ports: [8888], peers: ['backend', 'frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test', 'worker'] });
+    assert.deepEqual(rule('vista3d-backend'), { selected: 'backend', ports: [8000], peers: ['frontend', 'ns:ingress-nginx', 'ns:monitoring', 'test', 'worker'] });
+    assert.deepEqual(rule('vista3d-worker'), { selected: 'worker', ports: [8601], peers: ['ns:monitoring'] });
+    assert.deepEqual(rule('vista3d-postgresql'), { selected: 'postgresql', ports: [5432], peers: ['frontend', 'migrations', 'ns:monitoring', 'worker'] });
     // Without an Ingress, the ingress controller cannot reach the backend.
     const noIngress = await render({ set: ['networkPolicy.enabled=true'] });
     const from = JSON.stringify((find(noIngress, 'NetworkPolicy', 'vista3d-backend').spec as { ingress: unknown }).ingress);
@@ -278,12 +280,12 @@ describe('feature toggles', { concurrency: 4 }, () => {
     assert.equal(fe.get('VISTA3D_API_KEY')?.valueFrom?.secretKeyRef?.key, 'api-key');
 
     const existing = await render({ set: ['secrets.existingSecret=my-ngc'] });
-    assert.equal(has(existing, 'Secret'), false);
+    assert.equal(existing.some((o) => o.kind === 'Secret' && o.metadata.name === 'vista3d-secrets'), false);
     const env = envOf(container(find(existing, 'Deployment', 'vista3d-backend')));
     assert.equal(env.get('NGC_API_KEY')?.valueFrom?.secretKeyRef?.name, 'my-ngc');
 
     const none = await render({ set: ['secrets.create=false'] });
-    assert.equal(has(none, 'Secret'), false);
+    assert.equal(none.some((o) => o.kind === 'Secret' && o.metadata.name === 'vista3d-secrets'), false);
     assert.equal(envOf(container(find(none, 'Deployment', 'vista3d-backend'))).has('NGC_API_KEY'), false);
   });
 
@@ -396,5 +398,84 @@ describe('production values', () => {
     assert.equal(be.resources?.limits?.['nvidia.com/gpu'], 1);
     assert.ok((find(objs, 'Ingress', 'vista3d').spec as { tls?: unknown[] }).tls?.length);
     assert.match(JSON.stringify(podSpec(find(objs, 'Deployment', 'vista3d-frontend')).affinity), /requiredDuringScheduling/);
+  });
+});
+
+describe('platform state: workers, PostgreSQL, migrations', { concurrency: 4 }, () => {
+  it('default: bundled PostgreSQL StatefulSet (PVC, probes, non-root) and every service on its DATABASE_URL', async () => {
+    const objs = await render();
+    const sts = find(objs, 'StatefulSet', 'vista3d-postgresql');
+    const pod = podSpec(sts);
+    const c = container(sts);
+    assert.equal(pod.securityContext?.runAsNonRoot, true);
+    assert.equal(pod.securityContext?.runAsUser, 999);
+    assert.equal(c.securityContext?.readOnlyRootFilesystem, true);
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe'] as const) assert.deepEqual((c[probe] as { exec: { command: string[] } }).exec.command.slice(0, 1), ['pg_isready']);
+    const claims = (sts.spec as { volumeClaimTemplates: Array<{ metadata: { name: string }; spec: { resources: { requests: { storage: string } } } }> }).volumeClaimTemplates;
+    assert.equal(claims[0]!.metadata.name, 'data');
+    assert.equal(claims[0]!.spec.resources.requests.storage, '20Gi');
+    assert.ok(has(objs, 'Service', 'vista3d-postgresql'));
+    const secret = find(objs, 'Secret', 'vista3d-postgresql');
+    assert.match(Buffer.from(String((secret.data as Record<string, string>).password), 'base64').toString(), /^[A-Za-z0-9]{32}$/);
+    for (const name of ['vista3d-frontend', 'vista3d-worker']) {
+      const env = envOf(container(find(objs, 'Deployment', name)));
+      assert.equal(env.get('POSTGRES_PASSWORD')?.valueFrom?.secretKeyRef?.name, 'vista3d-postgresql');
+      assert.equal(env.get('DATABASE_URL')?.value, 'postgresql://vista3d:$(POSTGRES_PASSWORD)@vista3d-postgresql:5432/vista3d');
+    }
+  });
+
+  it('worker Deployment: 2 replicas, its health probes, backends, grace period, no GPU, and an HPA when asked', async () => {
+    const objs = await render({ set: ['worker.config.backends[0]=http://nim-a:8000', 'worker.config.backends[1]=http://nim-b:8000', 'worker.config.jobTypes[0]=segment'] });
+    const dep = find(objs, 'Deployment', 'vista3d-worker');
+    assert.equal((dep.spec as { replicas: number }).replicas, 2);
+    const c = container(dep);
+    assert.equal(c.ports?.[0]?.containerPort, 8601);
+    assert.equal((c.livenessProbe as { httpGet: { path: string } }).httpGet.path, '/health');
+    const env = envOf(c);
+    assert.equal(env.get('VISTA3D_SERVERS')?.value, 'http://nim-a:8000,http://nim-b:8000');
+    assert.equal(env.get('WORKER_JOB_TYPES')?.value, 'segment');
+    assert.equal(env.get('WORKER_ID')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    assert.equal(podSpec(dep).terminationGracePeriodSeconds, 40);
+    assert.ok(!JSON.stringify(c.resources).includes('nvidia.com/gpu'));
+    const dflt = envOf(container(find(await render(), 'Deployment', 'vista3d-worker')));
+    assert.equal(dflt.get('VISTA3D_SERVERS')?.value, 'http://vista3d-backend:8000');
+    const hpa = find(await render({ set: ['autoscaling.worker.enabled=true', 'autoscaling.worker.maxReplicas=20'] }), 'HorizontalPodAutoscaler', 'vista3d-worker');
+    assert.equal((hpa.spec as { maxReplicas: number }).maxReplicas, 20);
+  });
+
+  it('migrations: a post-install/pre-upgrade hook Job on the worker image with the same DATABASE_URL', async () => {
+    const objs = await render();
+    const job = find(objs, 'Job', 'vista3d-migrations');
+    assert.equal(job.metadata.annotations?.['helm.sh/hook'], 'post-install,pre-upgrade');
+    const c = container(job);
+    assert.deepEqual(c.command, ['node', 'migrate.mjs']);
+    assert.match(String(c.image), /vista3d\/worker:/);
+    assert.ok(envOf(c).has('DATABASE_URL'));
+    assert.equal(has(await render({ set: ['database.migrations.enabled=false'] }), 'Job'), false);
+  });
+
+  it('external database: no StatefulSet; the URL from a chart Secret or an existing one', async () => {
+    const byUrl = await render({ set: ['database.url=postgresql://u:p@db.example.com:5432/vista3d'] });
+    assert.equal(has(byUrl, 'StatefulSet'), false);
+    const secret = find(byUrl, 'Secret', 'vista3d-database');
+    assert.equal(Buffer.from(String((secret.data as Record<string, string>)['database-url']), 'base64').toString(), 'postgresql://u:p@db.example.com:5432/vista3d');
+    assert.deepEqual(envOf(container(find(byUrl, 'Deployment', 'vista3d-frontend'))).get('DATABASE_URL')?.valueFrom?.secretKeyRef, { name: 'vista3d-database', key: 'database-url' });
+    const existing = await render({ set: ['database.existingSecret=pg-url', 'database.existingSecretKey=url'] });
+    assert.equal(has(existing, 'StatefulSet'), false);
+    assert.deepEqual(envOf(container(find(existing, 'Deployment', 'vista3d-worker'))).get('DATABASE_URL')?.valueFrom?.secretKeyRef, { name: 'pg-url', key: 'url' });
+    const failure = await renderFailure({ set: ['postgresql.enabled=false'] });
+    assert.notEqual(failure.code, 0);
+    assert.match(failure.stderr, /a database is required/);
+  });
+
+  it('network policies let the workers reach the backend and image server, and only our pods reach PostgreSQL', async () => {
+    const objs = await render({ set: ['networkPolicy.enabled=true'] });
+    const peers = (name: string): string[] =>
+      ((find(objs, 'NetworkPolicy', name).spec as { ingress: Array<{ from: Array<{ podSelector?: { matchLabels?: Record<string, string> } }> }> }).ingress[0]!.from)
+        .map((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/component'])
+        .filter((x): x is string => Boolean(x));
+    assert.ok(peers('vista3d-backend').includes('worker'));
+    assert.ok(peers('vista3d-image-server').includes('worker'));
+    assert.deepEqual(peers('vista3d-postgresql').sort(), ['frontend', 'migrations', 'worker']);
   });
 });

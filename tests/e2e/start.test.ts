@@ -5,7 +5,7 @@
 // stops everything.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,8 @@ describe('npm start', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vista3d-start-'));
+    // npm start's PostgreSQL runs as an unprivileged account and keeps its cluster beside the data.
+    await chmod(dir, 0o755);
     ports.backend = await freePort();
     ports.imageServer = await freePort();
     ports.frontend = await freePort();
@@ -34,6 +36,7 @@ describe('npm start', () => {
         BACKEND_PORT: String(ports.backend),
         IMAGE_SERVER_PORT: String(ports.imageServer),
         FRONTEND_PORT: String(ports.frontend),
+        WORKER_PORT: String(await freePort()),
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -198,3 +198,39 @@ podAntiAffinity:
 {{- printf "http://%s:%d" (include "vista3d.componentName" (dict "ctx" . "component" "image-server")) (int .Values.imageServer.service.port) }}
 {{- end }}
 {{- end }}
+
+{{/* True ("true") when the bundled PostgreSQL StatefulSet is deployed (no external database given). */}}
+{{- define "vista3d.bundledPostgres" -}}
+{{- if and .Values.postgresql.enabled (not .Values.database.url) (not .Values.database.existingSecret) }}true{{ end }}
+{{- end }}
+
+{{- define "vista3d.postgresSecretName" -}}
+{{- .Values.postgresql.existingSecret | default (printf "%s-postgresql" (include "vista3d.fullname" .)) }}
+{{- end }}
+
+{{/* DATABASE_URL env entries of the frontend, the workers and the migration Job. */}}
+{{- define "vista3d.databaseEnv" -}}
+{{- if .Values.database.existingSecret }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.database.existingSecret }}
+      key: {{ .Values.database.existingSecretKey }}
+{{- else if .Values.database.url }}
+- name: DATABASE_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-database" (include "vista3d.fullname" .) }}
+      key: database-url
+{{- else if include "vista3d.bundledPostgres" . }}
+- name: POSTGRES_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "vista3d.postgresSecretName" . }}
+      key: password
+- name: DATABASE_URL
+  value: {{ printf "postgresql://%s:$(POSTGRES_PASSWORD)@%s:%d/%s" .Values.postgresql.username (include "vista3d.componentName" (dict "ctx" . "component" "postgresql")) (int .Values.postgresql.service.port) .Values.postgresql.database | quote }}
+{{- else }}
+{{- fail "a database is required: set database.url or database.existingSecret, or enable postgresql (bundled)" }}
+{{- end }}
+{{- end }}

@@ -72,6 +72,8 @@ export class NimError extends Error {
   readonly status: number;
   readonly code: string;
   readonly body?: unknown;
+  /** Seconds from a Retry-After header (429/503: the server's queue is full). */
+  retryAfterSeconds?: number;
   constructor(status: number, code: string, message: string, body?: unknown) {
     super(message);
     this.name = 'NimError';
@@ -135,8 +137,12 @@ async function errorFromResponse(res: Response): Promise<NimError> {
   }
   const body = errorSchema.safeParse(parsed);
   const fallback = text.trim().slice(0, 500) || `HTTP ${res.status} ${res.statusText}`;
-  if (body.success) return new NimError(res.status, body.data.code ?? `HTTP_${res.status}`, messageOf(body.data, fallback), parsed);
-  return new NimError(res.status, `HTTP_${res.status}`, fallback, text);
+  const err = body.success
+    ? new NimError(res.status, body.data.code ?? `HTTP_${res.status}`, messageOf(body.data, fallback), parsed)
+    : new NimError(res.status, `HTTP_${res.status}`, fallback, text);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  if (Number.isFinite(retryAfter) && retryAfter >= 0) err.retryAfterSeconds = retryAfter;
+  return err;
 }
 
 /**

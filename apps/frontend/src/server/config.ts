@@ -27,6 +27,10 @@ export const envSchema = z.object({
   PROBE_TIMEOUT_MS: z.coerce.number().int().positive().default(2000),
   /** Origins besides the app's own that may send state-changing requests (CSRF allow-list). */
   ALLOWED_ORIGINS: envList,
+  /** PostgreSQL (platform state, job queue); unset = in-process jobs and a folder-walk listing. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Attempts a queued job gets when a backend is down or its worker dies. */
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
 });
 
 export interface FrontendConfig {
@@ -52,6 +56,9 @@ export interface FrontendConfig {
   probeTimeoutMs: number;
   /** Extra origins allowed to POST/PUT/PATCH/DELETE (the app's own origin always is). */
   allowedOrigins: string[];
+  /** PostgreSQL URL; when set, jobs run on apps/worker and /api/patients reads the index. */
+  databaseUrl?: string;
+  jobMaxAttempts: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -73,6 +80,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     inferenceTimeoutMs: e.INFERENCE_TIMEOUT_MS,
     probeTimeoutMs: e.PROBE_TIMEOUT_MS,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()),
+    ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+    jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
   };
 }
 

@@ -13,6 +13,10 @@ import { loadIntegrations } from './integrations.js';
 import type { Integrations } from './integrations.js';
 import { JobManager } from './jobs.js';
 import type { Job } from './jobs.js';
+import type { JobQueue } from './job-queue.js';
+import { openPlatformState } from './platform-state.js';
+import type { PlatformState } from './platform-state.js';
+import { installIndexSync } from './routes/index-sync.js';
 import { createRunners } from './runners.js';
 import { dataRoutes, dicomPatients } from './routes/data.js';
 import { interactiveRoutes } from './routes/interactive.js';
@@ -31,7 +35,8 @@ export interface BuildOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    jobs: JobManager;
+    jobs: JobQueue;
+    state: PlatformState | null;
   }
 }
 
@@ -65,14 +70,22 @@ const pick = (body: unknown, ...keys: string[]): string | undefined => {
 export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   await mkdir(config.outputFolder, { recursive: true });
   const integrations = loadIntegrations(config, options.integrations);
-  const jobs = new JobManager({
-    file: join(config.outputFolder, '.jobs.json'),
-    concurrency: config.jobConcurrency,
-    runners: createRunners(config, integrations),
-    log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
-  });
   const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
-  await jobs.load();
+  // With DATABASE_URL the replica is stateless: jobs and the index live in PostgreSQL and run on
+  // apps/worker. Without it (tests, a single process) jobs run here as before.
+  const state = config.databaseUrl ? await openPlatformState({ ...config, databaseUrl: config.databaseUrl }) : null;
+  let jobs: JobQueue;
+  if (state) jobs = state.jobs;
+  else {
+    const local = new JobManager({
+      file: join(config.outputFolder, '.jobs.json'),
+      concurrency: config.jobConcurrency,
+      runners: createRunners(config, integrations),
+      log: { warn: (m) => app.log.warn(m), error: (m) => app.log.error(m) },
+    });
+    await local.load();
+    jobs = local;
+  }
 
   installErrorHandler(app);
   await installSecurityHeaders(app);
@@ -83,15 +96,16 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     help: 'Jobs by type and status',
     labelNames: ['type', 'status'] as const,
     registers: [registry],
-    collect() {
+    async collect() {
       this.reset();
-      for (const j of jobs.list()) this.inc({ type: j.type, status: j.status });
+      for (const j of await jobs.list()) this.inc({ type: j.type, status: j.status });
     },
   });
   void jobGauge;
   app.decorate('jobs', jobs);
+  app.decorate('state', state);
   app.addHook('onClose', async () => {
-    await jobs.close();
+    await (state ? state.close() : jobs.close());
   });
 
   await app.register(multipart, {
@@ -107,7 +121,7 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
       probe(`${config.vista3dServer}/v1/health/ready`, t),
       probe(`${config.vista3dServer}/v1/vista3d/info`, t),
       probe(`${config.imageServer}/health`, t),
-      listPatients(config.outputFolder),
+      state ? state.patients() : listPatients(config.outputFolder),
       dicomPatients(config.dicomFolder),
     ]);
     const backend: Record<string, unknown> = { url: config.vista3dServer, live: live.ok, ready: ready.ok };
@@ -134,7 +148,7 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
         segmentations: patients.reduce((s, p) => s + p.segmentations, 0),
       },
       features: { dicom: integrations.dicom !== null, mesh: integrations.mesh !== null },
-      recentJobs: jobs.list().slice(0, 10).map((j: Job) => jobJson(j)),
+      recentJobs: (await jobs.list()).slice(0, 10).map((j: Job) => jobJson(j)),
     };
   });
 
@@ -143,7 +157,8 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     api.setErrorHandler((err, _request, _reply) => {
       throw toHttpError(err);
     });
-    await api.register(dataRoutes, { config, integrations });
+    if (state) installIndexSync(api, state);
+    await api.register(dataRoutes, { config, integrations, ...(state ? { patientIndex: () => state.patientsJson() } : {}) });
     await api.register(uploadRoutes, { config });
     await api.register(jobRoutes, { config, jobs });
     await api.register(interactiveRoutes, { config, integrations });

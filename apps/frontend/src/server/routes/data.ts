@@ -103,8 +103,12 @@ function csvCell(v: string | number): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendConfig; integrations: Integrations }): Promise<void> {
-  const { config, integrations } = opts;
+export async function dataRoutes(
+  app: FastifyInstance,
+  /** patientIndex: the listing as JSON from the PostgreSQL index (replaces the folder walk). */
+  opts: { config: FrontendConfig; integrations: Integrations; patientIndex?: () => Promise<Buffer> },
+): Promise<void> {
+  const { config, integrations, patientIndex } = opts;
   const root = config.outputFolder;
 
   app.get('/api/labels', async () => ({
@@ -112,7 +116,9 @@ export async function dataRoutes(app: FastifyInstance, opts: { config: FrontendC
     labelSets: LABEL_SETS.map((s) => ({ name: s.name, description: s.description, labelIds: s.labels.map((l) => l.id) })),
   }));
 
-  app.get('/api/patients', async () => {
+  app.get('/api/patients', async (_request, reply) => {
+    // With PostgreSQL: the index (it follows the file tree; POST /api/rescan), serialised once per change.
+    if (patientIndex) return reply.type('application/json; charset=utf-8').send(await patientIndex());
     const [patients, dicom] = await Promise.all([listPatients(root), dicomPatients(config.dicomFolder)]);
     const dicomSet = new Set(dicom);
     const out = patients.map((p) => ({ ...p, hasDicom: dicomSet.has(p.id) }));

@@ -8,7 +8,8 @@ import { labelSetByName, resolveLabel } from '@vista3d/labels';
 import { allLabelsPath, isValidName, listPatients, patientExists, scanIds } from '@vista3d/store';
 import type { FrontendConfig } from '../config.js';
 import { JOB_TYPES } from '../jobs.js';
-import type { Job, JobManager, JobParams } from '../jobs.js';
+import type { Job, JobParams } from '../jobs.js';
+import type { JobQueue } from '../job-queue.js';
 import { checkName } from './data.js';
 
 export const jobBodySchema = z.object({
@@ -19,6 +20,8 @@ export const jobBodySchema = z.object({
   labelSet: z.string().optional(),
   force: z.boolean().optional(),
   formats: z.array(z.enum(['glb', 'obj', 'stl', 'ply'])).min(1).optional(),
+  /** Higher runs first among queued jobs of one type (PostgreSQL queue). */
+  priority: z.number().int().min(-100).max(100).optional(),
 });
 export type JobBody = z.infer<typeof jobBodySchema>;
 
@@ -100,7 +103,7 @@ async function resolveTargets(config: FrontendConfig, body: JobBody): Promise<Jo
   return pairs;
 }
 
-export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendConfig; jobs: JobManager }): Promise<void> {
+export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendConfig; jobs: JobQueue }): Promise<void> {
   const { config, jobs } = opts;
   const streams = new Set<ServerResponse>();
 
@@ -120,28 +123,34 @@ export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendCo
       ...(body.labelSet ? { labelSet: body.labelSet } : {}),
       ...(body.formats ? { formats: body.formats } : {}),
     };
-    const job = jobs.create(body.type, params, { ...(body.patient !== undefined ? { patient: body.patient } : {}), ...(body.scan !== undefined ? { scan: body.scan } : {}) });
+    const job = await jobs.create(
+      body.type,
+      params,
+      { ...(body.patient !== undefined ? { patient: body.patient } : {}), ...(body.scan !== undefined ? { scan: body.scan } : {}) },
+      { priority: body.priority ?? 0, maxAttempts: config.jobMaxAttempts },
+    );
     reply.code(202).header('location', `/api/jobs/${job.id}`);
     return jobJson(job);
   });
 
-  app.get('/api/jobs', async () => jobs.list().map(jobJson));
+  app.get('/api/jobs', async () => (await jobs.list()).map(jobJson));
 
   app.get('/api/jobs/:id', async (request) => {
     const { id } = idParams.parse(request.params);
-    const job = jobs.get(id);
+    const job = await jobs.get(id);
     if (!job) throw notFound('JOB_NOT_FOUND', `no job "${id}"`);
     return jobJson(job);
   });
 
   app.delete('/api/jobs/:id', async (request) => {
     const { id } = idParams.parse(request.params);
-    const job = jobs.cancel(id);
+    const job = await jobs.cancel(id);
     if (!job) throw notFound('JOB_NOT_FOUND', `no job "${id}"`);
     return jobJson(job);
   });
 
-  app.get('/api/events', (request, reply) => {
+  app.get('/api/events', async (request, reply) => {
+    const initial = await jobs.list();
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -154,8 +163,8 @@ export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendCo
       res.write(`event: job\nid: ${job.id}\ndata: ${JSON.stringify(jobJson(job))}\n\n`);
     };
     res.write('retry: 3000\n\n');
-    for (const job of jobs.list().reverse()) send(job);
-    res.write(`event: snapshot\ndata: ${JSON.stringify({ jobs: jobs.list().length })}\n\n`);
+    for (const job of [...initial].reverse()) send(job);
+    res.write(`event: snapshot\ndata: ${JSON.stringify({ jobs: initial.length })}\n\n`);
     jobs.on('job', send);
     const heartbeat = setInterval(() => res.write(`: heartbeat ${new Date().toISOString()}\n\n`), 15_000);
     streams.add(res);

@@ -1,0 +1,13 @@
+export { createPool, inTransaction } from './pool.js';
+export type { Pool, PoolClient } from './pool.js';
+export { MIGRATIONS, migrate, schemaVersion } from './migrations.js';
+export type { Migration } from './migrations.js';
+export { startEmbeddedPostgres, startTestPostgres, postgresBinDir } from './cluster.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './cluster.js';
+export { reconcileIndex, reindexPatient, listIndexedPatients, recordSegmentationVersion, segmentationVersions } from './data-index.js';
+export type { DataFolders, IndexedPatient, ReconcileReport, SegmentationVersion } from './data-index.js';
+export { PgJobStore, createBoss, ensureQueues, queueName, rowToJob, FINISHED_STATUSES, BOSS_EXPIRE_SECONDS } from './jobs.js';
+export type { JobRecord, JobStatus, JobErrorInfo, CreateJobOptions } from './jobs.js';
+export { JobExecutor } from './executor.js';
+export type { ExecutorOptions, ExecutionContext, JobHandler, JobOutcome } from './executor.js';
+export { listenChannel } from './listen.js';
