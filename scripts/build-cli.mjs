@@ -3,10 +3,10 @@
 //   packages/cli/src/entry.ts      -> packages/cli/dist/vista3d.mjs      (the `vista3d` bin)
 //   packages/phantom/src/cli.ts    -> packages/phantom/dist/phantom.mjs  (demo study for `npm start`)
 // Run by scripts/setup.sh and scripts/start.mjs (the services are built by scripts/build.mjs).
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeOutputs } from './write-outputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOOLS = {
@@ -14,11 +14,12 @@ const TOOLS = {
   'packages/phantom/dist': { phantom: 'packages/phantom/src/cli.ts' },
 };
 const started = Date.now();
-// stale chunks of earlier builds would pile up next to the new ones
-for (const outdir of Object.keys(TOOLS)) rmSync(join(root, outdir), { recursive: true, force: true });
+// Written atomically, stale chunks of earlier builds pruned afterwards: a test or `npm start` may be
+// running the bin while another build replaces it.
 await Promise.all(
-  Object.entries(TOOLS).map(([outdir, entries]) =>
-    build({
+  Object.entries(TOOLS).map(async ([outdir, entries]) => {
+    const result = await build({
+      write: false,
       entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, join(root, entry)])),
       outdir: join(root, outdir),
       outExtension: { '.js': '.mjs' },
@@ -35,7 +36,8 @@ await Promise.all(
       external: ['onnxruntime-node', 'onnxruntime-common'],
       banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
       logLevel: 'warning',
-    }),
-  ),
+    });
+    writeOutputs(result.outputFiles, { prune: join(root, outdir) });
+  }),
 );
 console.log(`build-cli: ${Object.keys(TOOLS).join(', ')} (${Date.now() - started} ms)`);

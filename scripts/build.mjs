@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeOutputs } from './write-outputs.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ENTRIES = {
@@ -39,7 +40,9 @@ for (const app of apps) {
 }
 
 async function bundle(entry, outfile) {
-  await build({
+  // Written atomically: tests and `npm start` may run a bundle while another build replaces it.
+  const result = await build({
+    write: false,
     entryPoints: [join(root, entry)],
     outfile,
     bundle: true,
@@ -52,4 +55,5 @@ async function bundle(entry, outfile) {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  writeOutputs(result.outputFiles);
 }
