@@ -1,5 +1,6 @@
 // Click simulator (the protocol of issue 14): click 1 = positive at the voxel deepest inside the
-// reference (Euclidean distance transform in mm); every further click at the deepest voxel of the
+// reference (Euclidean distance transform in mm; the scan edge is not a boundary, so a structure cut
+// by it is measured in what is visible); every further click at the deepest voxel of the
 // largest error region of the current result: positive on a miss, negative on a leak. The engine is
 // reached over HTTP (the NIM API of apps/backend), so any backend can be measured.
 import { gunzipSync } from 'node:zlib';
@@ -48,7 +49,7 @@ export function deepestVoxel(mask: Uint8Array, dims: Vec3, spacing: readonly num
   for (let zz = 0; zz < bd[2]; zz++) for (let y = 0; y < bd[1]; y++) for (let x = 0; x < bd[0]; x++) {
     box[x + bd[0] * (y + bd[1] * zz)] = mask[x + lo[0] + nx * (y + lo[1] + ny * (zz + lo[2]))];
   }
-  const d2 = squaredDistanceMm(box, bd, spacing);
+  const d2 = squaredDistanceMm(box, bd, spacing, false);
   let best = -1;
   for (let i = 0; i < d2.length; i++) if (box[i] !== 0 && (best < 0 || d2[i] > d2[best])) best = i;
   const x = best % bd[0];
@@ -122,8 +123,15 @@ export async function ctUpload(ct: Volume): Promise<Uint8Array> {
   return new Uint8Array(await encodeNifti(ct, { gzip: true, level: 1 }));
 }
 
+/** Answers one prompt: the class mask for these clicks (over HTTP in the benchmark). */
+export type Segmenter = (classId: number, clicks: readonly Click[], n: number) => Promise<{ mask: Uint8Array; seconds: number; serverSeconds: number }>;
+
+export function httpSegmenter(baseUrl: string, ctBytes: Uint8Array): Segmenter {
+  return (classId, clicks, n) => segmentWithClicks(baseUrl, ctBytes, classId, clicks, n);
+}
+
 /** Runs the protocol for one label of a reference map, up to maxClicks. */
-export async function simulateLabel(baseUrl: string, ct: Volume, ctBytes: Uint8Array, ref: Volume, classId: number, maxClicks = 5): Promise<LabelRun> {
+export async function simulateLabel(segment: Segmenter, ct: Volume, ref: Volume, classId: number, maxClicks = 5): Promise<LabelRun> {
   const n = ref.data.length;
   const refMask = new Uint8Array(n);
   for (let i = 0; i < n; i++) refMask[i] = ref.data[i] === classId ? 1 : 0;
@@ -133,7 +141,7 @@ export async function simulateLabel(baseUrl: string, ct: Volume, ctBytes: Uint8A
   const steps: ClickStep[] = [];
   let voxels = 0;
   for (let k = 1; k <= maxClicks; k++) {
-    const { mask, seconds, serverSeconds } = await segmentWithClicks(baseUrl, ctBytes, classId, clicks, n);
+    const { mask, seconds, serverSeconds } = await segment(classId, clicks, n);
     const d = diceOf(refMask, mask);
     voxels = d.refCount;
     steps.push({ clicks: k, dice: d.dice, volumeRatio: d.predCount / d.refCount, seconds, serverSeconds });
