@@ -88,6 +88,32 @@ describe('CPU engine on the real abdomen–pelvis CT', () => {
   });
 });
 
+describe('CPU engine when the field of view cuts through a lung', () => {
+  it('finds the lung that touches the image edge', async () => {
+    const full = await readNifti(`${SHARED}totalseg_example_ct.nii.gz`);
+    const fullRef = await readNifti(`${SHARED}totalseg_example_ct_seg_fast_vista3d.nii.gz`);
+    const [nx, ny, nz] = full.dims;
+    let x0 = nx;
+    for (let i = 0; i < fullRef.data.length; i++) if (fullRef.data[i] === 28 || fullRef.data[i] === 29) x0 = Math.min(x0, i % nx);
+    x0 += 8; // 24 mm into the left lung: its air now reaches the image's left edge
+    const crop = <T extends Volume>(v: T): T => {
+      const w = nx - x0;
+      const data = new (v.data.constructor as new (n: number) => T['data'])(w * ny * nz);
+      for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < w; x++) data[x + w * (y + ny * z)] = v.data[x + x0 + nx * (y + ny * z)];
+      const affine = v.affine.map((r) => [...r]) as Volume['affine'];
+      for (let r = 0; r < 3; r++) affine[r][3] += v.affine[r][0] * x0;
+      return { ...v, dims: [w, ny, nz], affine, data };
+    };
+    const ct = crop(full);
+    const ref = crop(fullRef);
+    const out = await (await createEngine({ kind: 'cpu' })).segment(ct, { classes: [135, 136] });
+    const d = dice(out.data, (l) => l === 135 || l === 136, ref.data, (l) => l >= 28 && l <= 32);
+    const dl = dice(out.data, (l) => l === 135, ref.data, (l) => l === 28 || l === 29);
+    console.log(`# lungs cut by the field of view: Dice ${d.toFixed(3)} (left ${dl.toFixed(3)})`);
+    assert.ok(d >= 0.95, `lung Dice ${d}`);
+  });
+});
+
 describe('CPU engine on the head phantom (DICOM series, 512×512×28)', () => {
   it('finds no lung and no airway in a head (air in a phantom is not lung)', async () => {
     const ct = await readNifti(`${SHARED}dicom_reference/philips_head_phantom_5mm_dcm2niix.nii.gz`);
