@@ -114,6 +114,9 @@ describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared 
     const c = await cli(['convert', '--dicom', join(DICOM, 'dcmqi_ct_3slice'), '--output', out, '--quiet']);
     assert.equal(c.code, 0, c.stdout + c.stderr);
     const patient = 'dcmqi_ct_3slice';
+    const refused = await cli(['segment', '--output', out, '--patient', patient, '--scan', '2_ct', '--engine', 'cpu', '--label-set', 'organs']);
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /cannot segment liver.* automatically.*clicks/);
     const r = await cli(['segment', '--output', out, '--patient', patient, '--scan', '2_ct', '--engine', 'cpu', '--classes', 'bone', '--json']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const res = JSON.parse(r.stdout) as Array<{ labels: Array<{ id: number; voxels: number }> }>;

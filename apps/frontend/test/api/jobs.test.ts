@@ -89,12 +89,17 @@ describe('segmentation jobs (real backend + CPU engine, real image server, full 
     assert.equal(missing.status, 404);
   });
 
-  it('a class the CPU engine cannot segment without points fails the job with the backend\'s reason', async () => {
-    const res = await postJson<JobJson>(`${env.base}/api/jobs`, { type: 'segment', patient: 'p1', scan: 'ct', classes: ['liver'] });
-    const final = await waitJob(env.base, res.body.id);
-    assert.equal(final.status, 'failed');
-    assert.equal(final.error?.code, 'BACKEND_REJECTED', JSON.stringify(final));
-    assert.match(final.error!.message, /liver/);
+  it('a class the CPU engine cannot segment without points is refused before a job starts, saying what to do', async () => {
+    const before = (await getJson<JobJson[]>(`${env.base}/api/jobs`)).body.length;
+    const res = await postJson<{ code: string; message: string }>(`${env.base}/api/jobs`, { type: 'segment', patient: 'p1', scan: 'ct', classes: ['liver', 'bone'] });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'NOT_AUTOMATIC', JSON.stringify(res.body));
+    assert.match(res.body.message, /cannot segment liver automatically/);
+    assert.match(res.body.message, /clicks in the viewer/);
+    assert.doesNotMatch(res.body.message, /cannot segment[^;]*bone/);
+    const set = await postJson<{ code: string }>(`${env.base}/api/jobs`, { type: 'segment', patient: 'p1', scan: 'ct', labelSet: 'organs' });
+    assert.equal(set.body.code, 'NOT_AUTOMATIC');
+    assert.equal((await getJson<JobJson[]>(`${env.base}/api/jobs`)).body.length, before, 'no job was created');
     await assert.rejects(stat(join(env.output, 'p1', 'voxels', 'ct')), { code: 'ENOENT' });
   });
 

@@ -42,11 +42,27 @@ export function resolveClasses(classes?: string, labelSet?: string): number[] | 
 
 type Segmenter = { run(path: string, signal: AbortSignal): Promise<Volume<Uint8Array>>; close(): Promise<void> };
 
+/** Refuses classes the engine cannot segment without clicks, before any scan is sent. */
+export function checkAutomatic(classes: number[] | undefined, automatic: ReadonlyArray<{ id: number; name?: string }> | undefined, engineName: string): void {
+  if (!classes || !automatic) return;
+  const can = new Set(automatic.map((a) => a.id));
+  const cannot = classes.filter((id) => !can.has(id));
+  if (cannot.length === 0) return;
+  const name = (id: number): string => resolveLabel(id)?.name ?? String(id);
+  throw new UsageError(
+    `${engineName} cannot segment ${cannot.slice(0, 10).map(name).join(', ')}${cannot.length > 10 ? ` and ${cannot.length - 10} more` : ''} automatically; ` +
+      `it segments ${automatic.map((a) => a.name ?? name(a.id)).join(', ')} without prompts — ask for those, or segment the others with clicks in the web viewer`,
+  );
+}
+
 async function segmenter(server: string | undefined, classes: number[] | undefined): Promise<Segmenter> {
   if (server) {
     // loaded on use: the CLI starts fast for the commands that do not segment
     const { createNimClient } = await import('@vista3d/nim-client');
     const client = createNimClient({ baseUrl: server });
+    // A NIM that does not list its automatic classes is left to answer for itself.
+    const info = classes ? await client.info().catch(() => undefined) : undefined;
+    checkAutomatic(classes, info?.automaticClasses, `the backend at ${server}`);
     return {
       run: (path, signal) => client.inferFromFile(path, classes ? { classes } : {}, { signal }),
       close: async () => undefined,
@@ -54,6 +70,7 @@ async function segmenter(server: string | undefined, classes: number[] | undefin
   }
   const { createEngine } = await import('@vista3d/segmentation');
   const engine = await createEngine({ kind: 'cpu' });
+  checkAutomatic(classes, engine.info.automaticClasses.map((id) => ({ id })), `the ${engine.info.name} engine`);
   return {
     run: async (path, signal) => engine.segment(await readNifti(path), { classes, signal }),
     close: () => engine.dispose(),

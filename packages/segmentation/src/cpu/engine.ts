@@ -6,7 +6,7 @@ import { bodyMask } from './body.js';
 import { boneMask } from './bone.js';
 import { lungMasks } from './lungs.js';
 import { axisInfo, type AxisInfo } from './orientation.js';
-import { regionGrow } from './region-grow.js';
+import { segmentFromClicks } from './interactive.js';
 import { validatePrompts } from '../prompts.js';
 
 export const CPU_CLASSES = {
@@ -106,7 +106,7 @@ export class CpuEngine implements SegmentationEngine {
       const region = body ?? new Uint8Array(n);
       for (let p = 0; p < prompts.length; p++) {
         await progress(0.75 + (0.25 * p) / prompts.length, `points ${p + 1}/${prompts.length}`);
-        regionGrow(ct, axes, prompts[p].points, prompts[p].pointLabels, region);
+        segmentFromClicks(ct, axes, prompts[p].points, prompts[p].pointLabels, region);
         for (let i = 0; i < n; i++) if (region[i] !== 0) labels[i] = prompts[p].classId;
       }
     }

@@ -4,9 +4,10 @@ import type { Vec3 } from '@vista3d/volume';
  * Fills 2D holes of a mask slice by slice (slices perpendicular to `axis`), in place: background
  * not 4-connected to the slice border becomes 1. Slice-wise because 3D hole filling would miss
  * body cavities open at the scan's top/bottom, which are exactly the cases we see in partial scans.
- * Optional `accept(holeVoxelIndices)` can veto a hole (e.g. by size), keeping it background.
+ * Holes larger than maxHoleVoxels stay background. `outsideSeed(voxel)` limits which border pixels
+ * count as outside (e.g. only gas: lung cut by the field of view touches the border but is inside).
  */
-export function fillHolesSlicewise(mask: Uint8Array, dims: Vec3, axis = 2, value = 1, maxHoleVoxels = Infinity): void {
+export function fillHolesSlicewise(mask: Uint8Array, dims: Vec3, axis = 2, value = 1, maxHoleVoxels = Infinity, outsideSeed?: (voxel: number) => boolean): void {
   const axes = [0, 1, 2].filter((a) => a !== axis);
   const stride: Vec3 = [1, dims[0], dims[0] * dims[1]];
   const [ua, va] = axes;
@@ -28,7 +29,7 @@ export function fillHolesSlicewise(mask: Uint8Array, dims: Vec3, axis = 2, value
     let tail = 0;
     const seed = (u: number, v: number): void => {
       const p = u + v * nu;
-      if (seen[p] === 0 && mask[at(u, v)] === 0) {
+      if (seen[p] === 0 && mask[at(u, v)] === 0 && (!outsideSeed || outsideSeed(at(u, v)))) {
         seen[p] = 1;
         queue[tail++] = p;
       }

@@ -77,6 +77,7 @@ export function lungMasks(
     const crosses = Math.min(lo, hiX) < midline && Math.max(lo, hiX) > midline && Math.min(leftPart, rightPart) > 0.25 * span;
     keepSide[k] = crosses ? 3 : cx < midline ? 1 : 2;
   }
+  if (!insideThorax(comps, stats, keepSide, body, ct.dims, axes.siAxis)) return { left: 0, right: 0 };
   const cut = new Float64Array(comps.count + 1);
   for (let k = 1; k <= comps.count; k++) if (keepSide[k] === 3) cut[k] = narrowestCut(comps, k, axes.lrAxis, stats[k].min[axes.lrAxis], stats[k].max[axes.lrAxis]);
 
@@ -97,6 +98,31 @@ export function lungMasks(
     else result.right++;
   }, (label) => keepSide[label] !== 0);
   return result;
+}
+
+/**
+ * Lungs only inside a thorax: chest wall, mediastinum and heart take up most of a chest's cross-
+ * section, so the kept air is at most MAX_LUNG_FRACTION of the body in the slices it spans. Air
+ * filling most of a body (a head phantom, an air-filled container) is not lung.
+ */
+const MAX_LUNG_FRACTION = 0.5;
+function insideThorax(c: Components, stats: ReturnType<typeof componentStats>, keep: Int8Array, body: Uint8Array, dims: [number, number, number], siAxis: number): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let lung = 0;
+  for (let k = 1; k <= c.count; k++) if (keep[k] !== 0) {
+    lo = Math.min(lo, stats[k].min[siAxis]);
+    hi = Math.max(hi, stats[k].max[siAxis]);
+    lung += stats[k].size;
+  }
+  if (lung === 0) return true;
+  const stride = [1, dims[0], dims[0] * dims[1]][siAxis];
+  let inBody = 0;
+  for (let i = 0; i < body.length; i++) if (body[i] !== 0) {
+    const w = Math.floor(i / stride) % dims[siAxis];
+    if (w >= lo && w <= hi) inBody++;
+  }
+  return lung <= MAX_LUNG_FRACTION * inBody;
 }
 
 function forEachVoxel(c: Components, fn: (label: number, voxel: number) => void, want: (label: number) => boolean): void {

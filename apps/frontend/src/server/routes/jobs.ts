@@ -58,6 +58,41 @@ export function resolveClasses(body: Pick<JobBody, 'classes' | 'labelSet'>): { n
   return ids.size ? { names, ids: [...ids] } : {};
 }
 
+/**
+ * The backend's automatic classes from its /v1/vista3d/info (undefined when it does not say, e.g. a
+ * NIM, or cannot be reached: the job then reports the backend's own answer).
+ */
+async function automaticClasses(config: FrontendConfig): Promise<Array<{ id: number; name: string }> | undefined> {
+  try {
+    const res = await fetch(`${config.vista3dServer}/v1/vista3d/info`, {
+      headers: config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
+      signal: AbortSignal.timeout(config.probeTimeoutMs),
+    });
+    if (!res.ok) return undefined;
+    const list = ((await res.json()) as { automaticClasses?: unknown }).automaticClasses;
+    const parsed = z.array(z.object({ id: z.number().int(), name: z.string() })).safeParse(list);
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses, before a job starts, classes the running engine cannot segment without clicks. */
+async function checkAutomatic(config: FrontendConfig, names: string[], ids: number[]): Promise<void> {
+  const automatic = await automaticClasses(config);
+  if (!automatic) return;
+  const can = new Set(automatic.map((a) => a.id));
+  const cannot = ids.map((id, i) => ({ id, name: names[i] })).filter((c) => !can.has(c.id));
+  if (cannot.length === 0) return;
+  const list = (l: Array<{ name: string }>): string => l.map((c) => c.name).join(', ');
+  throw badRequest(
+    'NOT_AUTOMATIC',
+    `the segmentation engine cannot segment ${list(cannot.slice(0, 10))}${cannot.length > 10 ? ` and ${cannot.length - 10} more` : ''} automatically; ` +
+      `it segments ${list(automatic)} without prompts — choose those, or segment the others with clicks in the viewer`,
+    { notAutomatic: cannot.map((c) => c.id), automatic: automatic.map((a) => a.id) },
+  );
+}
+
 async function dicomPatientIds(dicomFolder: string): Promise<string[]> {
   return (await readdir(dicomFolder, { withFileTypes: true }).catch(() => []))
     .filter((e) => e.isDirectory() && isValidName(e.name))
@@ -115,6 +150,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendCo
     }
     const body = parsed.data;
     const classes = body.type === 'convert' ? {} : resolveClasses(body);
+    if (body.type === 'segment' && classes.ids && classes.names) await checkAutomatic(config, classes.names, classes.ids);
     const targets = await resolveTargets(config, body);
     const params: JobParams = {
       targets,

@@ -1,5 +1,5 @@
 // Start convert / segment / mesh jobs for a scan, a patient, or everything, with a label-set / class picker.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { api, errorMessage } from '../lib/api.js';
 import { useApp } from '../lib/store.js';
 import type { JobRequest, JobType } from '../lib/types.js';
@@ -32,16 +32,37 @@ export function useStartJob() {
   };
 }
 
-/** Segmentation options: a label set (default 'all') or a custom list of classes. */
+/**
+ * Ids the backend's engine segments without prompts (its /v1/vista3d/info through our proxy);
+ * null while unknown (a NIM does not say): then everything is offered and the backend decides.
+ */
+function useAutomaticClasses(): Set<number> | null {
+  const [ids, setIds] = useState<Set<number> | null>(null);
+  useEffect(() => {
+    let live = true;
+    fetch('/api/vista3d/v1/vista3d/info')
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info: { automaticClasses?: Array<{ id: number }> } | null) => {
+        if (live && Array.isArray(info?.automaticClasses)) setIds(new Set(info.automaticClasses.map((c) => c.id)));
+      })
+      .catch(() => undefined);
+    return () => { live = false; };
+  }, []);
+  return ids;
+}
+
+/** Segmentation options: a label set or a custom list of classes, only what the engine does automatically. */
 export function SegmentOptions({ value, onChange }: { value: Pick<JobRequest, 'labelSet' | 'classes' | 'force'>; onChange: (v: Pick<JobRequest, 'labelSet' | 'classes' | 'force'>) => void }) {
   const { labels } = useApp();
+  const automatic = useAutomaticClasses();
   const [filter, setFilter] = useState('');
   const custom = value.classes !== undefined;
   const chosen = useMemo(() => new Set(value.classes ?? []), [value.classes]);
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
-    return (labels?.labels ?? []).filter((l) => !f || l.name.toLowerCase().includes(f) || l.group.includes(f));
-  }, [labels, filter]);
+    return (labels?.labels ?? []).filter((l) => (!automatic || automatic.has(l.id)) && (!f || l.name.toLowerCase().includes(f) || l.group.includes(f)));
+  }, [labels, filter, automatic]);
+  const sets = (labels?.labelSets ?? []).filter((s) => !automatic || s.labelIds.every((id) => automatic.has(id)));
   return (
     <div className="seg-options">
       <label className="field">
@@ -56,12 +77,17 @@ export function SegmentOptions({ value, onChange }: { value: Pick<JobRequest, 'l
           }}
         >
           <option value="">Engine default (everything it segments)</option>
-          {(labels?.labelSets ?? []).map((s) => (
+          {sets.map((s) => (
             <option key={s.name} value={s.name}>{s.name} — {s.description} ({s.labelIds.length})</option>
           ))}
           <option value="__custom">Custom selection…</option>
         </select>
       </label>
+      {automatic && (
+        <div className="muted small" role="note">
+          The engine segments {automatic.size} classes automatically; segment any other structure with clicks in the viewer.
+        </div>
+      )}
       {custom && (
         <div className="class-picker">
           <input type="search" placeholder="Filter classes…" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter classes" />
