@@ -84,7 +84,7 @@ export function buildSchema() {
       fullnameOverride: str,
       commonLabels: strMap,
       serviceAccount: closed({ create: bool, name: str, annotations: strMap, automount: bool }, ['create']),
-      secrets: closed({ create: bool, ngcApiKey: str, apiKey: str, existingSecret: str }, ['create']),
+      secrets: closed({ create: bool, ngcApiKey: str, apiKey: str, metricsToken: str, existingSecret: str }, ['create']),
       backend: closed({
         enabled: bool,
         replicaCount: { type: 'integer', minimum: 0 },

@@ -172,7 +172,8 @@ describe('default values', () => {
     const sa = find(objs, 'ServiceAccount', 'vista3d');
     assert.equal(sa.automountServiceAccountToken, false);
     const secret = find(objs, 'Secret', 'vista3d-secrets');
-    assert.deepEqual(Object.keys(secret.data as object), ['ngc-api-key']);
+    assert.deepEqual(Object.keys(secret.data as object), ['ngc-api-key', 'metrics-token']);
+    assert.equal(Buffer.from(String((secret.data as Record<string, string>)['metrics-token']), 'base64').length, 32, 'a generated metrics token');
     for (const kind of ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) {
       assert.equal(has(objs, kind), false, `${kind} rendered by default`);
     }
@@ -275,9 +276,20 @@ describe('feature toggles', { concurrency: 4 }, () => {
   it('secrets: create with keys, existingSecret, or none', async () => {
     const created = await render({ set: ['secrets.ngcApiKey=nvapi-123', 'secrets.apiKey=tok'] });
     const secret = find(created, 'Secret', 'vista3d-secrets');
-    assert.deepEqual(secret.data, { 'ngc-api-key': Buffer.from('nvapi-123').toString('base64'), 'api-key': Buffer.from('tok').toString('base64') });
+    const { 'metrics-token': generated, ...given } = secret.data as Record<string, string>;
+    assert.deepEqual(given, { 'ngc-api-key': Buffer.from('nvapi-123').toString('base64'), 'api-key': Buffer.from('tok').toString('base64') });
+    assert.ok(generated);
     const fe = envOf(container(find(created, 'Deployment', 'vista3d-frontend')));
     assert.equal(fe.get('VISTA3D_API_KEY')?.valueFrom?.secretKeyRef?.key, 'api-key');
+    assert.equal(fe.has('NGC_API_KEY'), false, 'the NGC key goes only to the NIM');
+    // Every service requires the metrics token; the ServiceMonitor presents it.
+    for (const name of ['vista3d-frontend', 'vista3d-backend', 'vista3d-image-server', 'vista3d-worker']) {
+      assert.deepEqual(envOf(container(find(created, 'Deployment', name))).get('METRICS_TOKEN')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'metrics-token', optional: true }, name);
+    }
+    const fixed = await render({ set: ['secrets.metricsToken=scrape', 'monitoring.serviceMonitor.enabled=true'] });
+    assert.equal(find(fixed, 'Secret', 'vista3d-secrets').data?.['metrics-token'], Buffer.from('scrape').toString('base64'));
+    const sm = find(fixed, 'ServiceMonitor', 'vista3d') as unknown as { spec: { endpoints: Array<{ authorization?: unknown }> } };
+    assert.deepEqual(sm.spec.endpoints[0].authorization, { type: 'Bearer', credentials: { name: 'vista3d-secrets', key: 'metrics-token' } });
 
     const existing = await render({ set: ['secrets.existingSecret=my-ngc'] });
     assert.equal(existing.some((o) => o.kind === 'Secret' && o.metadata.name === 'vista3d-secrets'), false);
