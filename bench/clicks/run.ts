@@ -17,7 +17,7 @@ let close: (() => Promise<void>) | undefined;
 if (!url && !values.direct) {
   const { buildServer } = await import('../../apps/backend/src/server.js');
   const { defaultConfig } = await import('../../apps/backend/src/config.js');
-  const app = buildServer(defaultConfig({ engineWorker: false }));
+  const app = buildServer(defaultConfig({ engineWorker: false, allowPrivateImageAddresses: true }));
   await app.listen({ port: Number(values.port), host: '127.0.0.1' });
   await app.engineReady;
   url = `http://127.0.0.1:${Number(values.port)}`;

@@ -287,7 +287,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
       assert.deepEqual(envOf(container(find(created, 'Deployment', name))).get('METRICS_TOKEN')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'metrics-token', optional: true }, name);
     }
     const fixed = await render({ set: ['secrets.metricsToken=scrape', 'monitoring.serviceMonitor.enabled=true'] });
-    assert.equal(find(fixed, 'Secret', 'vista3d-secrets').data?.['metrics-token'], Buffer.from('scrape').toString('base64'));
+    assert.equal((find(fixed, 'Secret', 'vista3d-secrets').data as Record<string, string>)['metrics-token'], Buffer.from('scrape').toString('base64'));
     const sm = find(fixed, 'ServiceMonitor', 'vista3d') as unknown as { spec: { endpoints: Array<{ authorization?: unknown }> } };
     assert.deepEqual(sm.spec.endpoints[0].authorization, { type: 'Bearer', credentials: { name: 'vista3d-secrets', key: 'metrics-token' } });
 

@@ -17,7 +17,7 @@ describe('click simulator over HTTP (CPU engine, totalseg_example_ct_sm)', () =>
   const runs: LabelRun[] = [];
   let summary: Summary[];
   before(async () => {
-    app = buildServer(defaultConfig({ engineWorker: false }));
+    app = buildServer(defaultConfig({ engineWorker: false, allowPrivateImageAddresses: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     await app.engineReady;
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -123,7 +123,7 @@ describe('multi-replica platform on PostgreSQL', { timeout: 600_000 }, () => {
     const backend = `http://127.0.0.1:${backendPort}`;
     const image = `http://127.0.0.1:${imagePort}`;
     others.push(
-      new Service('backend', 'apps/backend/src/main.ts', { BACKEND_PORT: String(backendPort), VISTA3D_ENGINE: 'cpu' }, `${backend}/v1/health/ready`),
+      new Service('backend', 'apps/backend/src/main.ts', { BACKEND_PORT: String(backendPort), VISTA3D_ENGINE: 'cpu', IMAGE_SERVER: image }, `${backend}/v1/health/ready`),
       new Service('image-server', 'apps/image-server/src/main.ts', { ...common, IMAGE_SERVER_PORT: String(imagePort) }, `${image}/health`),
     );
     for (const [name, port] of [['frontend-a', feA], ['frontend-b', feB]] as const) {

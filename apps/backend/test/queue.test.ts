@@ -102,7 +102,9 @@ describe('queue over HTTP', () => {
       // wait until the first job runs
       while (engine.calls.length === 0) await new Promise((r) => setTimeout(r, 10));
       const queued = postJson(h.base, body);
-      await new Promise((r) => setTimeout(r, 50));
+      // The queued request fetches and decodes its CT first (state "loading"), then waits for the slot.
+      const waitingNow = async (): Promise<boolean> => /vista3d_backend_queue_depth\{state="waiting"\} 1/.test(await (await fetch(`${h.base}/metrics`)).text());
+      for (let i = 0; i < 200 && !(await waitingNow()); i++) await new Promise((r) => setTimeout(r, 25));
       const refused = await postJson(h.base, body);
       assert.equal(refused.status, 429);
       assert.ok(Number(refused.headers.get('retry-after')) >= 1);
@@ -139,13 +141,16 @@ describe('queue over HTTP', () => {
       const ac = new AbortController();
       const p = postJson(h.base, { image: `${h.images}/ct.nii.gz` }, {}).catch(() => undefined);
       void p;
+      // Inputs load before a slot is taken, so the second request is sent once the first runs.
+      while (engine.calls.length < 1) await new Promise((r) => setTimeout(r, 10));
       const gone = fetch(`${h.base}/v1/vista3d/inference`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ image: `${h.images}/ct.nii.gz` }),
         signal: ac.signal,
       }).catch(() => 'aborted');
-      while (engine.calls.length < 1) await new Promise((r) => setTimeout(r, 10));
+      const waiting = async (): Promise<boolean> => /vista3d_backend_queue_depth\{state="waiting"\} 1/.test(await (await fetch(`${h.base}/metrics`)).text());
+      for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((r) => setTimeout(r, 10));
       ac.abort();
       assert.equal(await gone, 'aborted');
       const first = (await p) as Response;

@@ -28,7 +28,7 @@ describe('BackendPool', () => {
   const hits = new Map<string, number>();
 
   async function backend(limits: { inferenceConcurrency: number; inferenceQueueLimit: number }): Promise<string> {
-    const app = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, ...limits }), { engine: createEngine({ kind: 'cpu' }) });
+    const app = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, allowPrivateImageAddresses: true, ...limits }), { engine: createEngine({ kind: 'cpu' }) });
     let url = '';
     app.addHook('onRequest', async (req) => {
       if (req.url.startsWith('/v1/vista3d/inference')) hits.set(url, (hits.get(url) ?? 0) + 1);
