@@ -22,12 +22,13 @@ export interface FetchPolicy {
   timeoutMs: number;
 }
 
-/** A checked image URL; `trusted` = the operator named this host, so failure details may be shown. */
+/**
+ * A checked image URL. `trusted`: the operator named this host (or allowed private addresses), so
+ * its name may resolve to a non-public address and failure details may be shown.
+ */
 export interface CheckedUrl {
   url: URL;
   trusted: boolean;
-  /** Whether its name may resolve to a non-public address. */
-  privateOk: boolean;
 }
 
 const NON_PUBLIC = new BlockList();
@@ -110,11 +111,11 @@ export function checkImageUrl(raw: string, policy: FetchPolicy): CheckedUrl {
     const allowed = [...(policy.imageServer ? [new URL(policy.imageServer).host] : []), ...policy.allowedHosts];
     throw new HttpError(403, 'IMAGE_HOST_NOT_ALLOWED', `image host "${url.hostname}" (port ${defaultPort(url)}) is not allowed (allowed: ${allowed.join(', ')}; see ALLOWED_IMAGE_HOSTS)`);
   }
-  const privateOk = own || listed || policy.allowPrivateAddresses;
+  const trusted = own || listed || policy.allowPrivateAddresses;
   // Literal addresses (decimal/hex forms are normalised to dotted quads by the URL parser) never
   // go through DNS, so they are judged here; names are judged at connect time by `guardedLookup`.
-  if (isIP(host) && !privateOk && !isPublicAddress(host)) throw addressNotAllowed(url);
-  return { url, trusted: own || listed || policy.allowPrivateAddresses, privateOk };
+  if (isIP(host) && !trusted && !isPublicAddress(host)) throw addressNotAllowed(url);
+  return { url, trusted };
 }
 
 export function addressNotAllowed(url: URL): HttpError {

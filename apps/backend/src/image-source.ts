@@ -85,7 +85,7 @@ function getOnce(target: CheckedUrl, signal: AbortSignal): { response: Promise<I
   const request = get(target.url, {
     headers: { accept: 'application/gzip, application/octet-stream, */*', 'user-agent': 'vista3d-backend' },
     signal,
-    lookup: guardedLookup(target.privateOk),
+    lookup: guardedLookup(target.trusted),
   });
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     request.once('response', resolve);

@@ -3,6 +3,7 @@ import pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { ensureQueues, queueName, rowToJob } from './jobs.js';
 import type { JobErrorInfo, JobRecord } from './jobs.js';
+import { advancedProgress } from './job-progress.js';
 
 /** What a handler gets: the same contract as the frontend's in-process JobContext. */
 export interface ExecutionContext<R> {
@@ -180,9 +181,7 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
     const ctx: ExecutionContext<R> = {
       signal: controller.signal,
       progress: (fraction, message) => {
-        const total = Math.max(job.items.total, 1);
-        const f = Math.min(Math.max(Number.isFinite(fraction) ? fraction : 0, 0), 1);
-        job.progress = Math.min(1, Math.max(job.progress, (job.items.done + f) / total));
+        job.progress = advancedProgress(job.progress, job.items.done, job.items.total, fraction);
         if (message !== undefined) job.message = message;
         // Progress is written at most 4× a second: NOTIFY reaches every replica on each write.
         if (pendingProgress) return;

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '@vista3d/volume';
+// The pure helper alone (no pg/pg-boss load for the in-process manager).
+import { advancedProgress } from '@vista3d/db/job-progress';
 
 export const JOB_TYPES = ['convert', 'segment', 'mesh'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -257,9 +259,7 @@ export class JobManager extends EventEmitter<{ job: [Job] }> {
     const ctx: JobContext = {
       signal: controller.signal,
       progress: (fraction, message) => {
-        const total = Math.max(job.items.total, 1);
-        const f = Math.min(Math.max(Number.isFinite(fraction) ? fraction : 0, 0), 1);
-        job.progress = Math.min(1, Math.max(job.progress, (job.items.done + f) / total));
+        job.progress = advancedProgress(job.progress, job.items.done, job.items.total, fraction);
         if (message !== undefined) job.message = message;
         this.changed(job, false);
       },

@@ -39,9 +39,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function originOf(request: FastifyRequest): string | undefined {
   const o = request.headers.origin;
-  if (typeof o === 'string' && o !== 'null') return o.replace(/\/+$/, '').toLowerCase();
-  if (o === 'null') return 'null';
-  return undefined;
+  return typeof o === 'string' ? o.replace(/\/+$/, '').toLowerCase() : undefined;
 }
 
 /**
