@@ -77,6 +77,8 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
   private readonly lanes: Array<Promise<void>> = [];
   private stopping = false;
   private wake: (() => void) | null = null;
+  private checking = false;
+  private recheckPending = false;
   private listener: pg.Client | null = null;
   private timers: NodeJS.Timeout[] = [];
   private readonly heartbeatMs: number;
@@ -103,7 +105,9 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
     client.on('error', () => undefined);
     client.on('notification', (msg) => {
       const id = msg.payload ?? '';
-      if (this.running.has(id)) void this.beat().catch(() => undefined);
+      // A change to one of our running jobs may be a cancel or a take-over: look (read-only, so our
+      // own progress writes do not feed back into more writes).
+      if (this.running.has(id)) this.recheck();
       else this.wake?.();
     });
     await client.connect();
@@ -265,12 +269,32 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
     }
   }
 
-  /** Marks this worker's jobs alive and aborts those cancelled or taken over meanwhile. */
-  private async beat(): Promise<void> {
+  /** One read-only check at a time, one more if notifications arrived during it. */
+  private recheck(): void {
+    if (this.checking) {
+      this.recheckPending = true;
+      return;
+    }
+    this.checking = true;
+    void this.beat(false)
+      .catch(() => undefined)
+      .finally(() => {
+        this.checking = false;
+        if (this.recheckPending) {
+          this.recheckPending = false;
+          this.recheck();
+        }
+      });
+  }
+
+  /** Marks this worker's jobs alive (`touch`) and aborts those cancelled or taken over meanwhile. */
+  private async beat(touch = true): Promise<void> {
     if (this.running.size === 0) return;
     const ids = [...this.running.keys()];
     const res = await this.o.pool.query<{ id: string; cancel_requested: boolean }>(
-      `UPDATE jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND worker_id = $2 AND status = 'running' RETURNING id, cancel_requested`,
+      touch
+        ? `UPDATE jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND worker_id = $2 AND status = 'running' RETURNING id, cancel_requested`
+        : `SELECT id, cancel_requested FROM jobs WHERE id = ANY($1::uuid[]) AND worker_id = $2 AND status = 'running'`,
       [ids, this.o.workerId],
     );
     const alive = new Map(res.rows.map((r) => [r.id, r.cancel_requested]));

@@ -171,6 +171,19 @@ END $$;
 CREATE TRIGGER patients_notify AFTER INSERT OR UPDATE OR DELETE ON patients FOR EACH STATEMENT EXECUTE FUNCTION vista3d_index_notify();
 `,
   },
+  {
+    version: 5,
+    name: 'job notifications skip heartbeats',
+    sql: `
+-- A heartbeat changes nothing a replica shows; notifying it made every running job a NOTIFY storm
+-- (workers re-check their running jobs on each notification).
+DROP TRIGGER jobs_notify ON jobs;
+CREATE TRIGGER jobs_notify_insert AFTER INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION vista3d_jobs_notify();
+CREATE TRIGGER jobs_notify_update AFTER UPDATE ON jobs FOR EACH ROW
+  WHEN ((to_jsonb(OLD) - 'heartbeat_at') IS DISTINCT FROM (to_jsonb(NEW) - 'heartbeat_at'))
+  EXECUTE FUNCTION vista3d_jobs_notify();
+`,
+  },
 ];
 
 /** Arbitrary constant: the advisory lock that serialises replicas migrating at the same moment. */
