@@ -145,6 +145,7 @@ export function buildSchema() {
           backendMaxInFlight: { type: 'integer', minimum: 1, maximum: 64 },
           heartbeatMs: { type: 'integer', minimum: 100 },
           staleMs: { type: 'integer', minimum: 500 },
+          jobMemoryMb: { type: 'integer', minimum: 256 },
         }, []),
         terminationGracePeriodSeconds: { type: 'integer', minimum: 0 },
         extraEnv: { $ref: '#/definitions/env' },

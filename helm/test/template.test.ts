@@ -451,6 +451,8 @@ describe('platform state: workers, PostgreSQL, migrations', { concurrency: 4 }, 
     assert.ok(!JSON.stringify(c.resources).includes('nvidia.com/gpu'));
     const dflt = envOf(container(find(await render(), 'Deployment', 'vista3d-worker')));
     assert.equal(dflt.get('VISTA3D_SERVERS')?.value, 'http://vista3d-backend:8000');
+    // The meshing/conversion child stops at its own limit, below the pod's 8Gi, so one runaway job fails alone.
+    assert.equal(dflt.get('JOB_MEMORY_MB')?.value, '6144');
     const hpa = find(await render({ set: ['autoscaling.worker.enabled=true', 'autoscaling.worker.maxReplicas=20'] }), 'HorizontalPodAutoscaler', 'vista3d-worker');
     assert.equal((hpa.spec as { maxReplicas: number }).maxReplicas, 20);
   });

@@ -173,7 +173,8 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
     const controller = new AbortController();
     let writes: Promise<unknown> = Promise.resolve();
     const write = (sql: string, values: unknown[]): void => {
-      writes = writes.then(() => pool.query(`${sql} AND worker_id = '${workerId.replace(/'/g, "''")}' AND status = 'running'`, values)).catch(() => undefined);
+      // Only while this worker still owns the running job (a sweep may have handed it elsewhere).
+      writes = writes.then(() => pool.query(`${sql} AND worker_id = $${values.length + 1} AND status = 'running'`, [...values, workerId])).catch(() => undefined);
     };
     let lastProgress = 0;
     let pendingProgress: NodeJS.Timeout | null = null;
