@@ -51,9 +51,29 @@ export async function buildWorker(config: WorkerConfig): Promise<Worker> {
   // Meshing and conversion run in child processes (the frontend's isolated tasks): a crash or OOM
   // fails that job item, not the worker and the other jobs it runs.
   const runners = createRunners(runnerConfig, loadIntegrations(runnerConfig, { backend: backends }));
-  const handlers: Record<string, JobHandler<JobParams, JobResult>> = {};
-  for (const type of config.jobTypes) handlers[type] = runners[type] as unknown as JobHandler<JobParams, JobResult>;
   const folders = { outputFolder: config.outputFolder, dicomFolder: config.dicomFolder };
+  const handlers: Record<string, JobHandler<JobParams, JobResult>> = {};
+  for (const type of config.jobTypes) {
+    const run = runners[type] as unknown as JobHandler<JobParams, JobResult>;
+    // A saved segmentation gets its provenance (job, engine) before the job can read as succeeded,
+    // so whoever sees the job finished also sees which version it wrote.
+    handlers[type] =
+      type !== 'segment'
+        ? run
+        : async (job, ctx) => {
+            const recording: Array<Promise<unknown>> = [];
+            await run(job, {
+              ...ctx,
+              addResult: (r) => {
+                ctx.addResult(r);
+                if (r.status !== 'succeeded' || !r.scan) return;
+                const entry = { patient: r.patient, scan: r.scan, source: 'segment-job', jobId: job.id, engine: config.backends.join(',') };
+                recording.push(recordSegmentationVersion(pool, folders, entry).catch((err: unknown) => app.log.warn({ err, patient: r.patient }, 'segmentation provenance not recorded')));
+              },
+            });
+            await Promise.all(recording);
+          };
+  }
 
   const app = Fastify({ logger: loggerOptions('worker'), forceCloseConnections: true });
   installErrorHandler(app);
@@ -73,12 +93,6 @@ export async function buildWorker(config: WorkerConfig): Promise<Worker> {
     // Keep the index in step with what the job wrote; segmentations carry their provenance.
     const patients = new Set((job.params.targets ?? []).map((t) => t.patient));
     for (const p of patients) await reindexPatient(pool, folders, p).catch((err: unknown) => app.log.warn({ err, patient: p }, 'index refresh failed'));
-    if (job.type === 'segment') {
-      for (const r of job.results) {
-        if (r.status !== 'succeeded' || !r.scan) continue;
-        await recordSegmentationVersion(pool, folders, { patient: r.patient, scan: r.scan, source: 'segment-job', jobId: job.id, engine: config.backends.join(',') }).catch(() => undefined);
-      }
-    }
     app.log.info({ job: job.id, type: job.type, outcome, attempts: job.attempts }, 'job finished');
   };
 
