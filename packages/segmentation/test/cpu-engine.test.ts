@@ -145,6 +145,26 @@ describe('CPU engine on synthetic volumes', () => {
     assert.equal(right, 0);
   });
 
+  it('splits lungs that touch at an anterior junction by connectivity, along the junction', async () => {
+    const { syntheticChest } = await import('../../../bench/segment/synthetic.js');
+    const dims: [number, number, number] = [96, 80, 60];
+    const ct = syntheticChest(dims, [3, 3, 3]);
+    const [nx, ny, nz] = dims;
+    const cx = nx / 2; const cy = ny / 2; const ax = nx * 0.42; const ay = ny * 0.36;
+    const side = new Uint8Array(ct.data.length); // truth: 1 left (low x), 2 right
+    for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+      const i = x + nx * (y + ny * z);
+      if (ct.data[i] < -800 && ct.data[i] > -900) side[i] = x < cx ? 1 : 2;
+      // A 6 mm bridge of lung between them in front, off the midline's centre.
+      if (Math.abs(x - cx + 3) <= 0.12 * ax && y >= cy + 0.45 * ay && y < cy + 0.45 * ay + 2 && Math.abs(z - nz * 0.45) < nz * 0.25) { ct.data[i] = -850; side[i] = 0; }
+    }
+    const out = await (await createEngine({ kind: 'cpu' })).segment(ct, { classes: [135, 136] });
+    const dl = dice(out.data, (l) => l === 135, side, (v) => v === 1);
+    const dr = dice(out.data, (l) => l === 136, side, (v) => v === 2);
+    console.log(`# joined lungs split: Dice left ${dl.toFixed(3)} right ${dr.toFixed(3)}`);
+    assert.ok(dl >= 0.95 && dr >= 0.95, `${dl} ${dr}`);
+  });
+
   it('finds trachea, airway, and both lungs in a synthetic chest', async () => {
     const { syntheticChest } = await import('../../../bench/segment/synthetic.js');
     const ct = syntheticChest([96, 80, 60], [3, 3, 3]);
