@@ -173,6 +173,16 @@ describe('CPU engine on synthetic volumes', () => {
     const counts = new Map<number, number>();
     for (const l of out.data) counts.set(l, (counts.get(l) ?? 0) + 1);
     for (const id of [200, 21, 135, 136, 57]) assert.ok((counts.get(id) ?? 0) > 0, `class ${id} missing: ${[...counts]}`);
+    // The trachea ends at the carina (z = 0.7·nz in the phantom), within one slice, not above it.
+    let lowest = Infinity;
+    let highestAirway = -Infinity;
+    for (let i = 0; i < out.data.length; i++) {
+      const z = Math.floor(i / (96 * 80));
+      if (out.data[i] === 57) lowest = Math.min(lowest, z);
+      if (out.data[i] === 132) highestAirway = Math.max(highestAirway, z);
+    }
+    console.log(`# trachea down to slice ${lowest}, bronchi from ${highestAirway}, carina at ${0.7 * 60}`);
+    assert.ok(Math.abs(lowest - 0.7 * 60) <= 1.5, `trachea ends at ${lowest}`);
     // Patient left is -x in this RAS grid: the left lung has the lower x.
     const l = centroid(ct.dims, out.data, (v) => v === 135)[0];
     const rr = centroid(ct.dims, out.data, (v) => v === 136)[0];
