@@ -1,10 +1,10 @@
-import type { Volume } from '@vista3d/volume';
+import type { Vec3, Volume } from '@vista3d/volume';
 import { fillHolesSlicewise } from './holes.js';
 import { lowStdMask } from './local-std.js';
 import { morph } from './morphology.js';
 import { rawRange } from './hu.js';
 import type { AxisInfo } from './orientation.js';
-import { componentsOfMask, paintComponents, type Components } from './runs.js';
+import { componentsOfMask, componentStats, paintComponents, type Components } from './runs.js';
 
 export interface BoneOptions {
   /** Trabecular bone and marrow-rich cortex; contrast-filled blood (150–500 HU) passes too. */
@@ -112,14 +112,35 @@ function addCartilage(ct: Volume, body: Uint8Array, bone: Uint8Array, tmp: Uint8
   forEachRunVoxel(comps, (label, v) => { if (tmp[v] !== 0) touches[label] = 1; });
   band.fill(0);
   paintComponents(comps, (l) => touches[l] === 1, band, 1);
+  // Work in the box of the kept components: the opening below is the costly part.
+  const stats = componentStats(comps);
+  const lo3 = [Infinity, Infinity, Infinity];
+  const hi3 = [-1, -1, -1];
+  for (let k = 1; k <= comps.count; k++) if (touches[k] === 1) for (let a = 0; a < 3; a++) {
+    lo3[a] = Math.min(lo3[a], stats[k].min[a]);
+    hi3[a] = Math.max(hi3[a], stats[k].max[a]);
+  }
+  if (hi3[0] < 0) return;
+  const bd = [0, 1, 2].map((a) => hi3[a] - lo3[a] + 1) as Vec3;
+  const [nx, ny] = ct.dims;
+  const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
+  for (let z = 0; z < bd[2]; z++) for (let y = 0; y < bd[1]; y++) {
+    const from = lo3[0] + nx * (lo3[1] + y + ny * (lo3[2] + z));
+    box.set(band.subarray(from, from + bd[0]), bd[0] * (y + bd[1] * z));
+  }
   // Thick parts (opening survivors, grown back by one voxel more) are organs, not cartilage.
-  tmp.set(band);
-  for (let a = 0; a < 3; a++) morph(tmp, ct.dims, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])), 'erode', undefined, [a]);
-  for (let a = 0; a < 3; a++) morph(tmp, ct.dims, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', undefined, [a]);
+  const thick = Uint8Array.from(box);
+  for (let a = 0; a < 3; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])), 'erode', undefined, [a]);
+  for (let a = 0; a < 3; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', undefined, [a]);
   // Costal cartilage lies in the front half of the chest; elsewhere the band is the partial-volume
   // rim of bones, which is not bone.
   const ap = anteriorHalf(ct, body);
-  for (let i = 0; i < n; i++) if (band[i] !== 0 && tmp[i] === 0 && ap(i)) bone[i] = 1;
+  for (let z = 0; z < bd[2]; z++) for (let y = 0; y < bd[1]; y++) for (let x = 0; x < bd[0]; x++) {
+    const b = x + bd[0] * (y + bd[1] * z);
+    if (box[b] === 0 || thick[b] !== 0) continue;
+    const v = lo3[0] + x + nx * (lo3[1] + y + ny * (lo3[2] + z));
+    if (ap(v)) bone[v] = 1;
+  }
 }
 
 /** Predicate: voxel lies anterior to the body's centre (world +y is anterior in RAS). */

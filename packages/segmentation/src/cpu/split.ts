@@ -58,12 +58,15 @@ function growWithin(mask: Uint8Array, dims: Vec3, out: Uint8Array, queue: IntLis
     const x = v % nx;
     const y = ((v - x) / nx) % ny;
     const z = (v - x - y * nx) / sxy;
-    const visit = (w: number): void => { if (mask[w] !== 0 && out[w] === 0) { out[w] = label; queue.push(w); } };
-    if (x > 0) visit(v - 1);
-    if (x < nx - 1) visit(v + 1);
-    if (y > 0) visit(v - nx);
-    if (y < ny - 1) visit(v + nx);
-    if (z > 0) visit(v - sxy);
-    if (z < nz - 1) visit(v + sxy);
+    for (let d = 0; d < 6; d++) {
+      let w: number;
+      if (d === 0) { if (x === 0) continue; w = v - 1; }
+      else if (d === 1) { if (x === nx - 1) continue; w = v + 1; }
+      else if (d === 2) { if (y === 0) continue; w = v - nx; }
+      else if (d === 3) { if (y === ny - 1) continue; w = v + nx; }
+      else if (d === 4) { if (z === 0) continue; w = v - sxy; }
+      else { if (z === nz - 1) continue; w = v + sxy; }
+      if (mask[w] !== 0 && out[w] === 0) { out[w] = label; queue.push(w); }
+    }
   }
 }
