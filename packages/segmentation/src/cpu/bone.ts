@@ -39,7 +39,7 @@ export const BONE_DEFAULTS: BoneOptions = { minHu: 130, cortexHu: 500, bloodMaxS
  * it filled per slice. Contrast-filled blood is as bright as trabecular bone but is not ringed by
  * cortex, so the heart and aorta of a CTA stay out, apart from a rim where they touch a bone.
  */
-export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, out: Uint8Array, options: Partial<BoneOptions> = {}): number {
+export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, out: Uint8Array, options: Partial<BoneOptions> = {}): void {
   const o = { ...BONE_DEFAULTS, ...options };
   const lo = rawRange(ct, o.minHu, 0).lo;
   const cortex = rawRange(ct, o.cortexHu, 0).lo;
@@ -54,10 +54,25 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, out: Uint
   const pools = componentsOfMask(out, ct.dims);
   out.fill(0);
   paintComponents(pools, (l) => pools.size[l] * voxelMl >= o.minBloodMl, out, 1);
-  // Blood pool rim (partial volume with the wall): one voxel into the same HU band.
-  morph(out, ct.dims, 1, 'dilate', undefined);
-  for (let i = 0; i < n; i++) out[i] = body[i] !== 0 && data[i] >= lo && !(out[i] !== 0 && tmp[i] !== 0) ? 1 : 0;
-  const comps = componentsOfMask(out, ct.dims);
+  // Bone candidates: > minHu minus the pools and their rim (partial volume with the wall: band
+  // voxels with a pool voxel among their 26 neighbours), in one pass, into tmp.
+  const [nx, ny, nz] = ct.dims;
+  const sxy = nx * ny;
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+    const band = tmp[i] !== 0;
+    if (!(body[i] !== 0 && data[i] >= lo)) { tmp[i] = 0; continue; }
+    let rim = band && out[i] !== 0;
+    // 26 neighbours (the rim is one voxel thick in every direction), only for band voxels.
+    if (band && !rim) {
+      for (let c = Math.max(0, z - 1); c <= Math.min(nz - 1, z + 1) && !rim; c++)
+        for (let b = Math.max(0, y - 1); b <= Math.min(ny - 1, y + 1) && !rim; b++) {
+          const row = nx * (b + ny * c);
+          for (let a = Math.max(0, x - 1); a <= Math.min(nx - 1, x + 1); a++) if (out[row + a] !== 0) { rim = true; break; }
+        }
+    }
+    tmp[i] = rim ? 0 : 1;
+  }
+  const comps = componentsOfMask(tmp, ct.dims);
   out.fill(0);
   paintComponents(comps, (l) => comps.size[l] * voxelMl >= o.minComponentMl, out, 1);
   const inPlane = [0, 1, 2].filter((a) => a !== axes.siAxis);
@@ -68,9 +83,6 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, out: Uint
   const pixelMm2 = ct.spacing[inPlane[0]] * ct.spacing[inPlane[1]];
   fillHolesSlicewise(out, ct.dims, axes.siAxis, 1, o.maxHoleMm2 / pixelMm2);
   if (o.cartilageHu[1] > o.cartilageHu[0]) addCartilage(ct, body, out, tmp, o.cartilageHu, o.cartilageMaxMm);
-  let count = 0;
-  for (let i = 0; i < n; i++) count += out[i];
-  return count;
 }
 
 /**
@@ -103,13 +115,20 @@ function addCartilage(ct: Volume, body: Uint8Array, bone: Uint8Array, tmp: Uint8
   const { lo, hi } = rawRange(ct, hu[0], hu[1]);
   const data = ct.data;
   const n = bone.length;
-  tmp.set(bone);
-  morph(tmp, ct.dims, 1, 'dilate');
-  const band = new Uint8Array(n);
+  const band = tmp;
   for (let i = 0; i < n; i++) band[i] = body[i] !== 0 && bone[i] === 0 && data[i] >= lo && data[i] < hi ? 1 : 0;
   const comps = componentsOfMask(band, ct.dims);
   const touches = new Uint8Array(comps.count + 1);
-  forEachRunVoxel(comps, (label, v) => { if (tmp[v] !== 0) touches[label] = 1; });
+  const [nx, ny, nz] = ct.dims;
+  const sxy = nx * ny;
+  forEachRunVoxel(comps, (label, v) => {
+    if (touches[label] === 1) return;
+    const x = v % nx;
+    const y = Math.floor(v / nx) % ny;
+    const z = Math.floor(v / sxy);
+    if ((x > 0 && bone[v - 1] !== 0) || (x < nx - 1 && bone[v + 1] !== 0) || (y > 0 && bone[v - nx] !== 0)
+      || (y < ny - 1 && bone[v + nx] !== 0) || (z > 0 && bone[v - sxy] !== 0) || (z < nz - 1 && bone[v + sxy] !== 0)) touches[label] = 1;
+  });
   band.fill(0);
   paintComponents(comps, (l) => touches[l] === 1, band, 1);
   // Work in the box of the kept components: the opening below is the costly part.
@@ -122,7 +141,6 @@ function addCartilage(ct: Volume, body: Uint8Array, bone: Uint8Array, tmp: Uint8
   }
   if (hi3[0] < 0) return;
   const bd = [0, 1, 2].map((a) => hi3[a] - lo3[a] + 1) as Vec3;
-  const [nx, ny] = ct.dims;
   const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
   for (let z = 0; z < bd[2]; z++) for (let y = 0; y < bd[1]; y++) {
     const from = lo3[0] + nx * (lo3[1] + y + ny * (lo3[2] + z));
@@ -134,7 +152,7 @@ function addCartilage(ct: Volume, body: Uint8Array, bone: Uint8Array, tmp: Uint8
   for (let a = 0; a < 3; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', undefined, [a]);
   // Costal cartilage lies in the front half of the chest; elsewhere the band is the partial-volume
   // rim of bones, which is not bone.
-  const ap = anteriorHalf(ct, body);
+  const ap = anteriorHalf(ct, body, lo3, hi3);
   for (let z = 0; z < bd[2]; z++) for (let y = 0; y < bd[1]; y++) for (let x = 0; x < bd[0]; x++) {
     const b = x + bd[0] * (y + bd[1] * z);
     if (box[b] === 0 || thick[b] !== 0) continue;
@@ -144,7 +162,7 @@ function addCartilage(ct: Volume, body: Uint8Array, bone: Uint8Array, tmp: Uint8
 }
 
 /** Predicate: voxel lies anterior to the body's centre (world +y is anterior in RAS). */
-function anteriorHalf(ct: Volume, body: Uint8Array): (voxel: number) => boolean {
+function anteriorHalf(ct: Volume, body: Uint8Array, lo3: number[], hi3: number[]): (voxel: number) => boolean {
   const a = ct.affine;
   let axis = 0;
   for (let c = 1; c < 3; c++) if (Math.abs(a[1][c]) > Math.abs(a[1][axis])) axis = c;
@@ -152,9 +170,14 @@ function anteriorHalf(ct: Volume, body: Uint8Array): (voxel: number) => boolean 
   const [nx, ny] = ct.dims;
   const stride = [1, nx, nx * ny][axis];
   const len = ct.dims[axis];
+  // Body centre along that axis, from the rows of the cartilage box's slices (not a full pass).
   let s = 0;
   let t = 0;
-  for (let i = 0; i < body.length; i++) if (body[i] !== 0) { s += Math.floor(i / stride) % len; t++; }
+  for (let z = lo3[2]; z <= hi3[2]; z++) for (let y = 0; y < ny; y++) {
+    const row = nx * (y + ny * z);
+    const c = axis === 1 ? y : z;
+    for (let x = 0; x < nx; x++) if (body[row + x] !== 0) { s += axis === 0 ? x : c; t++; }
+  }
   const mid = t > 0 ? s / t : (len - 1) / 2;
   return (v) => sign * ((Math.floor(v / stride) % len) - mid) > 0;
 }
