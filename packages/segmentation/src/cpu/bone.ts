@@ -57,7 +57,6 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, out: Uint
   // Bone candidates: > minHu minus the pools and their rim (partial volume with the wall: band
   // voxels with a pool voxel among their 26 neighbours), in one pass, into tmp.
   const [nx, ny, nz] = ct.dims;
-  const sxy = nx * ny;
   for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
     const band = tmp[i] !== 0;
     if (!(body[i] !== 0 && data[i] >= lo)) { tmp[i] = 0; continue; }
