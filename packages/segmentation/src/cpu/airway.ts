@@ -69,27 +69,50 @@ export function airwayMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyMid
   return none;
 }
 
-/** Walks down from the top: trachea (2) until a slice holds two or more blobs (the carina). */
+/**
+ * Walks down from the top: trachea (2) down to the carina, the first slice where the tree holds two
+ * branches each at least a quarter of the trachea's typical cross-section (median of the slices so
+ * far), and stays two for CARINA_MM. Small side blobs (a partial-volume crumb, a tiny side bronchus
+ * grazing the plane) do not count, so the split is not placed above the real carina.
+ */
+const CARINA_MM = 6;
 function splitTrachea(out: Uint8Array, g: ReturnType<typeof sliceGeometry>, top: number, axes: AxisInfo, sliceMm: number, total: number): AirwayResult {
   const step = -axes.towardsSuperior;
   const buf = new Uint8Array(g.nu * g.nv);
-  let trachea = 0;
-  let length = 0;
-  let carina = false;
+  const areas: number[] = [];
+  const branches: number[] = [];
+  const slices: number[] = [];
   for (let w = top; w >= 0 && w < g.count; w += step) {
     const c = componentsOfMask(extractSlice(out, g, w, buf), [g.nu, g.nv, 1]);
     if (c.count === 0) break;
-    length += sliceMm;
-    if (c.count >= 2) carina = true;
-    if (carina) continue;
+    const sizes = Array.from(c.size.subarray(1)).sort((p, q) => q - p);
+    slices.push(w);
+    areas.push(sizes[0]);
+    const typical = median(areas.slice(0, Math.max(1, areas.length - 1)));
+    branches.push(sizes.filter((a) => a >= 0.25 * typical).length);
+  }
+  const length = slices.length * sliceMm;
+  if (length < MIN_LENGTH_MM) {
+    out.fill(0);
+    return { airwayVoxels: 0, tracheaVoxels: 0 };
+  }
+  const hold = Math.max(1, Math.round(CARINA_MM / sliceMm));
+  let carina = slices.length;
+  for (let k = 0; k + hold <= branches.length; k++) {
+    if (branches.slice(k, k + hold).every((b) => b >= 2)) { carina = k; break; }
+  }
+  let trachea = 0;
+  for (let k = 0; k < carina; k++) {
+    const w = slices[k];
     for (let b = 0; b < g.nv; b++) for (let a = 0; a < g.nu; a++) {
       const v = w * g.sw + a * g.su + b * g.sv;
       if (out[v] === 1) { out[v] = 2; trachea++; }
     }
   }
-  if (length < MIN_LENGTH_MM) {
-    out.fill(0);
-    return { airwayVoxels: 0, tracheaVoxels: 0 };
-  }
   return { airwayVoxels: total - trachea, tracheaVoxels: trachea };
+}
+
+function median(a: number[]): number {
+  const s = [...a].sort((p, q) => p - q);
+  return s[Math.floor(s.length / 2)];
 }

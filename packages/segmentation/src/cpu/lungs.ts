@@ -3,6 +3,7 @@ import { rawRange } from './hu.js';
 import { morph } from './morphology.js';
 import type { AxisInfo } from './orientation.js';
 import { componentsOfMask, componentStats, type Components } from './runs.js';
+import { splitByErosion } from './split.js';
 
 export const LUNG_AIR_MAX_HU = -400;
 /** Pure gas (bowel, outside air) is mostly below −950 HU; aerated lung parenchyma almost never. */
@@ -13,6 +14,8 @@ const SURELY_LUNG_ML = 500;
 const MIN_LUNG_ML = 10;
 /** Lungs sit inside the chest wall: most of a lung lies deeper than this below the skin. */
 const WALL_MM = 10;
+/** Lungs touching at the anterior junction meet over a few mm: erode up to this to part them. */
+const JUNCTION_MM = 12;
 
 export interface LungResult {
   left: number;
@@ -24,8 +27,9 @@ export interface LungResult {
  * kept when they look like parenchyma (few pure-gas voxels, so bowel gas is rejected), are big
  * enough and lie mostly deeper than the chest wall (rejects air pockets in skin folds). Sides come
  * from each component's world-x centroid against the body midline (RAS+: −x is patient left);
- * a component crossing the midline (lungs touching at the anterior junction) is cut at its
- * narrowest sagittal plane. Writes 1 (left) / 2 (right) into `out` (must be zero on entry).
+ * a component crossing the midline (lungs touching at the anterior junction) is split by
+ * connectivity: eroded until it parts into a left and a right piece, each voxel then going to the
+ * piece it reaches first inside the lung (the narrowest sagittal plane only when erosion fails). Writes 1 (left) / 2 (right) into `out` (must be zero on entry).
  */
 export function lungMasks(
   ct: Volume,
@@ -62,6 +66,7 @@ export function lungMasks(
   }, (label) => stats[label].size * voxelMl >= MIN_LUNG_ML);
 
   const midline = bodyMidlineX(ct, body, axes);
+  const [nx, ny] = ct.dims;
   const keepSide = new Int8Array(comps.count + 1); // 0 drop, 1 left, 2 right, 3 split
   for (let k = 1; k <= comps.count; k++) {
     const ml = stats[k].size * voxelMl;
@@ -79,10 +84,25 @@ export function lungMasks(
   }
   if (!insideThorax(comps, stats, keepSide, body, ct.dims, axes.siAxis)) return { left: 0, right: 0 };
   const cut = new Float64Array(comps.count + 1);
-  for (let k = 1; k <= comps.count; k++) if (keepSide[k] === 3) cut[k] = narrowestCut(comps, k, axes.lrAxis, stats[k].min[axes.lrAxis], stats[k].max[axes.lrAxis]);
+  const splits = new Map<number, { box: { min: [number, number, number]; dims: [number, number, number] }; labels: Uint8Array }>();
+  const midIndex = worldXToIndex(ct, axes, midline);
+  const maxSteps = Math.min(8, Math.max(2, Math.round(JUNCTION_MM / Math.max(...ct.spacing))));
+  for (let k = 1; k <= comps.count; k++) if (keepSide[k] === 3) {
+    const min = stats[k].min;
+    const boxDims = [0, 1, 2].map((a) => stats[k].max[a] - min[a] + 1) as [number, number, number];
+    const box = new Uint8Array(boxDims[0] * boxDims[1] * boxDims[2]);
+    forEachVoxel(comps, (_l, v) => {
+      const x = v % nx - min[0];
+      const y = (Math.floor(v / nx) % ny) - min[1];
+      const z = Math.floor(v / (nx * ny)) - min[2];
+      box[x + boxDims[0] * (y + boxDims[1] * z)] = 1;
+    }, (l) => l === k);
+    const labels = splitByErosion(box, boxDims, axes.lrAxis, midIndex - min[axes.lrAxis], maxSteps);
+    if (labels) splits.set(k, { box: { min, dims: boxDims }, labels });
+    else cut[k] = narrowestCut(comps, k, axes.lrAxis, min[axes.lrAxis], stats[k].max[axes.lrAxis]);
+  }
 
   const result = { left: 0, right: 0 };
-  const [nx, ny] = ct.dims;
   const rightIsHigh = axes.towardsRight === 1;
   forEachVoxel(comps, (label, v) => {
     let side = keepSide[label];
@@ -90,8 +110,12 @@ export function lungMasks(
       const x = v % nx;
       const y = Math.floor(v / nx) % ny;
       const z = Math.floor(v / (nx * ny));
-      const idx = [x, y, z][axes.lrAxis];
-      side = (idx > cut[label]) === rightIsHigh ? 2 : 1;
+      const split = splits.get(label);
+      if (split) {
+        const { min, dims: d } = split.box;
+        const high = split.labels[x - min[0] + d[0] * (y - min[1] + d[1] * (z - min[2]))] === 2;
+        side = high === rightIsHigh ? 2 : 1;
+      } else side = ([x, y, z][axes.lrAxis] > cut[label]) === rightIsHigh ? 2 : 1;
     }
     out[v] = side;
     if (side === 1) result.left++;
@@ -148,6 +172,13 @@ function bodyMidlineX(ct: Volume, body: Uint8Array, axes: AxisInfo): number {
   const p: [number, number, number] = [(dims[0] - 1) / 2, (dims[1] - 1) / 2, (dims[2] - 1) / 2];
   p[axes.lrAxis] = idx;
   return voxelToWorld(ct.affine, ...p)[0];
+}
+
+/** Voxel index along the left-right axis of a world x (mm) at the volume's centre. */
+function worldXToIndex(ct: Volume, axes: AxisInfo, x: number): number {
+  const c: [number, number, number] = [(ct.dims[0] - 1) / 2, (ct.dims[1] - 1) / 2, (ct.dims[2] - 1) / 2];
+  const x0 = voxelToWorld(ct.affine, ...c)[0];
+  return c[axes.lrAxis] + (x - x0) / ct.affine[0][axes.lrAxis];
 }
 
 /** Left-right index in the middle 40% of a component's extent where it has the fewest voxels. */

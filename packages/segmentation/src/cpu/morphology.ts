@@ -19,33 +19,65 @@ export function morph(
   let src = mask;
   let dst = buf;
   for (const axis of axes) {
-    const n = dims[axis];
-    const s = stride[axis];
-    const others = [0, 1, 2].filter((a) => a !== axis);
-    const [a1, a2] = others;
-    for (let j = 0; j < dims[a2]; j++) {
-      for (let i = 0; i < dims[a1]; i++) {
-        const base = i * stride[a1] + j * stride[a2];
-        // count of ones in window [k-r, k+r]
-        let count = 0;
-        for (let k = 0; k <= Math.min(r, n - 1); k++) count += src[base + k * s];
-        for (let k = 0; k < n; k++) {
-          const full = Math.min(k + r, n - 1) - Math.max(k - r, 0) + 1;
-          const inside = op === 'dilate' ? count > 0 : count === full && full === 2 * r + 1;
-          dst[base + k * s] = inside ? 1 : 0;
-          const add = k + r + 1;
-          const drop = k - r;
-          if (add < n) count += src[base + add * s];
-          if (drop >= 0) count -= src[base + drop * s];
-        }
-      }
-    }
+    if (axis === 0) lineX(src, dst, dims, r, op);
+    else sweep(src, dst, dims[axis], stride[axis], mask.length / (dims[axis] * stride[axis]), r, op);
     const t = src;
     src = dst;
     dst = t;
   }
   // after an odd number of passes the result sits in buf
   if (src !== mask) mask.set(src);
+}
+
+/**
+ * One axis with stride s > 1, as whole rows: the volume is [outer][n][s] and a running count per
+ * position of a row (s counters) slides along the axis, so every inner loop is contiguous memory
+ * (cache-friendly for the z axis too, unlike stepping voxel by voxel along a strided line).
+ */
+function sweep(src: Uint8Array, dst: Uint8Array, n: number, s: number, outer: number, r: number, op: 'erode' | 'dilate'): void {
+  const count = new Uint16Array(s);
+  const full = 2 * r + 1;
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * s;
+    count.fill(0);
+    for (let k = 0; k < Math.min(r, n); k++) {
+      const row = base + k * s;
+      for (let j = 0; j < s; j++) count[j] += src[row + j];
+    }
+    for (let k = 0; k < n; k++) {
+      const add = k + r;
+      if (add < n) {
+        const row = base + add * s;
+        for (let j = 0; j < s; j++) count[j] += src[row + j];
+      }
+      const drop = k - r - 1;
+      if (drop >= 0) {
+        const row = base + drop * s;
+        for (let j = 0; j < s; j++) count[j] -= src[row + j];
+      }
+      const out = base + k * s;
+      if (op === 'dilate') for (let j = 0; j < s; j++) dst[out + j] = count[j] > 0 ? 1 : 0;
+      else if (k < r || k + r >= n) dst.fill(0, out, out + s); // the window leaves the grid: background
+      else for (let j = 0; j < s; j++) dst[out + j] = count[j] === full ? 1 : 0;
+    }
+  }
+}
+
+/** The x axis (contiguous lines): a running count per line. */
+function lineX(src: Uint8Array, dst: Uint8Array, dims: Vec3, r: number, op: 'erode' | 'dilate'): void {
+  const nx = dims[0];
+  const lines = src.length / nx;
+  const full = 2 * r + 1;
+  for (let l = 0; l < lines; l++) {
+    const base = l * nx;
+    let count = 0;
+    for (let k = 0; k < Math.min(r, nx); k++) count += src[base + k];
+    for (let k = 0; k < nx; k++) {
+      if (k + r < nx) count += src[base + k + r];
+      if (k - r - 1 >= 0) count -= src[base + k - r - 1];
+      dst[base + k] = op === 'dilate' ? (count > 0 ? 1 : 0) : (count === full && k >= r && k + r < nx ? 1 : 0);
+    }
+  }
 }
 
 export function opening(mask: Uint8Array, dims: Vec3, r: number, tmp?: Uint8Array): void {
