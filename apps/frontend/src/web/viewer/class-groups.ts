@@ -16,10 +16,11 @@ export function pickableClasses(classes: readonly LabelDef[]): LabelDef[] {
   return classes.filter((l) => l.name !== 'body' && l.id !== 200 && !(l as { extension?: boolean }).extension);
 }
 
-/** Grouped and sorted by name, filtered by name, group or id. */
+/** Grouped and sorted by name, filtered by name or group (or by id when the filter is a number). */
 export function groupClasses(classes: readonly LabelDef[], filter: string): Array<{ id: string; name: string; classes: LabelDef[] }> {
   const f = filter.trim().toLowerCase();
-  const match = (l: LabelDef) => !f || l.name.toLowerCase().includes(f) || l.group.includes(f) || String(l.id) === f;
+  // a number is an id (names hold numbers too: "left rib 1", "vertebrae T1")
+  const match = (l: LabelDef) => !f || (/^\d+$/.test(f) ? String(l.id) === f : l.name.toLowerCase().includes(f) || l.group.includes(f));
   const known = new Set(CLASS_GROUPS.map((g) => g.id));
   return CLASS_GROUPS.map((g) => ({
     ...g,
