@@ -24,14 +24,15 @@ function firstDrawMark(): number | null {
 }
 
 async function timeTo(page: Page, url: string, timeoutMs: number): Promise<number> {
-  await page.goto(url);
+  // leaving a page still busy with a large upload can take long under software WebGL
+  await page.goto(url, { timeout: timeoutMs });
   await page.waitForFunction(firstDrawMark, undefined, { timeout: timeoutMs, polling: 25 });
   return (await page.evaluate(firstDrawMark))!;
 }
 
 /** Ms to the first draw of our viewer (`#/viewer/<patient>/<scan>` in `view`). */
 export async function oursMs(page: Page, base: string, patient: string, scan: string, view: FirstDrawView, timeoutMs = 300_000): Promise<number> {
-  await page.goto(`${base}/bare/index.html?none`); // same origin, to set the remembered view
+  if (!page.url().startsWith(base)) await page.goto(`${base}/bare/index.html?none`, { timeout: timeoutMs }); // same origin, to set the remembered view
   await page.evaluate((v) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('vista3d.viewer.view', v), view);
   return timeTo(page, `${base}/#/viewer/${encodeURIComponent(patient)}/${encodeURIComponent(scan)}`, timeoutMs);
 }

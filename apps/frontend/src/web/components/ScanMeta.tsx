@@ -24,7 +24,7 @@ export function ScanMeta({ scan, compact = false }: { scan: Pick<ScanInfo, 'meta
   const rows = metadataRows(scan).filter(([k]) => !compact || ['Modality', 'Date', 'Series', 'Slice thickness', 'Kernel'].includes(k));
   const warnings = scan.warnings ?? [];
   return (
-    <div className="scan-meta" data-testid="scan-meta">
+    <div className="series-meta" data-testid="series-meta">
       {rows.length === 0 ? <div className="small muted">No study/series information (no conversion sidecar).</div> : (
         <dl className="meta-list">
           {rows.map(([k, v]) => <div key={k}><dt>{k}</dt><dd data-meta={k}>{v}</dd></div>)}
