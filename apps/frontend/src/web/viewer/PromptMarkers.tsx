@@ -100,10 +100,13 @@ export function PromptMarkers({ nvRef, points, subscribe }: {
   const ref = useRef<HTMLCanvasElement>(null);
   const latest = useRef(points);
   latest.current = points;
+  const shown = points.length > 0;
   useEffect(() => {
+    if (!shown) return undefined;
     const redraw = () => { if (ref.current) draw(ref.current, nvRef.current, latest.current); };
     redraw();
     return subscribe(redraw);
-  }, [subscribe, points]);
-  return <canvas ref={ref} className="prompt-markers" data-testid="prompt-markers" aria-hidden />;
+  }, [subscribe, points, shown]);
+  // no prompts, no canvas: nothing for the compositor to stack over NiiVue's (e.g. while a CT loads)
+  return shown ? <canvas ref={ref} className="prompt-markers" data-testid="prompt-markers" aria-hidden /> : null;
 }
