@@ -1,93 +1,72 @@
-// End-to-end benchmark of a 512×512×300 CT through the whole platform on loopback: write it as
-// .nii.gz, segment it with a frontend job (image server → backend CPU engine → saved label map), then
-// open it in the web viewer (headless Chromium + SwiftShader WebGL) and time until the CT and the
-// label overlay are drawn. Prints one JSON line per step; `--write` appends a section to RESULTS.md.
-// Usage: npx tsx bench/viewer/run.ts [--write]
-import { appendFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+// First draw of a CT in our web viewer against a bare NiiVue page loading the same file in the same
+// headless Chromium (SwiftShader WebGL) on loopback, in one run: the shared 3 mm sample CT and a
+// 512×512×300 CT made from it (nearest-neighbour upsampling), axial and multiplanar (with the 3D tile).
+// Prints one JSON line per case; `--write` replaces the `## viewer` section of RESULTS.md.
+// Usage: npx tsx bench/viewer/run.ts [--write] [--runs N] (default 3 runs for the sample, 1 for 512³)
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { writeNifti } from '@vista3d/volume';
-import { defaultConfig as backendConfig } from '../../apps/backend/src/config.js';
-import { buildServer as buildBackend } from '../../apps/backend/src/server.js';
+import { readNifti, writeNifti } from '@vista3d/volume';
 import { buildServer as buildImageServer } from '../../apps/image-server/src/server.js';
 import { makeConfig } from '../../apps/frontend/src/server/config.js';
 import { buildServer as buildFrontend } from '../../apps/frontend/src/server/server.js';
 import { buildWeb } from '../../apps/frontend/scripts/build-web.mjs';
 import { launchBrowser } from '../../apps/frontend/test/browser/helpers/browser.js';
-import { syntheticChest } from '../segment/synthetic.js';
+import { SHARED_DATA } from '../clicks/datasets.js';
+import { upsample } from '../clicks/speed.js';
+import { buildBarePage, compareFirstDraw, type FirstDrawView } from './first-draw.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 const PATIENT = 'bench';
-const SCAN = 'chest512';
-const DIMS = (process.env.BENCH_DIMS ?? "512,512,300").split(",").map(Number) as [number, number, number];
 const addr = (app: FastifyInstance): string => `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 const mb = (n: number): number => Math.round(n / 2 ** 20);
-
-const rows: Array<[string, string]> = [];
-function report(step: string, value: string, extra: Record<string, unknown> = {}): void {
-  rows.push([step, value]);
-  console.log(JSON.stringify({ step, value, ...extra }));
-}
+const argRuns = process.argv.indexOf('--runs');
+const runsArg = argRuns > 0 ? Number(process.argv[argRuns + 1]) : undefined;
 
 const dir = await mkdtemp(join(tmpdir(), 'v3d-bench-viewer-'));
 const output = join(dir, 'output');
 const started: FastifyInstance[] = [];
 let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+const rows: string[] = [];
 try {
-  const ctPath = join(output, PATIENT, 'nifti', `${SCAN}.nii.gz`);
-  await mkdir(join(output, PATIENT, 'nifti'), { recursive: true });
+  const nifti = join(output, PATIENT, 'nifti');
+  await mkdir(nifti, { recursive: true });
   await mkdir(join(dir, 'dicom'));
-  let t = performance.now();
-  await writeNifti(ctPath, syntheticChest(DIMS, [0.8, 0.8, 1]), { gzip: true, level: 1 });
-  report('write synthetic CT (.nii.gz, level 1)', `${((performance.now() - t) / 1000).toFixed(2)} s, ${mb((await stat(ctPath)).size)} MB`);
+  await copyFile(join(SHARED_DATA, 'totalseg_example_ct.nii.gz'), join(nifti, 'sample.nii.gz'));
+  const big = upsample(await readNifti(join(SHARED_DATA, 'totalseg_example_ct.nii.gz')), [512, 512, 300]);
+  await writeNifti(join(nifti, 'ct512.nii.gz'), big, { gzip: true, level: 1 });
+  const cases = [
+    { scan: 'sample', what: `sample 3 mm (${(await readNifti(join(nifti, 'sample.nii.gz'))).dims.join('×')}, ${mb((await stat(join(nifti, 'sample.nii.gz'))).size)} MB)`, runs: runsArg ?? 3 },
+    { scan: 'ct512', what: `512×512×300 from the sample (${mb((await stat(join(nifti, 'ct512.nii.gz'))).size)} MB .nii.gz)`, runs: runsArg ?? 1 },
+  ];
 
-  await buildWeb({ outdir: join(dir, 'web') });
+  const web = join(dir, 'web');
+  await buildWeb({ outdir: web });
+  await buildBarePage(web);
   const image = buildImageServer({ port: 0, host: '127.0.0.1', outputFolder: output, dicomFolder: join(dir, 'dicom'), corsOrigins: ['*'], maxUploadBytes: 1 << 30, readOnly: false });
   await image.listen({ port: 0, host: '127.0.0.1' });
   started.push(image);
-  const backend = buildBackend(backendConfig({ host: '127.0.0.1', port: 0, engine: 'cpu', allowPrivateImageAddresses: true }));
-  await backend.listen({ port: 0, host: '127.0.0.1' });
-  started.push(backend);
+  // the viewer's first draw needs no segmentation backend: an unused loopback port stands in
   const frontend = await buildFrontend(makeConfig({
     host: '127.0.0.1', port: 0, outputFolder: output, dicomFolder: join(dir, 'dicom'),
-    vista3dServer: addr(backend), imageServer: addr(image), webRoot: join(dir, 'web'),
+    vista3dServer: 'http://127.0.0.1:9', imageServer: addr(image), webRoot: web, probeTimeoutMs: 500,
   }));
   await frontend.listen({ port: 0, host: '127.0.0.1' });
   started.push(frontend);
   const base = addr(frontend);
 
-  // Segmentation job: the backend fetches the CT from the image server, the frontend saves the result.
-  t = performance.now();
-  const res = await fetch(`${base}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'segment', patient: PATIENT, scan: SCAN }) });
-  const job = await res.json() as { id: string };
-  let status = 'queued';
-  while (status === 'queued' || status === 'running') {
-    await new Promise((r) => setTimeout(r, 250));
-    status = ((await (await fetch(`${base}/api/jobs/${job.id}`)).json()) as { status: string }).status;
-  }
-  if (status !== 'succeeded') throw new Error(`segmentation job ${status}`);
-  report('segmentation job (fetch CT, CPU engine, save all.nii.gz + per-label files)', `${((performance.now() - t) / 1000).toFixed(2)} s`, { rssMb: mb(process.memoryUsage().rss) });
-
   browser = await launchBrowser();
-  const page = browser.page;
-  await browser.context.addInitScript("localStorage.setItem('vista3d.viewer.view', 'axial')");
-  if (process.env.BENCH_TRACE) {
-    // Logs every NiiVue call that re-uploads or recomputes GPU volume data, with its duration.
-    await browser.context.addInitScript(`(() => { const t0 = performance.now(); const iv = setInterval(() => { const nv = window.vista3dViewer; if (!nv) return; clearInterval(iv);
-      for (const m of ['updateGLVolume', 'refreshLayers', 'gradientGL', 'loadVolumes', 'addVolumeFromUrl', 'setColormapLabel', 'drawScene', 'setSliceType', 'setOpacity', 'loadMeshes', 'createEmptyDrawing']) { const f = nv[m]; if (typeof f !== 'function') continue;
-        nv[m] = function (...a) { const s = performance.now(); const r = f.apply(this, a); const done = () => console.log('[nv] ' + m + ' at ' + ((s - t0) / 1000).toFixed(1) + ' s took ' + ((performance.now() - s)).toFixed(0) + ' ms'); if (r && typeof r.then === 'function') r.then(done, done); else done(); return r; }; } }, 1); })()`);
-    page.on('console', (m) => { if (m.text().startsWith('[nv]')) console.log(m.text()); });
+  for (const c of cases) {
+    const ctUrl = `/images/output/${PATIENT}/nifti/${c.scan}.nii.gz`;
+    for (const view of ['axial', 'multiplanar'] as FirstDrawView[]) {
+      const r = await compareFirstDraw(browser.page, { base, patient: PATIENT, scan: c.scan, ctUrl, view, runs: c.runs, warmup: c.scan === 'sample' || view === 'axial', timeoutMs: 600_000 });
+      const line = { ct: c.what, view, oursMs: Math.round(r.oursMs), bareMs: Math.round(r.bareMs), ratio: Number(r.ratio.toFixed(2)), ours: r.ours.map(Math.round), bare: r.bare.map(Math.round) };
+      console.log(JSON.stringify(line));
+      rows.push(`| ${c.what} | ${view} | ${(r.oursMs / 1000).toFixed(1)} s | ${(r.bareMs / 1000).toFixed(1)} s | ${r.ratio.toFixed(2)}× | ${r.ours.length} |`);
+    }
   }
-  t = performance.now();
-  await page.goto(`${base}/#/viewer/${PATIENT}/${SCAN}`);
-  await page.waitForFunction('window.vista3dViewer && window.vista3dViewer.volumes.length >= 1', undefined, { timeout: 300_000, polling: 50 });
-  report('viewer: CT loaded and drawn', `${((performance.now() - t) / 1000).toFixed(2)} s`);
-  await page.waitForFunction('(() => { const nv = window.vista3dViewer; return nv.volumes.length === 2 && !document.querySelector(".canvas-overlay"); })()', undefined, { timeout: 300_000, polling: 50 });
-  report('viewer: CT + label overlay drawn', `${((performance.now() - t) / 1000).toFixed(2)} s`);
-  const draw = await page.evaluate('(() => { const nv = window.vista3dViewer; const n = 20; const s = performance.now(); for (let i = 0; i < n; i++) nv.drawScene(); return (performance.now() - s) / n; })()') as number;
-  report('viewer: redraw (axial, SwiftShader)', `${draw.toFixed(1)} ms`);
 } finally {
   await browser?.close();
   for (const s of started.reverse()) await s.close().catch(() => undefined);
@@ -96,9 +75,14 @@ try {
 
 if (process.argv.includes('--write')) {
   const section = [
-    '', '## viewer', '',
-    `Synthetic 512×512×300 int16 chest CT end to end on loopback, \`npx tsx bench/viewer/run.ts --write\`, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}, Debian Chromium headless with SwiftShader (software WebGL), ${new Date().toISOString().slice(0, 10)}.`,
-    '', '| step | result |', '|---|---|', ...rows.map(([s, v]) => `| ${s} | ${v} |`), '',
+    '## viewer', '',
+    `First draw (navigation start → first frame with the CT) in our viewer vs a bare NiiVue page (\`bench/viewer/bare-page.mjs\`: attach, then \`loadVolumes\`) for the same file in the same browser, \`npx tsx bench/viewer/run.ts --write\`, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), shared with other work while measured, Node ${process.version}, Debian Chromium headless with SwiftShader (software WebGL), ${new Date().toISOString().slice(0, 10)}. Medians of alternating runs (bare, ours) after a warm-up.`,
+    '', '| CT | view | ours | bare NiiVue | ours / bare | runs |', '|---|---|---|---|---|---|', ...rows, '',
   ].join('\n');
-  await appendFile(new URL('../RESULTS.md', import.meta.url), section);
+  const path = new URL('../RESULTS.md', import.meta.url);
+  const text = await readFile(path, 'utf8');
+  const start = text.indexOf('## viewer\n');
+  const end = start >= 0 ? text.indexOf('\n## ', start + 1) : -1;
+  const next = start < 0 ? `${text.trimEnd()}\n\n${section}` : `${text.slice(0, start)}${section}${end >= 0 ? text.slice(end) : ''}`;
+  await writeFile(path, next);
 }

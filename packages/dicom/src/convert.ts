@@ -305,7 +305,9 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
       geometry: policy,
       convertedAt: new Date().toISOString(),
     };
-    sidecarJson.Vista3D = { ...stamp, warnings, geometryReport: geometry, discardedVariants: picked.others };
+    // study/series facts dcm2niix leaves out of its BIDS sidecar (dates, study description), for the scan cards
+    const seriesFacts = { modality: series.modality, studyDate: series.studyDate, studyDescription: series.studyDescription, description: series.description, seriesNumber: series.seriesNumber, sliceThickness: series.sliceThickness };
+    sidecarJson.Vista3D = { ...stamp, series: seriesFacts, warnings, geometryReport: geometry, discardedVariants: picked.others };
     // Invalidate the old stamp first, then NIfTI, then the new sidecar (the completion marker).
     await rm(sidecarPath, { force: true });
     const gz = join(outTmp, `${picked.nii}.gz`);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { affinesEqual, readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
 import { convertDicomFolder, convertSeries, discoverDicom, discoverSeries, scanName } from '../src/index.js';
+import { sidecarMetadata } from '../../store/src/sidecar.js';
 import { DICOM, REFERENCE, SERIES, copySeries, haveSharedData, rewriteDicom, tempDir } from './helpers.js';
 
 function huRange(v: Volume): [number, number] {
@@ -83,6 +84,12 @@ describe('@vista3d/dicom conversion of the real series', { skip: !haveSharedData
       const sidecar = JSON.parse(await readFile(res.sidecarPath, 'utf8')) as Record<string, unknown> & { Vista3D: { seriesInstanceUid: string } };
       assert.equal(sidecar.Modality, 'CT');
       assert.equal(sidecar.Vista3D.seriesInstanceUid, series!.seriesUid);
+      // the study/series facts dcm2niix leaves out, for the scan cards (read back by @vista3d/store)
+      const facts = sidecarMetadata(sidecar).metadata;
+      assert.equal(facts.modality, 'CT');
+      assert.equal(facts.seriesNumber ?? null, series!.seriesNumber);
+      assert.equal(facts.sliceThickness ?? null, series!.sliceThickness);
+      if (series!.studyDate) assert.match(facts.studyDate ?? '', /^\d{4}-\d{2}-\d{2}$/);
       await noTempLeft(join(out, name));
       if (name === SERIES.tiny) {
         // raw geometry: the acquired slices are kept, dcm2niix's interpolated _Eq_1 variant is discarded

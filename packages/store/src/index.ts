@@ -33,3 +33,5 @@ export {
   deletePatient,
 } from './listing.js';
 export type { PatientSummary, ScanInfo, MeshFile } from './listing.js';
+export { readSidecar, sidecarMetadata } from './sidecar.js';
+export type { ScanMetadata, Sidecar } from './sidecar.js';

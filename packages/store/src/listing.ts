@@ -1,9 +1,10 @@
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LABELS, labelFileStem } from '@vista3d/labels';
 import { orientationCode, readNiftiHeader } from '@vista3d/volume';
 import type { Datatype, Vec3 } from '@vista3d/volume';
 import { StoreError } from './errors.js';
+import { readSidecar, type ScanMetadata } from './sidecar.js';
 import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, voxelsDir } from './paths.js';
 import { readLabelStats } from './segmentation.js';
 import type { LabelStat } from './segmentation.js';
@@ -40,6 +41,8 @@ export interface ScanInfo {
   error?: string;
   /** Conversion warnings stored in the `<scan>.json` sidecar (gantry tilt corrected, uneven gaps, …). */
   warnings: string[];
+  /** Study/series facts from the same sidecar (modality, date, description, slice thickness, kernel, …). */
+  metadata: ScanMetadata;
   segmentation: null | { path: string; labels: LabelStat[] };
   meshes: MeshFile[];
 }
@@ -141,17 +144,6 @@ export async function listScans(root: string, patient: string): Promise<ScanInfo
   return Promise.all(ids.map((id) => scanInfo(root, patient, id)));
 }
 
-/** `Vista3D.warnings` of the conversion sidecar next to a CT (none when absent or unreadable). */
-async function sidecarWarnings(ctPath: string): Promise<string[]> {
-  try {
-    const json = JSON.parse(await readFile(ctPath.replace(/\.nii(\.gz)?$/, '.json'), 'utf8')) as { Vista3D?: { warnings?: unknown } };
-    const w = json.Vista3D?.warnings;
-    return Array.isArray(w) ? w.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 /** One scan's info; throws StoreError('SCAN_NOT_FOUND') when there is no CT for it. */
 export async function scanInfo(root: string, patient: string, scan: string): Promise<ScanInfo> {
   const path = await findScanFile(root, patient, scan);
@@ -167,7 +159,7 @@ export async function scanInfo(root: string, patient: string, scan: string): Pro
     spacing: null,
     datatype: null,
     orientation: null,
-    warnings: await sidecarWarnings(path),
+    ...(await readSidecar(path)),
     segmentation: null,
     meshes: await listMeshes(root, patient, scan),
   };

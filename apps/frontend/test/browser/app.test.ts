@@ -127,7 +127,7 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   // --- interactive segmentation: a positive point in the middle, Run, result overlay, Accept
   await page.getByLabel('Interactive mode').check();
   const liver = byName.get('liver')!;
-  await page.getByLabel('Class', { exact: true }).selectOption(String(liver.id));
+  await page.getByRole('listbox', { name: 'Class' }).locator(`[data-class-id="${liver.id}"]`).click();
   await canvas.click({ position: { x: box.width / 2 - 60, y: box.height / 2 - 60 } });
   await page.locator('.point.pos').first().waitFor();
   await page.getByRole('button', { name: 'Run' }).click();

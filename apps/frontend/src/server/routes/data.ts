@@ -77,6 +77,7 @@ export function scanJson(patient: string, s: ScanInfo, manifest: MeshManifestInf
     datatype: s.datatype,
     orientation: s.orientation,
     warnings: s.warnings,
+    metadata: s.metadata,
     ...(s.error ? { error: s.error } : {}),
     imageUrl: `${base}/nifti/${enc(s.file)}`,
     segmentation: s.segmentation

@@ -1,10 +1,11 @@
 // Start convert / segment / mesh jobs for a scan, a patient, or everything, with a label-set / class picker.
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api, errorMessage } from '../lib/api.js';
 import { useApp } from '../lib/store.js';
 import type { JobRequest, JobType } from '../lib/types.js';
 import { usePatientScans } from '../lib/use-patient-scans.js';
 import { rgbCss } from '../lib/colormap.js';
+import { useAutomaticClasses } from '../lib/use-automatic-classes.js';
 
 export interface LauncherTarget {
   patient?: string;
@@ -30,25 +31,6 @@ export function useStartJob() {
       return false;
     }
   };
-}
-
-/**
- * Ids the backend's engine segments without prompts (its /v1/vista3d/info through our proxy);
- * null while unknown (a NIM does not say): then everything is offered and the backend decides.
- */
-function useAutomaticClasses(): Set<number> | null {
-  const [ids, setIds] = useState<Set<number> | null>(null);
-  useEffect(() => {
-    let live = true;
-    fetch('/api/vista3d/v1/vista3d/info')
-      .then((r) => (r.ok ? r.json() : null))
-      .then((info: { automaticClasses?: Array<{ id: number }> } | null) => {
-        if (live && Array.isArray(info?.automaticClasses)) setIds(new Set(info.automaticClasses.map((c) => c.id)));
-      })
-      .catch(() => undefined);
-    return () => { live = false; };
-  }, []);
-  return ids;
 }
 
 /** Segmentation options: a label set or a custom list of classes, only what the engine does automatically. */

@@ -70,3 +70,14 @@ export function contrastText(c: Rgb): string {
   const lum = 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
   return lum > 140 ? '#0b1220' : '#ffffff';
 }
+
+/**
+ * The colour a label is drawn in: near-white and light-grey labels (bones 240,240,240, ribs and
+ * cartilage 220,220,220) would vanish into bone on CT, so they are tinted ivory-amber; others as they are.
+ */
+export function displayColor(c: Rgb): Rgb {
+  const hi = Math.max(c[0], c[1], c[2]);
+  const lo = Math.min(c[0], c[1], c[2]);
+  if (lo < 150 || hi - lo > 40) return c;
+  return [Math.round(c[0]), Math.round(c[1] * 0.85), Math.round(c[2] * 0.4)];
+}

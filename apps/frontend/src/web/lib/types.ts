@@ -96,6 +96,22 @@ export interface MeshInfo {
   url: string;
 }
 
+export interface ScanMetadata {
+  modality?: string;
+  studyDate?: string;
+  studyDescription?: string;
+  seriesDescription?: string;
+  seriesNumber?: number;
+  protocolName?: string;
+  bodyPart?: string;
+  sliceThickness?: number;
+  kernel?: string;
+  manufacturer?: string;
+  model?: string;
+  kvp?: number;
+  convertedWith?: string;
+}
+
 export interface ScanInfo {
   id: string;
   file: string;
@@ -106,6 +122,8 @@ export interface ScanInfo {
   orientation: string;
   /** Conversion warnings (gantry tilt corrected, uneven gaps resampled, …). */
   warnings?: string[];
+  /** Study/series facts from the conversion sidecar (absent fields unknown, e.g. a NIfTI upload). */
+  metadata?: ScanMetadata;
   imageUrl: string;
   segmentation: null | { url: string; labels: SegmentLabel[] };
   meshes: MeshInfo[];

@@ -9,6 +9,10 @@ import { formatBytes, formatDims, formatMl, formatSpacing } from '../lib/format.
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { Job, PatientSummary, ScanInfo } from '../lib/types.js';
+import { metadataRows } from '../components/ScanMeta.js';
+
+/** The study/series facts a scan card shows (the viewer's Series panel shows all). */
+const SCAN_CARD_META = new Set(['Modality', 'Date', 'Series', 'Slice thickness', 'Kernel']);
 
 export function Data({ patient }: { patient?: string }) {
   const { dataVersion, toast, jobs } = useApp();
@@ -168,6 +172,7 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
         <div><dt>Size</dt><dd>{formatBytes(scan.sizeBytes)}</dd></div>
         <div><dt>Type</dt><dd>{scan.datatype}</dd></div>
         <div><dt>Orientation</dt><dd>{scan.orientation}</dd></div>
+        {metadataRows(scan).filter(([k]) => SCAN_CARD_META.has(k)).map(([k, v]) => <div key={k}><dt>{k}</dt><dd data-meta={k}>{v}</dd></div>)}
       </dl>
       {(scan.warnings ?? []).length > 0 && (
         <ul className="scan-warnings small" data-testid="scan-warnings">

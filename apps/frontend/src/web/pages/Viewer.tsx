@@ -1,19 +1,30 @@
 // NiiVue viewer: CT by URL + VISTA3D label map overlay with dictionary colours, windowing, views,
 // label toggles with volumes, cursor readout, screenshot, interactive (point-prompt) segmentation, meshes.
+// Radiological convention by default (screen left = patient right), markers on all four sides, the 3D
+// camera matching the slices; keyboard shortcuts with a "?" list; tools in their own files reach the
+// viewer through ViewerContext (viewer/viewer-context.ts).
 import { Niivue, NVImage, SHOW_RENDER, SLICE_TYPE, type NiiVueLocation } from '@niivue/niivue';
 import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent } from 'react';
-import { ErrorBox, Spinner } from '../components/ui.js';
+import { ScanMeta } from '../components/ScanMeta.js';
+import { ErrorBox } from '../components/ui.js';
 import { api, errorMessage } from '../lib/api.js';
-import { binaryMaskColormap, buildLabelColormap } from '../lib/colormap.js';
+import { binaryMaskColormap, buildLabelColormap, displayColor } from '../lib/colormap.js';
 import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { InteractiveResult, LabelDef, ScanInfo, SegmentLabel } from '../lib/types.js';
+import { useAutomaticClasses } from '../lib/use-automatic-classes.js';
 import { rangeToWindow, WINDOW_PRESETS, windowToRange } from '../lib/windowing.js';
 import { CursorPanel, type Readout } from '../viewer/CursorPanel.js';
 import { InteractivePanel, type PromptPoint } from '../viewer/InteractivePanel.js';
 import { LabelsPanel } from '../viewer/LabelsPanel.js';
 import { MeshPanel } from '../viewer/MeshPanel.js';
+import { HelpPanel } from '../viewer/HelpPanel.js';
+import { CONVENTION_KEY, parseConvention, renderCamera, type Convention } from '../viewer/orientation.js';
+import { markerAt, PromptMarkers } from '../viewer/PromptMarkers.js';
+import { CLIP_PRESETS, RenderPanel } from '../viewer/RenderPanel.js';
 import { ScanPicker } from '../viewer/ScanPicker.js';
+import { isTypingTarget, matchShortcut } from '../viewer/shortcuts.js';
+import { ViewerContext, type CurrentSlice, type EditHandlers, type ViewerHooks } from '../viewer/viewer-context.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
 
 const CROSSHAIR_PERCENT = 0.25;
@@ -66,6 +77,19 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const [opacity, setOpacity] = useState(0.6);
   const [showOverlay, setShowOverlay] = useState(true);
   const [crosshair, setCrosshair] = useState(true);
+  const [convention, setConventionState] = useState<Convention>(() => parseConvention(localStorage.getItem(CONVENTION_KEY)));
+  const setConvention = (c: Convention) => {
+    setConventionState(c);
+    localStorage.setItem(CONVENTION_KEY, c);
+  };
+  const [outline, setOutline] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  /** Volume render in 3D: null = automatic (steps aside while a mesh is shown). */
+  const [volumeRender, setVolumeRender] = useState<boolean | null>(null);
+  const [clip, setClip] = useState({ preset: 'off', depth: 0 });
+  /** The label map changed here (Accept) after the meshes were made: they show the old labels. */
+  const [meshesStale, setMeshesStale] = useState(false);
+  const automatic = useAutomaticClasses();
   // 'body' (our extension id 200) covers everything: hidden until asked for
   const [hidden, setHidden] = useState<Set<number>>(() => new Set([BODY_LABEL_ID]));
   const [readout, setReadout] = useState<Readout | null>(null);
@@ -86,6 +110,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   const lutById = useMemo(() => {
     const m = new Map<number, LabelDef>((dict?.labels ?? []).map((l) => [l.id, l]));
     for (const l of segLabels) if (!m.has(l.id)) m.set(l.id, { id: l.id, name: l.name, color: l.color, group: 'other' });
+    // near-white labels (bones) are tinted so they stand out from bone on CT, in 2D and 3D alike
+    for (const [id, l] of m) m.set(id, { ...l, color: displayColor(l.color) });
     return m;
   }, [dict, segLabels]);
   const lutLabels: LabelDef[] = useMemo(() => [...lutById.values()], [lutById]);
@@ -116,6 +142,11 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       // a share of the field of view: a thin line whatever the voxel size (the default is one voxel)
       crosshairWidthUnit: 'percent',
       show3Dcrosshair: true,
+      isRadiologicalConvention: latestConvention.current === 'radiological',
+      // R/L, A/P, S/I on all four sides of every slice
+      isOrientationTextVisible: true,
+      showAllOrientationMarkers: true,
+      isOrientCube: true,
       // meshes in the 3D render (and the multiplanar 3D tile) only: on the slices the overlay shows the labels
       meshThicknessOn2D: 0,
       dragAndDropEnabled: false,
@@ -126,6 +157,19 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       isColorbar: false,
     });
     nvRef.current = nv;
+    const cam = renderCamera(latestConvention.current);
+    nv.scene.renderAzimuth = cam.azimuth;
+    nv.scene.renderElevation = cam.elevation;
+    // after every frame: the prompt markers follow (slice, zoom, pan, layout)
+    const drawScene = nv.drawScene.bind(nv);
+    nv.drawScene = () => {
+      const r = drawScene();
+      for (const f of afterDraw.current) f();
+      return r;
+    };
+    // the volume render steps aside in 3D (meshes shown) without touching the volume textures
+    const drawImage3D = nv.drawImage3D.bind(nv);
+    nv.drawImage3D = (...args: Parameters<Niivue['drawImage3D']>) => { if (volumeIn3D.current) drawImage3D(...args); };
     // NiiVue's own windowing (right drag over a region, reset) shows in the W/L boxes; the CT is
     // already drawn with it, so the window effect below finds nothing to change
     nv.onIntensityChange = (vol: NVImage) => {
@@ -154,6 +198,15 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       } catch { /* ignore */ }
     };
   }, []);
+
+  const latestConvention = useRef(convention);
+  latestConvention.current = convention;
+  const afterDraw = useRef(new Set<() => void>());
+  const subscribeDraw = useCallback((f: () => void) => {
+    afterDraw.current.add(f);
+    return () => { afterDraw.current.delete(f); };
+  }, []);
+  const volumeIn3D = useRef(true);
 
   // Every NiiVue volume refresh re-uploads all layers and recomputes the 3D gradient texture (seconds
   // for a 512×512×300 CT without a fast GPU). Settings are written onto the volumes directly and
@@ -200,6 +253,8 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       const { win: w } = latest.current;
       [ct.cal_min, ct.cal_max] = windowToRange(w.width, w.level);
       setVolumes(nv, [ct]); // the label map follows (effect below)
+      // for bench/viewer and its test: the first frame with the CT on screen
+      requestAnimationFrame(() => { if (!performance.getEntriesByName('vista3d-first-draw').length) performance.mark('vista3d-first-draw'); });
       setLoaded((x) => x + 1);
     }, (err: unknown) => {
       if (cancelled) return;
@@ -297,9 +352,40 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   useEffect(() => {
     nvRef.current?.setCrosshairWidth(crosshair ? CROSSHAIR_PERCENT : 0);
   }, [crosshair, loaded]);
+  const firstConvention = useRef(true);
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    nv.opts.isRadiologicalConvention = convention === 'radiological';
+    if (!firstConvention.current) { // the user's 3D rotation stays until the convention changes
+      const cam = renderCamera(convention);
+      nv.scene.renderAzimuth = cam.azimuth;
+      nv.scene.renderElevation = cam.elevation;
+    }
+    firstConvention.current = false;
+    nv.drawScene();
+  }, [convention]);
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    nv.overlayOutlineWidth = outline ? 0.25 : 0; // a share of a voxel: a thin edge whatever the zoom
+    nv.drawScene();
+  }, [outline, loaded]);
+  useEffect(() => {
+    const nv = nvRef.current;
+    if (!nv || !nv.volumes[0]) return;
+    const preset = CLIP_PRESETS.find((p) => p.id === clip.preset) ?? CLIP_PRESETS[0];
+    nv.setClipPlane(preset.id === 'off' ? [2, 0, 0] : [clip.depth, preset.azimuth, preset.elevation]);
+  }, [clip, loaded]);
 
   // --- meshes in the 3D view, in their label colours
   const meshes = useViewerMeshes(nvRef, loaded > 0, scan, (id) => lutById.get(id)?.color);
+  const meshShown = meshes.meshes.some((m) => meshes.visible(m.url));
+  const volumeRenderOn = volumeRender ?? !meshShown;
+  useEffect(() => {
+    volumeIn3D.current = volumeRenderOn;
+    nvRef.current?.drawScene();
+  }, [volumeRenderOn]);
 
   // --- interactive segmentation: left click = positive point, shift-click = negative point
   const down = useRef<{ x: number; y: number; shift: boolean } | null>(null);
@@ -314,7 +400,13 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     if (Math.hypot(e.clientX - start.x, e.clientY - start.y) > 5) return; // a drag, not a click
     const rect = e.currentTarget.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    const frac = nv.canvasPos2frac([(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr]);
+    const at: [number, number] = [(e.clientX - rect.left) * dpr, (e.clientY - rect.top) * dpr];
+    const hit = markerAt(nv, points, at[0], at[1], dpr);
+    if (hit >= 0) { // a click on a prompt's marker removes that prompt
+      setPoints((ps) => ps.filter((_, j) => j !== hit));
+      return;
+    }
+    const frac = nv.canvasPos2frac(at);
     if (frac[0] < 0) return; // outside the slices (e.g. on the 3D tile)
     const vox = nv.frac2vox(frac, 0);
     const dims = nv.volumes[0].dims ?? [];
@@ -359,6 +451,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
       removeInteractiveOverlay();
       setIResult(null);
       setPoints([]);
+      if (scan && scan.meshes.length > 0) setMeshesStale(true);
       await loadScans();
     } catch (err) {
       setIError(`Could not accept: ${errorMessage(err)}`);
@@ -382,7 +475,80 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
 
   const cursorLabel = readout && readout.labelId > 0 ? lutById.get(readout.labelId) : undefined;
 
+  // --- hooks for tools in their own files (label editing, measurements) and the shortcuts
+  const editHandlers = useRef<EditHandlers>({});
+  const currentSlice = useCallback((): CurrentSlice | null => {
+    const nv = nvRef.current;
+    if (!nv?.volumes[0]) return null;
+    const cross = nv.scene.crosshairPos;
+    const vox = nv.frac2vox(cross, 0);
+    const mm = nv.frac2mm(cross, 0);
+    const v = latestView.current;
+    return { view: v === 'coronal' || v === 'sagittal' ? v : 'axial', vox: [vox[0], vox[1], vox[2]], mm: [mm[0], mm[1], mm[2]] };
+  }, []);
+  const latestView = useRef(view);
+  latestView.current = view;
+  const hooks: ViewerHooks = useMemo(() => ({
+    patient,
+    scan: scanId,
+    getNiivue: () => nvRef.current,
+    currentSlice,
+    requestVolumeRefresh: scheduleGLUpdate,
+    registerEditHandlers: (h) => {
+      editHandlers.current = h;
+      return () => { if (editHandlers.current === h) editHandlers.current = {}; };
+    },
+  }), [patient, scanId, currentSlice, scheduleGLUpdate]);
+
+  /** One slice up (+1: superior / anterior / patient left) or down along the current 2D view's axis. */
+  const stepSlice = (delta: 1 | -1) => {
+    const nv = nvRef.current;
+    const dims = nv?.volumes[0]?.dimsRAS;
+    if (!nv || !dims) return;
+    const v = latestView.current;
+    const axis = v === 'sagittal' ? 0 : v === 'coronal' ? 1 : 2;
+    const pos = nv.scene.crosshairPos;
+    const n = dims[axis + 1]!;
+    const index = Math.max(0, Math.min(n - 1, Math.round(pos[axis] * n - 0.5) + delta));
+    pos[axis] = (index + 0.5) / n; // voxel centres, so repeated steps never drift across a boundary
+    nv.createOnLocationChange();
+    nv.drawScene();
+  };
+  const shortcut = useRef<(e: KeyboardEvent) => void>(() => undefined);
+  shortcut.current = (e: KeyboardEvent) => {
+    if (isTypingTarget(e.target)) return;
+    const a = matchShortcut(e);
+    if (!a) return;
+    switch (a.kind) {
+      case 'slice': stepSlice(a.delta); break;
+      case 'view': setView(VIEWS[a.index]!.id); break;
+      case 'overlay': if (segmentedUrl) setShowOverlay((x) => !x); break;
+      case 'outline': setOutline((x) => !x); break;
+      case 'crosshair': setCrosshair((x) => !x); break;
+      case 'convention': setConvention(convention === 'radiological' ? 'neurological' : 'radiological'); break;
+      case 'preset': {
+        const p = WINDOW_PRESETS[a.index];
+        if (!p) return;
+        setPreset(p.id);
+        setWin({ width: p.width, level: p.level });
+        break;
+      }
+      case 'undo': if (!editHandlers.current.undo) return; editHandlers.current.undo(); break;
+      case 'redo': if (!editHandlers.current.redo) return; editHandlers.current.redo(); break;
+      case 'removeLastPoint': if (!interactive || points.length === 0) return; setPoints((ps) => ps.slice(0, -1)); break;
+      case 'help': setHelpOpen((x) => !x); break;
+      case 'close': if (!helpOpen) return; setHelpOpen(false); break;
+    }
+    e.preventDefault();
+  };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => shortcut.current(e);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   return (
+    <ViewerContext.Provider value={hooks}>
     <div className="viewer">
       <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
         <div className="crumbs">
@@ -416,14 +582,23 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
         </div>
         <div className="tool-group">
           <label className="check"><input type="checkbox" checked={crosshair} onChange={(e) => setCrosshair(e.target.checked)} />Crosshair</label>
+          <label className="check" title="Label outlines instead of filled labels (U)"><input type="checkbox" checked={outline} onChange={(e) => setOutline(e.target.checked)} />Outline</label>
+          <select aria-label="Display convention" value={convention} onChange={(e) => setConvention(e.target.value as Convention)} title="Radiological: screen left = patient right (N)">
+            <option value="radiological">Radiological (R|L)</option>
+            <option value="neurological">Neurological (L|R)</option>
+          </select>
           <button className="btn btn-small" onClick={screenshot} title="Save the current view as PNG">Screenshot</button>
           <a className="btn btn-small" href={href({ page: 'export', patient, scan: scanId })}>Export</a>
+          <button className="btn btn-small" aria-label="Keyboard shortcuts" aria-expanded={helpOpen} title="Keyboard shortcuts (?)" onClick={() => setHelpOpen((x) => !x)}>?</button>
         </div>
       </div>
       <div className="viewer-body">
         <div className={`canvas-wrap ${interactive ? 'interactive' : ''}`}>
           <canvas ref={canvasRef} data-testid="niivue-canvas" onPointerDown={onPointerDown} onPointerUp={onPointerUp} />
-          {loading && <div className="canvas-overlay"><Spinner label="Loading volumes…" /></div>}
+          <PromptMarkers nvRef={nvRef} points={interactive ? points : []} subscribe={subscribeDraw} />
+          {/* static on purpose: an infinite CSS animation keeps the compositor busy during NiiVue's volume upload (first draw 4.7× slower) */}
+          {loading && <div className="canvas-overlay"><span className="loading-static" role="status">Loading volumes…</span></div>}
+          {helpOpen && <HelpPanel onClose={() => setHelpOpen(false)} />}
           {(glError || loadError) && <div className="canvas-overlay"><ErrorBox onRetry={loadError ? loadScans : undefined}>{glError ?? loadError}</ErrorBox></div>}
           {scans && !scan && !loadError && <div className="canvas-overlay"><ErrorBox>Scan “{scanId}” of patient “{patient}” was not found.</ErrorBox></div>}
           {interactive && <div className="mode-badge">Interactive: click = include · shift-click = exclude</div>}
@@ -431,21 +606,28 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
         <aside className="viewer-side">
           <CursorPanel readout={readout} label={cursorLabel} scan={scan} />
 
+          {scan && <section className="panel" aria-label="Series"><h3>Series</h3><ScanMeta scan={scan} /></section>}
+
           <LabelsPanel patient={patient} segmented={!!scan?.segmentation} labels={segLabels} hidden={hidden} onHiddenChange={setHidden} />
 
           <InteractivePanel
             enabled={interactive} onEnabledChange={setInteractive}
-            classes={dict?.labels ?? []} classId={iClass} onClassChange={setIClass}
+            classes={dict?.labels ?? []} automatic={automatic} classId={iClass} onClassChange={setIClass}
             points={points} onRemovePoint={(i) => setPoints((ps) => ps.filter((_, j) => j !== i))}
             busy={iBusy} result={iResult} error={iError}
             onRun={runInteractive} onClear={discardInteractive} onAccept={acceptInteractive}
           />
 
+          {(view === 'render' || view === 'multiplanar') && (
+            <RenderPanel volumeRender={volumeRenderOn} auto={volumeRender === null} meshShown={meshShown} onVolumeRender={setVolumeRender} clip={clip} onClip={setClip} />
+          )}
+
           {scan && scan.meshes.length > 0 && (
-            <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
+            <MeshPanel scan={scan} meshes={meshes} labelById={lutById} stale={meshesStale} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
           )}
         </aside>
       </div>
     </div>
+    </ViewerContext.Provider>
   );
 }

@@ -2,6 +2,7 @@
 import { ErrorBox } from '../components/ui.js';
 import { formatMl } from '../lib/format.js';
 import type { InteractiveResult, LabelDef } from '../lib/types.js';
+import { ClassPicker } from './ClassPicker.js';
 
 export interface PromptPoint {
   vox: [number, number, number];
@@ -13,6 +14,8 @@ export function InteractivePanel(props: {
   enabled: boolean;
   onEnabledChange: (on: boolean) => void;
   classes: readonly LabelDef[];
+  /** Ids the engine segments automatically (null: the engine does not say). */
+  automatic: ReadonlySet<number> | null;
   classId: number;
   onClassChange: (id: number) => void;
   points: readonly PromptPoint[];
@@ -34,15 +37,13 @@ export function InteractivePanel(props: {
       </div>
       {enabled && (
         <div className="interactive">
-          <select aria-label="Class" value={classId} onChange={(e) => props.onClassChange(Number(e.target.value))}>
-            <option value={0}>Choose a class…</option>
-            {classes.map((l) => <option key={l.id} value={l.id}>{l.name}</option>)}
-          </select>
+          <ClassPicker classes={classes} automatic={props.automatic} value={classId} onChange={props.onClassChange} />
           <div className="points">
-            {points.length === 0 ? <span className="muted small">Click inside the structure (shift-click outside) on a 2D slice.</span>
+            {points.length === 0 ? <span className="muted small">Click inside the structure (shift-click outside) on a 2D slice; the prompts are drawn on the image.</span>
               : points.map((p, i) => (
-                <span key={i} className={`point ${p.positive ? 'pos' : 'neg'}`} title="Remove" onClick={() => props.onRemovePoint(i)}>
+                <span key={i} className={`point ${p.positive ? 'pos' : 'neg'}`} data-testid="prompt-point">
                   {p.positive ? '+' : '−'} {p.vox.join(',')}
+                  <button className="link-btn" aria-label={`Remove ${p.positive ? 'include' : 'exclude'} point ${p.vox.join(',')}`} onClick={() => props.onRemovePoint(i)}>✕</button>
                 </span>
               ))}
           </div>

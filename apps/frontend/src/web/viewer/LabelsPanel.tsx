@@ -1,6 +1,6 @@
 // The viewer's Labels panel: per-label show/hide with colour swatch and volume, all/none, filter.
 import { useState } from 'react';
-import { rgbCss } from '../lib/colormap.js';
+import { displayColor, rgbCss } from '../lib/colormap.js';
 import { formatMl } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import type { SegmentLabel } from '../lib/types.js';
@@ -37,7 +37,7 @@ export function LabelsPanel({ patient, segmented, labels, hidden, onHiddenChange
           <li key={l.id} className={hidden.has(l.id) ? 'off' : ''}>
             <label title={`${l.name} (id ${l.id}): ${l.voxels.toLocaleString()} voxels, ${formatMl(l.volumeMl)}`}>
               <input type="checkbox" checked={!hidden.has(l.id)} aria-label={`Show ${l.name}`} data-label-id={l.id} onChange={(e) => toggle(l.id, e.target.checked)} />
-              <span className="swatch" style={{ background: rgbCss(l.color) }} />
+              <span className="swatch" style={{ background: rgbCss(displayColor(l.color)) }} />
               <span className="label-name">{l.name}</span>
               <span className="label-vol">{formatMl(l.volumeMl)}</span>
             </label>

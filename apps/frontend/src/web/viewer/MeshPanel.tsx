@@ -4,10 +4,12 @@ import { rgbCss } from '../lib/colormap.js';
 import type { LabelDef, ScanInfo } from '../lib/types.js';
 import type { ViewerMeshes } from './use-viewer-meshes.js';
 
-export function MeshPanel({ scan, meshes, labelById, onShow3D }: {
+export function MeshPanel({ scan, meshes, labelById, stale = false, onShow3D }: {
   scan: ScanInfo;
   meshes: ViewerMeshes;
   labelById: ReadonlyMap<number, LabelDef>;
+  /** The segmentation changed after these meshes were made. */
+  stale?: boolean;
   /** Set when the 3D render is not the current view. */
   onShow3D?: () => void;
 }) {
@@ -15,6 +17,7 @@ export function MeshPanel({ scan, meshes, labelById, onShow3D }: {
   return (
     <section className="panel" aria-label="Meshes">
       <div className="panel-head"><h3>Meshes</h3><span className="muted small">{scan.meshes.length}</span></div>
+      {stale && <div className="warn-box small" role="alert" data-testid="meshes-stale">⚠ The segmentation changed after these meshes were made: they show the old labels. Run <b>Meshes</b> again (Data or Jobs page).</div>}
       {meshes.error && <ErrorBox>{meshes.error}</ErrorBox>}
       {hiddenFormats > 0 && <div className="muted small">{hiddenFormats} mesh file(s) in formats the viewer cannot show (e.g. GLB) — download them on the Export page.</div>}
       <ul className="label-list mesh-list">

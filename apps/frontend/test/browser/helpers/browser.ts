@@ -119,3 +119,30 @@ export function phaseTimer(): { reset: () => void; phase: (name: string) => void
     phase: (name) => { if (process.env.TIMING) console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${name}`); },
   };
 }
+
+const RECT_COUNTS_SRC = `async ({ b64, rects, color, tolerance }) => {
+  const blob = await (await fetch('data:image/png;base64,' + b64)).blob();
+  const bmp = await createImageBitmap(blob);
+  const c = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(bmp, 0, 0);
+  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+  const t2 = tolerance * tolerance;
+  return rects.map(([x0, y0, w, h]) => {
+    let n = 0;
+    for (let y = Math.max(0, Math.floor(y0)); y < Math.min(bmp.height, y0 + h); y++) {
+      for (let x = Math.max(0, Math.floor(x0)); x < Math.min(bmp.width, x0 + w); x++) {
+        const i = (y * bmp.width + x) * 4;
+        const dr = d[i] - color[0], dg = d[i + 1] - color[1], db = d[i + 2] - color[2];
+        if (dr * dr + dg * dg + db * db <= t2) n++;
+      }
+    }
+    return n;
+  });
+}`;
+
+/** Pixels within `tolerance` of `color` inside each rectangle [x, y, width, height] (image pixels). */
+export async function rectCounts(page: Page, png: Buffer, rects: Array<[number, number, number, number]>, color: Rgb, tolerance = 14): Promise<number[]> {
+  const args = { b64: png.toString('base64'), rects, color: [color[0], color[1], color[2]], tolerance };
+  return page.evaluate(`(${RECT_COUNTS_SRC})(${JSON.stringify(args)})`) as Promise<number[]>;
+}

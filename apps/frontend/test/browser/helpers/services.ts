@@ -22,13 +22,16 @@ export const SCAN = 'totalseg_example_ct';
 export interface Platform {
   base: string;
   output: string;
+  /** The built web app served at `/` (a test may add pages beside it). */
+  web: string;
   buildMs: number;
   close: () => Promise<void>;
 }
 
 const addr = (app: FastifyInstance): string => `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-export async function startPlatform(): Promise<Platform> {
+/** `prepare` adds files to OUTPUT_FOLDER (more patients and scans) before the servers start. */
+export async function startPlatform(prepare?: (output: string) => Promise<void>): Promise<Platform> {
   const dir = await mkdtemp(join(tmpdir(), 'v3d-browser-'));
   const output = join(dir, 'output');
   const dicom = join(dir, 'dicom');
@@ -36,6 +39,7 @@ export async function startPlatform(): Promise<Platform> {
   await mkdir(join(output, PATIENT, 'nifti'), { recursive: true });
   await mkdir(dicom, { recursive: true });
   await copyFile(join(DATA, 'totalseg_example_ct.nii.gz'), join(output, PATIENT, 'nifti', `${SCAN}.nii.gz`));
+  await prepare?.(output);
   const built = await buildWeb({ outdir: web });
 
   const started: FastifyInstance[] = [];
@@ -59,6 +63,7 @@ export async function startPlatform(): Promise<Platform> {
     return {
       base: addr(app),
       output,
+      web,
       buildMs: built.ms,
       close: async () => {
         for (const s of started.reverse()) await s.close().catch(() => undefined);
