@@ -70,6 +70,6 @@ export async function resolveIdentity(request: FastifyRequest, store: AuthStore,
   }
   const user = await store.userById(session.userId);
   if (!user || user.disabled) return null;
-  if (now - Date.parse(session.lastSeenAt) > TOUCH_EVERY_MS) await store.touchSession(session.id, new Date(now).toISOString());
+  if (now - Date.parse(session.lastSeenAt) > Math.min(TOUCH_EVERY_MS, config.sessionIdleMs / 4)) await store.touchSession(session.id, new Date(now).toISOString());
   return { user: publicUser(user), via: 'session', session, csrfToken: csrfTokenFor(secret) };
 }
