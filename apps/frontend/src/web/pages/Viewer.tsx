@@ -15,6 +15,7 @@ import { LabelsPanel } from '../viewer/LabelsPanel.js';
 import { MeshPanel } from '../viewer/MeshPanel.js';
 import { ScanPicker } from '../viewer/ScanPicker.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
+import { useSession } from '../lib/session.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -43,6 +44,7 @@ export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
 }
 
 function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
+  const { can } = useSession();
   const { labels: dict, labelById, dataVersion, toast } = useApp();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const nvRef = useRef<Niivue | null>(null);
@@ -433,13 +435,13 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
 
           <LabelsPanel patient={patient} segmented={!!scan?.segmentation} labels={segLabels} hidden={hidden} onHiddenChange={setHidden} />
 
-          <InteractivePanel
+          {can('annotator') && <InteractivePanel
             enabled={interactive} onEnabledChange={setInteractive}
             classes={dict?.labels ?? []} classId={iClass} onClassChange={setIClass}
             points={points} onRemovePoint={(i) => setPoints((ps) => ps.filter((_, j) => j !== i))}
             busy={iBusy} result={iResult} error={iError}
             onRun={runInteractive} onClear={discardInteractive} onAccept={acceptInteractive}
-          />
+          />}
 
           {scan && scan.meshes.length > 0 && (
             <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
