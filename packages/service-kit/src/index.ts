@@ -7,3 +7,4 @@ export { bearerToken, isLoopbackAddress, metricsAllowed, secretMatches } from '.
 export type { MetricsAccess } from './metrics-access.js';
 export { loggerOptions } from './logger.js';
 export type { RouteRole } from './route-role.js';
+export { prettyLine, prettyStream } from './pretty-log.js';
