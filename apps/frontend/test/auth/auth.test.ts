@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { authConfigFromEnv, checkAuthBind } from '../../src/server/auth/config.js';
 import { ensureFirstAdmin } from '../../src/server/auth/bootstrap.js';
 import { openFileStore } from '../../src/server/auth/file-store.js';
+import { claimAt, roleFromClaims } from '../../src/server/auth/oidc.js';
 import { makeConfig } from '../../src/server/config.js';
 import { buildServer } from '../../src/server/server.js';
 import { startEnv } from '../api/helpers.js';
@@ -182,5 +183,24 @@ describe('start-up rules', () => {
     assert.ok(password.length >= 16);
     assert.equal((await store.listUsers())[0].role, 'admin');
     await store.close();
+  });
+});
+
+describe('OIDC roles from Keycloak-style claims', () => {
+  const claims = {
+    realm_access: { roles: ['offline_access', 'uma_authorization', 'radiologist'] },
+    resource_access: { 'vista3d.web': { roles: ['admin'] }, account: { roles: ['manage-account'] } },
+    groups: 'viewer other',
+  };
+  it('reads realm roles, client roles (client ids with dots) and space-separated strings', () => {
+    assert.deepEqual(claimAt(claims, 'resource_access.vista3d.web.roles'), ['admin']);
+    assert.equal(roleFromClaims(claims, { rolesClaim: 'realm_access.roles', roleMap: { radiologist: 'annotator' } }), 'annotator');
+    assert.equal(roleFromClaims(claims, { rolesClaim: 'resource_access.vista3d.web.roles', roleMap: {} }), 'admin');
+    assert.equal(roleFromClaims(claims, { rolesClaim: 'groups', roleMap: {} }), 'viewer');
+  });
+  it('no mapped role means no access; the highest of several wins', () => {
+    assert.equal(roleFromClaims(claims, { rolesClaim: 'realm_access.roles', roleMap: {} }), undefined);
+    assert.equal(roleFromClaims(claims, { rolesClaim: 'missing.path', roleMap: {} }), undefined);
+    assert.equal(roleFromClaims({ r: ['viewer', 'admin', 'annotator'] }, { rolesClaim: 'r', roleMap: {} }), 'admin');
   });
 });
