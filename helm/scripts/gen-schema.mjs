@@ -129,6 +129,7 @@ export function buildSchema() {
           sessionIdleMinutes: { type: 'number', exclusiveMinimum: 0 },
           sessionMaxHours: { type: 'number', exclusiveMinimum: 0 },
           cookieSecure: { type: 'string', enum: ['auto', 'always', 'never'] },
+          trustProxy: str,
           oidc: closed({
             issuer: { type: 'string', pattern: '^(|https?://.+)$' },
             clientId: str,

@@ -314,7 +314,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
     const oidc = await render({ set: [
       'frontend.auth.mode=oidc', 'frontend.auth.oidc.issuer=https://keycloak.example.org/realms/rad', 'frontend.auth.oidc.clientId=vista3d',
       'frontend.auth.oidc.redirectUrl=https://vista3d.example.org/api/auth/oidc/callback', 'frontend.auth.oidc.rolesClaim=resource_access.vista3d.roles',
-      'frontend.auth.oidc.roleMap=radiologist=annotator', 'secrets.oidcClientSecret=s3cret',
+      'frontend.auth.oidc.roleMap=radiologist=annotator', 'secrets.oidcClientSecret=s3cret', 'frontend.auth.trustProxy=10.0.0.0/8',
     ] });
     const env = envOf(container(find(oidc, 'Deployment', 'vista3d-frontend')));
     assert.equal(env.get('AUTH_MODE')?.value, 'oidc');
@@ -323,6 +323,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
     assert.equal(env.get('OIDC_REDIRECT_URL')?.value, 'https://vista3d.example.org/api/auth/oidc/callback');
     assert.equal(env.get('OIDC_ROLES_CLAIM')?.value, 'resource_access.vista3d.roles');
     assert.equal(env.get('OIDC_ROLE_MAP')?.value, 'radiologist=annotator');
+    assert.equal(env.get('TRUST_PROXY')?.value, '10.0.0.0/8');
     assert.deepEqual(env.get('OIDC_CLIENT_SECRET')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'oidc-client-secret', optional: true });
     assert.equal((find(oidc, 'Secret', 'vista3d-secrets').data as Record<string, string>)['oidc-client-secret'], Buffer.from('s3cret').toString('base64'));
 

@@ -252,6 +252,10 @@ loopback-only. OIDC needs its issuer, client id and redirect URL.
   value: {{ $a.sessionMaxHours | quote }}
 - name: COOKIE_SECURE
   value: {{ $a.cookieSecure | quote }}
+{{- with $a.trustProxy }}
+- name: TRUST_PROXY
+  value: {{ . | quote }}
+{{- end }}
 {{- if eq $a.mode "oidc" }}
 {{- $o := $a.oidc }}
 {{- if not (and $o.issuer $o.clientId $o.redirectUrl) }}{{ fail "frontend.auth.mode=oidc needs frontend.auth.oidc.issuer, clientId and redirectUrl" }}{{ end }}

@@ -71,7 +71,7 @@ const pick = (body: unknown, ...keys: string[]): string | undefined => {
 export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   await mkdir(config.outputFolder, { recursive: true });
   const integrations = loadIntegrations(config, options.integrations);
-  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true, trustProxy: config.auth.trustProxy });
   // With DATABASE_URL the replica is stateless: jobs and the index live in PostgreSQL and run on
   // apps/worker. Without it (tests, a single process) jobs run here as before.
   const state = config.databaseUrl ? await openPlatformState({ ...config, databaseUrl: config.databaseUrl }) : null;

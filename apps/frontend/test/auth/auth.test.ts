@@ -169,6 +169,8 @@ describe('start-up rules', () => {
     assert.throws(() => checkAuthBind(off, '0.0.0.0'), /AUTH_MODE=off is refused on HOST=0.0.0.0/);
     assert.doesNotThrow(() => checkAuthBind(off, '127.0.0.1'));
     await assert.rejects(buildServer(makeConfig({ host: '0.0.0.0', outputFolder: '/tmp/v3d-never', auth: off })), /AUTH_MODE=off is refused/);
+    assert.deepEqual(['', 'true', '10.0.0.0/8, 127.0.0.1'].map((v) => authConfigFromEnv({ TRUST_PROXY: v }, '/tmp/x').trustProxy), [false, true, ['10.0.0.0/8', '127.0.0.1']]);
+    assert.equal(typeof authConfigFromEnv({ TRUST_PROXY: '1' }, '/tmp/x').trustProxy, 'function');
     assert.throws(() => authConfigFromEnv({ AUTH_MODE: 'oidc' }, '/tmp/x'), /AUTH_MODE=oidc needs OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_REDIRECT_URL/);
   });
 

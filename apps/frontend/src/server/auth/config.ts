@@ -32,6 +32,8 @@ export interface AuthConfig {
   sessionMaxMs: number;
   /** Secure cookies: 'auto' = when the request came over HTTPS (directly or X-Forwarded-Proto from the ingress). */
   cookieSecure: 'auto' | 'always' | 'never';
+  /** Fastify's trustProxy: whose X-Forwarded-For is believed for the caller's address. */
+  trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   oidc?: OidcConfig;
 }
 
@@ -43,6 +45,8 @@ const authEnv = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
   SESSION_MAX_HOURS: z.coerce.number().positive().default(12),
   COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** Proxies whose X-Forwarded-For names the client (audit log, sessions): `true`, a hop count, or addresses/CIDRs. */
+  TRUST_PROXY: z.string().optional(),
   OIDC_ISSUER: z.string().url().optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
   OIDC_CLIENT_SECRET: z.string().optional(),
@@ -86,6 +90,7 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, outputFolder: string):
     sessionIdleMs: e.SESSION_IDLE_MINUTES * 60_000,
     sessionMaxMs: e.SESSION_MAX_HOURS * 3_600_000,
     cookieSecure: e.COOKIE_SECURE,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     ...(oidc ? { oidc } : {}),
   };
 }
@@ -97,4 +102,14 @@ export function checkAuthBind(auth: AuthConfig, host: string): void {
   if (auth.mode === 'off' && !LOOPBACK_HOSTS.test(host)) {
     throw new Error(`AUTH_MODE=off is refused on HOST=${host}: without authentication the frontend may only bind to loopback (127.0.0.1); use AUTH_MODE=local or oidc`);
   }
+}
+
+function parseTrustProxy(v: string | undefined): AuthConfig['trustProxy'] {
+  if (v === undefined || v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return (_address, hop) => hop < hops;
+  }
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }
