@@ -8,7 +8,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 
 interface Resource { patient?: string; scan?: string; resource?: string }
 
-/** The ids a request touched: route params, a JSON body's patient/scan, an /images path, an answer's patient. */
+/** The ids a request touched: route params, a JSON body's patient/scan, an /images path. */
 function resourceOf(request: FastifyRequest): Resource {
   const params = (request.params ?? {}) as Record<string, unknown>;
   const body = request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : {};
@@ -30,41 +30,31 @@ function resourceOf(request: FastifyRequest): Resource {
   return { ...(patient ? { patient } : {}), ...(scan ? { scan } : {}), ...(resource ? { resource } : {}) };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by a handler (or onSend) when the ids are only known from the answer (uploads). */
-    auditPatient?: string;
-  }
-}
-
 /**
  * Appends one audit entry per request to a route that needs a login (refused attempts included):
  * who, what (method + route), which patient/scan/job, the outcome and the caller's address.
  */
 export function installAuditLog(app: FastifyInstance, store: AuthStore, actorOf: (r: FastifyRequest) => { actor: string; userId?: string }): void {
+  // Written before the answer leaves (onSend, not onResponse): whoever saw data is on record by then.
   app.addHook('onSend', async (request, reply, payload) => {
+    const role = request.routeOptions.config?.role;
+    if (role === undefined || role === 'public') return payload;
+    const action = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (NOT_AUDITED.has(action)) return payload;
+    const res = resourceOf(request);
+    const status = reply.statusCode;
     // Multipart uploads name their patient in a field the hook cannot see; the answer names it.
-    if (request.method === 'POST' && typeof payload === 'string' && payload.length < 65_536 && reply.statusCode < 300 && !resourceOf(request).patient) {
+    if (!res.patient && request.method === 'POST' && typeof payload === 'string' && payload.length < 65_536 && status < 300) {
       try {
         const p = str((JSON.parse(payload) as Record<string, unknown>).patient);
-        if (p) request.auditPatient = p;
+        if (p) {
+          res.patient = p;
+          res.resource ??= p;
+        }
       } catch {
         /* not JSON */
       }
     }
-    return payload;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const role = request.routeOptions.config?.role;
-    if (role === undefined || role === 'public') return;
-    const action = `${request.method} ${request.routeOptions.url ?? ''}`;
-    if (NOT_AUDITED.has(action)) return;
-    const res = resourceOf(request);
-    if (!res.patient && request.auditPatient) {
-      res.patient = request.auditPatient;
-      res.resource ??= request.auditPatient;
-    }
-    const status = reply.statusCode;
     const entry: AuditEntry = {
       at: new Date().toISOString(),
       ...actorOf(request),
@@ -79,6 +69,7 @@ export function installAuditLog(app: FastifyInstance, store: AuthStore, actorOf:
     } catch (err) {
       request.log.error({ err, action }, 'audit log write failed');
     }
+    return payload;
   });
 }
 
