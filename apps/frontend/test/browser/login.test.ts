@@ -103,6 +103,8 @@ describe('logging in through the web app (Chromium)', () => {
     // A callback with a state this browser never started is refused.
     assert.equal((await fetch(`${base}/api/auth/oidc/callback?code=x&state=forged`)).status, 400);
     const browser = await launchBrowser();
+    // The provider's development pages import a web font; nothing leaves this machine.
+    await browser.context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
     try {
       const page = browser.page;
       await page.goto(`${base}/`);
