@@ -83,7 +83,11 @@ function buildApp(app) {
   try {
     buildah('copy', '--chown', '0:0', ctr, join(dist, 'server.mjs'), '/app/server.mjs');
     if (app === 'worker') buildah('copy', ctr, join(dist, 'migrate.mjs'), '/app/migrate.mjs');
-    if (app === 'frontend') buildah('copy', ctr, join(dist, 'web'), '/app/web');
+    if (app === 'frontend') {
+      buildah('copy', ctr, join(dist, 'web'), '/app/web');
+      // argon2 (password hashes) stays outside the bundle (native addon): the package and this platform's binary.
+      for (const pkg of ['argon2', 'argon2-linux-x64-gnu']) buildah('copy', ctr, join(root, 'node_modules/@node-rs', pkg), `/app/node_modules/@node-rs/${pkg}`);
+    }
     if (app === 'backend') {
       // onnxruntime stays outside the bundle (native addon): this platform's binaries only.
       const stage = mkdtempSync(join(tmpdir(), 'vista3d-ort-'));

@@ -19,7 +19,7 @@ const ENTRIES = {
 // Further bundles an image ships beside server.mjs: the worker image also runs the migrations hook Job.
 const EXTRA = { worker: { 'migrate.mjs': 'apps/worker/src/migrate.ts' } };
 // Native addons and packages that load files relative to themselves at run time.
-const EXTERNAL = ['onnxruntime-node', 'onnxruntime-common', 'pg-native'];
+const EXTERNAL = ['onnxruntime-node', 'onnxruntime-common', 'pg-native', '@node-rs/argon2'];
 
 const wanted = process.argv.slice(2);
 const apps = wanted.length ? wanted : Object.keys(ENTRIES);

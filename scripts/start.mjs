@@ -127,6 +127,8 @@ for (const svc of services) {
       VISTA3D_SERVER: backendUrl,
       IMAGE_SERVER: imageServerUrl,
       DATABASE_URL: databaseUrl,
+      // Readable logs on a terminal (containers log JSON); the frontend prints the first admin's password.
+      LOG_FORMAT: env.LOG_FORMAT ?? 'pretty',
       ...svc.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -139,7 +141,7 @@ for (const svc of services) {
 }
 try {
   await Promise.all(services.filter((s) => !s.skip).map((s) => waitHealthy(s.health, s.name)));
-  console.log(`\nVista3D Platform is up:\n  web app       http://${host}:${ports.frontend}\n  backend       ${backendUrl}\n  image server  ${imageServerUrl}\n  worker        http://${host}:${workerPort}/health\n  database      ${databaseUrl}\n  data          ${outputFolder} (DICOM: ${dicomFolder})\nPress Ctrl+C to stop.`);
+  console.log(`\nVista3D Platform is up:\n  web app       http://${host}:${ports.frontend}  (log in as admin: the password printed above at first start, or ADMIN_PASSWORD)\n  backend       ${backendUrl}\n  image server  ${imageServerUrl}\n  worker        http://${host}:${workerPort}/health\n  database      ${databaseUrl}\n  data          ${outputFolder} (DICOM: ${dicomFolder})\nPress Ctrl+C to stop.`);
 } catch (err) {
   console.error(`start: ${err.message}`);
   shutdown(1);

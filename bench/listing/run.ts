@@ -21,7 +21,7 @@ async function startFrontend(env: Record<string, string>): Promise<{ base: strin
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/frontend/src/server/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', FRONTEND_PORT: String(port), ...env },
+    env: { ...process.env, LOG_LEVEL: 'silent', HOST: '127.0.0.1', AUTH_MODE: 'off', FRONTEND_PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { readNifti, writeNifti } from '@vista3d/volume';
 import { buildServer as buildImageServer } from '../../apps/image-server/src/server.js';
 import { makeConfig } from '../../apps/frontend/src/server/config.js';
+import { authConfigFromEnv } from '../../apps/frontend/src/server/auth/config.js';
 import { buildServer as buildFrontend } from '../../apps/frontend/src/server/server.js';
 import { buildWeb } from '../../apps/frontend/scripts/build-web.mjs';
 import { launchBrowser } from '../../apps/frontend/test/browser/helpers/browser.js';
@@ -52,6 +53,7 @@ try {
   const frontend = await buildFrontend(makeConfig({
     host: '127.0.0.1', port: 0, outputFolder: output, dicomFolder: join(dir, 'dicom'),
     vista3dServer: 'http://127.0.0.1:9', imageServer: addr(image), webRoot: web, probeTimeoutMs: 500,
+    auth: authConfigFromEnv({ AUTH_MODE: 'off' }, output),
   }));
   await frontend.listen({ port: 0, host: '127.0.0.1' });
   started.push(frontend);

@@ -84,7 +84,7 @@ export function buildSchema() {
       fullnameOverride: str,
       commonLabels: strMap,
       serviceAccount: closed({ create: bool, name: str, annotations: strMap, automount: bool }, ['create']),
-      secrets: closed({ create: bool, ngcApiKey: str, apiKey: str, metricsToken: str, existingSecret: str }, ['create']),
+      secrets: closed({ create: bool, ngcApiKey: str, apiKey: str, metricsToken: str, adminPassword: str, oidcClientSecret: str, existingSecret: str }, ['create']),
       backend: closed({
         enabled: bool,
         replicaCount: { type: 'integer', minimum: 0 },
@@ -122,6 +122,24 @@ export function buildSchema() {
           maxUploadBytes: posInt,
           inferenceTimeoutMs: posInt,
         }, []),
+        auth: closed({
+          // `off` is listed so the template can refuse it with its reason (a cluster is never loopback-only).
+          mode: { type: 'string', enum: ['local', 'oidc', 'off'] },
+          adminUsername: { type: 'string', pattern: '^[\\w.@-]{1,64}$' },
+          sessionIdleMinutes: { type: 'number', exclusiveMinimum: 0 },
+          sessionMaxHours: { type: 'number', exclusiveMinimum: 0 },
+          cookieSecure: { type: 'string', enum: ['auto', 'always', 'never'] },
+          trustProxy: str,
+          oidc: closed({
+            issuer: { type: 'string', pattern: '^(|https?://.+)$' },
+            clientId: str,
+            redirectUrl: { type: 'string', pattern: '^(|https?://.+)$' },
+            scopes: str,
+            rolesClaim: { type: 'string', minLength: 1 },
+            roleMap: { type: 'string', pattern: '^(|[^=,]+=(viewer|annotator|admin)(,[^=,]+=(viewer|annotator|admin))*)$' },
+            postLogoutRedirectUrl: { type: 'string', pattern: '^(|https?://.+)$' },
+          }, []),
+        }, ['mode']),
         extraEnv: { $ref: '#/definitions/env' },
         resources: { $ref: '#/definitions/resources' },
         podAntiAffinityPreset: { $ref: '#/definitions/antiAffinityPreset' },

@@ -172,7 +172,7 @@ describe('default values', () => {
     const sa = find(objs, 'ServiceAccount', 'vista3d');
     assert.equal(sa.automountServiceAccountToken, false);
     const secret = find(objs, 'Secret', 'vista3d-secrets');
-    assert.deepEqual(Object.keys(secret.data as object), ['ngc-api-key', 'metrics-token']);
+    assert.deepEqual(Object.keys(secret.data as object), ['ngc-api-key', 'metrics-token', 'admin-password']);
     assert.equal(Buffer.from(String((secret.data as Record<string, string>)['metrics-token']), 'base64').length, 32, 'a generated metrics token');
     for (const kind of ['Ingress', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor']) {
       assert.equal(has(objs, kind), false, `${kind} rendered by default`);
@@ -276,7 +276,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
   it('secrets: create with keys, existingSecret, or none', async () => {
     const created = await render({ set: ['secrets.ngcApiKey=nvapi-123', 'secrets.apiKey=tok'] });
     const secret = find(created, 'Secret', 'vista3d-secrets');
-    const { 'metrics-token': generated, ...given } = secret.data as Record<string, string>;
+    const { 'metrics-token': generated, 'admin-password': _admin, ...given } = secret.data as Record<string, string>;
     assert.deepEqual(given, { 'ngc-api-key': Buffer.from('nvapi-123').toString('base64'), 'api-key': Buffer.from('tok').toString('base64') });
     assert.ok(generated);
     const fe = envOf(container(find(created, 'Deployment', 'vista3d-frontend')));
@@ -299,6 +299,40 @@ describe('feature toggles', { concurrency: 4 }, () => {
     const none = await render({ set: ['secrets.create=false'] });
     assert.equal(none.some((o) => o.kind === 'Secret' && o.metadata.name === 'vista3d-secrets'), false);
     assert.equal(envOf(container(find(none, 'Deployment', 'vista3d-backend'))).has('NGC_API_KEY'), false);
+  });
+
+  it('auth: local by default with the first admin password from the Secret; OIDC values; off refused', async () => {
+    const local = await render();
+    const fe = envOf(container(find(local, 'Deployment', 'vista3d-frontend')));
+    assert.equal(fe.get('AUTH_MODE')?.value, 'local');
+    assert.deepEqual(fe.get('ADMIN_PASSWORD')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'admin-password', optional: true });
+    const generated = (find(local, 'Secret', 'vista3d-secrets').data as Record<string, string>)['admin-password'];
+    assert.ok(Buffer.from(generated!, 'base64').toString().length >= 24, 'generated once when empty');
+    const given = await render({ set: ['secrets.adminPassword=hospital-admin-pw'] });
+    assert.equal((find(given, 'Secret', 'vista3d-secrets').data as Record<string, string>)['admin-password'], Buffer.from('hospital-admin-pw').toString('base64'));
+
+    const oidc = await render({ set: [
+      'frontend.auth.mode=oidc', 'frontend.auth.oidc.issuer=https://keycloak.example.org/realms/rad', 'frontend.auth.oidc.clientId=vista3d',
+      'frontend.auth.oidc.redirectUrl=https://vista3d.example.org/api/auth/oidc/callback', 'frontend.auth.oidc.rolesClaim=resource_access.vista3d.roles',
+      'frontend.auth.oidc.roleMap=radiologist=annotator', 'secrets.oidcClientSecret=s3cret', 'frontend.auth.trustProxy=10.0.0.0/8',
+    ] });
+    const env = envOf(container(find(oidc, 'Deployment', 'vista3d-frontend')));
+    assert.equal(env.get('AUTH_MODE')?.value, 'oidc');
+    assert.equal(env.get('OIDC_ISSUER')?.value, 'https://keycloak.example.org/realms/rad');
+    assert.equal(env.get('OIDC_CLIENT_ID')?.value, 'vista3d');
+    assert.equal(env.get('OIDC_REDIRECT_URL')?.value, 'https://vista3d.example.org/api/auth/oidc/callback');
+    assert.equal(env.get('OIDC_ROLES_CLAIM')?.value, 'resource_access.vista3d.roles');
+    assert.equal(env.get('OIDC_ROLE_MAP')?.value, 'radiologist=annotator');
+    assert.equal(env.get('TRUST_PROXY')?.value, '10.0.0.0/8');
+    assert.deepEqual(env.get('OIDC_CLIENT_SECRET')?.valueFrom?.secretKeyRef, { name: 'vista3d-secrets', key: 'oidc-client-secret', optional: true });
+    assert.equal((find(oidc, 'Secret', 'vista3d-secrets').data as Record<string, string>)['oidc-client-secret'], Buffer.from('s3cret').toString('base64'));
+
+    const incomplete = await renderFailure({ set: ['frontend.auth.mode=oidc'] });
+    assert.match(incomplete.stderr, /needs frontend.auth.oidc.issuer, clientId and redirectUrl/);
+    const off = await renderFailure({ set: ['frontend.auth.mode=off'] });
+    assert.match(off.stderr, /frontend.auth.mode=off is refused/);
+    const badMap = await renderFailure({ set: ['frontend.auth.oidc.roleMap=radiologist=chief'] });
+    assert.notEqual(badMap.code, 0, 'the schema refuses a role that is not ours');
   });
 
   it('backend.enabled=false: no backend objects, frontend points at the external server; required then', async () => {

@@ -144,6 +144,8 @@ describe('bundles run as the images run them (node server.mjs, no tsx, no source
     for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) {
       await symlink(join(ROOT, 'node_modules', pkg), join(dir, 'backend/node_modules', pkg), 'dir');
     }
+    // argon2 (password hashes) is a native addon outside the frontend bundle, like onnxruntime.
+    await symlink(join(ROOT, 'node_modules/@node-rs'), join(dir, 'frontend/node_modules/@node-rs'), 'dir');
     await cp(join(ROOT, 'apps/frontend/dist/web'), join(dir, 'frontend/web'), { recursive: true });
   });
 
@@ -173,7 +175,7 @@ describe('bundles run as the images run them (node server.mjs, no tsx, no source
     const folders = { OUTPUT_FOLDER: join(dir, 'data/output'), DICOM_FOLDER: join(dir, 'data/dicom') };
     const image = await start('image-server', folders);
     const backend = await start('backend', { VISTA3D_ENGINE: 'cpu' });
-    const frontend = await start('frontend', { ...folders, WEB_ROOT: join(dir, 'frontend/web'), VISTA3D_SERVER: backend, IMAGE_SERVER: image });
+    const frontend = await start('frontend', { ...folders, WEB_ROOT: join(dir, 'frontend/web'), VISTA3D_SERVER: backend, IMAGE_SERVER: image, AUTH_MODE: 'off' });
 
     const info = await (await fetch(`${backend}/v1/vista3d/info`)).json() as { engine: { name: string } };
     assert.equal(info.engine.name, 'vista3d-cpu-classical');

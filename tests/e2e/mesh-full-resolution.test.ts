@@ -16,6 +16,7 @@ import { edgeReport, labelBoxes, signedVolume, type MeshManifest } from '@vista3
 import { voxelVolumeMl, writeNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
 import { makeConfig } from '../../apps/frontend/src/server/config.js';
+import { authConfigFromEnv } from '../../apps/frontend/src/server/auth/config.js';
 import { taskChildPids } from '../../apps/frontend/src/server/isolated-task.js';
 import { buildServer } from '../../apps/frontend/src/server/server.js';
 import { CT_FULL, multiLabel512, wholeBody08 } from '../../packages/mesh/test/big-fixtures.js';
@@ -114,7 +115,7 @@ describe('meshes of full-resolution label maps (512×512×200 multi-label, whole
     assert.deepEqual(inputs[0].volume.dims, [512, 512, 200]);
     assert.ok(inputs[0].big.size >= 20);
     assert.ok(inputs[1].volume.spacing.every((s) => Math.abs(s - 0.8) < 0.02), `${inputs[1].volume.spacing}`);
-    const config = makeConfig({ host: '127.0.0.1', port: 0, outputFolder: output, dicomFolder: join(dir, 'dicom'), webRoot: join(dir, 'web'), vista3dServer: `http://127.0.0.1:${await freePort()}` });
+    const config = makeConfig({ host: '127.0.0.1', port: 0, outputFolder: output, dicomFolder: join(dir, 'dicom'), webRoot: join(dir, 'web'), vista3dServer: `http://127.0.0.1:${await freePort()}`, auth: authConfigFromEnv({ AUTH_MODE: 'off' }, output) });
     app = await buildServer(config);
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

@@ -119,7 +119,7 @@ describe('multi-replica platform on PostgreSQL', { timeout: 600_000 }, () => {
     for (let i = 1; i <= SCANS; i++) await copyFile(CT, join(output, 'many/nifti', `s${i}.nii.gz`));
     await copyFile(CT, join(output, 'shared/nifti/ct.nii.gz'));
     const [backendPort, imagePort, feA, feB, w1, w2] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const common = { OUTPUT_FOLDER: output, DICOM_FOLDER: dicom, HOST: '127.0.0.1' };
+    const common = { OUTPUT_FOLDER: output, DICOM_FOLDER: dicom, HOST: '127.0.0.1', AUTH_MODE: 'off' };
     const backend = `http://127.0.0.1:${backendPort}`;
     const image = `http://127.0.0.1:${imagePort}`;
     others.push(

@@ -2,7 +2,8 @@
 // free ports with temp folders (services compiled to JavaScript first), the generated demo study — the
 // synthetic torso phantom as DICOM and NIfTI — is visible through the frontend's API and downloadable
 // through the image server, the web app's Data page shows it in a real Chromium, and Ctrl+C (SIGTERM)
-// stops everything.
+// stops everything. Authentication is on (local accounts): the first admin's password is generated,
+// printed once, and used to log in through the API and through the login page.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -19,6 +20,8 @@ describe('npm start', () => {
   let dir: string;
   let output = '';
   const ports = { backend: 0, imageServer: 0, frontend: 0 };
+  let cookie = '';
+  let password = '';
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vista3d-start-'));
@@ -49,6 +52,11 @@ describe('npm start', () => {
       if (Date.now() > deadline) throw new Error(`start did not come up:\n${output}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    password = /First admin account created: user "admin", password (\S+)/.exec(output)?.[1] ?? '';
+    assert.ok(password, `no generated admin password in the output:\n${output}`);
+    const res = await fetch(`http://127.0.0.1:${ports.frontend}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    assert.equal(res.status, 200, await res.text());
+    cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
   });
 
   after(async () => {
@@ -72,13 +80,15 @@ describe('npm start', () => {
   });
 
   it('shows the generated demo study on the data API and serves it', async () => {
-    const patients = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients`)).json()) as Array<{ id: string; hasDicom: boolean }>;
+    assert.equal((await fetch(`http://127.0.0.1:${ports.frontend}/api/patients`)).status, 401, 'nothing without a login');
+    const authed = (url: string): Promise<Response> => fetch(url, { headers: { cookie } });
+    const patients = (await (await authed(`http://127.0.0.1:${ports.frontend}/api/patients`)).json()) as Array<{ id: string; hasDicom: boolean }>;
     assert.ok(patients.some((p) => p.id === 'demo_phantom' && p.hasDicom), JSON.stringify(patients));
-    const scans = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/patients/demo_phantom/scans`)).json()) as Array<{ id: string; dims: number[] }>;
+    const scans = (await (await authed(`http://127.0.0.1:${ports.frontend}/api/patients/demo_phantom/scans`)).json()) as Array<{ id: string; dims: number[] }>;
     const ct = scans.find((s) => s.id === '1_torso_phantom');
     assert.ok(ct, JSON.stringify(scans));
     assert.deepEqual(ct.dims, [512, 512, 112]);
-    const dicom = (await (await fetch(`http://127.0.0.1:${ports.frontend}/api/dicom`)).json()) as Array<{ patient: string; series: Array<{ sliceCount: number }> }>;
+    const dicom = (await (await authed(`http://127.0.0.1:${ports.frontend}/api/dicom`)).json()) as Array<{ patient: string; series: Array<{ sliceCount: number }> }>;
     assert.deepEqual(dicom.find((d) => d.patient === 'demo_phantom')?.series.map((s) => s.sliceCount), [112]);
     const file = await fetch(`http://127.0.0.1:${ports.imageServer}/output/demo_phantom/nifti/1_torso_phantom.nii.gz`, { method: 'HEAD' });
     assert.equal(file.status, 200);
@@ -92,6 +102,9 @@ describe('npm start', () => {
     try {
       const page = browser.page;
       await page.goto(`http://127.0.0.1:${ports.frontend}/#/data`);
+      await page.getByLabel('User name').fill('admin');
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
       const card = page.getByTestId('scan-1_torso_phantom');
       await card.waitFor({ timeout: 60_000 });
       assert.equal(await card.getByTestId('scan-dims').textContent(), '512 × 512 × 112');

@@ -234,3 +234,48 @@ podAntiAffinity:
 {{- fail "a database is required: set database.url or database.existingSecret, or enable postgresql (bundled)" }}
 {{- end }}
 {{- end }}
+
+{{/*
+Authentication env of the frontend (AUTH_MODE, sessions, OIDC). `off` is refused: a cluster is never
+loopback-only. OIDC needs its issuer, client id and redirect URL.
+*/}}
+{{- define "vista3d.frontendAuthEnv" -}}
+{{- $a := .Values.frontend.auth -}}
+{{- if eq $a.mode "off" }}{{ fail "frontend.auth.mode=off is refused: without authentication the frontend may only listen on loopback (use local or oidc)" }}{{ end -}}
+- name: AUTH_MODE
+  value: {{ $a.mode | quote }}
+- name: ADMIN_USERNAME
+  value: {{ $a.adminUsername | quote }}
+- name: SESSION_IDLE_MINUTES
+  value: {{ $a.sessionIdleMinutes | quote }}
+- name: SESSION_MAX_HOURS
+  value: {{ $a.sessionMaxHours | quote }}
+- name: COOKIE_SECURE
+  value: {{ $a.cookieSecure | quote }}
+{{- with $a.trustProxy }}
+- name: TRUST_PROXY
+  value: {{ . | quote }}
+{{- end }}
+{{- if eq $a.mode "oidc" }}
+{{- $o := $a.oidc }}
+{{- if not (and $o.issuer $o.clientId $o.redirectUrl) }}{{ fail "frontend.auth.mode=oidc needs frontend.auth.oidc.issuer, clientId and redirectUrl" }}{{ end }}
+- name: OIDC_ISSUER
+  value: {{ $o.issuer | quote }}
+- name: OIDC_CLIENT_ID
+  value: {{ $o.clientId | quote }}
+- name: OIDC_REDIRECT_URL
+  value: {{ $o.redirectUrl | quote }}
+- name: OIDC_SCOPES
+  value: {{ $o.scopes | quote }}
+- name: OIDC_ROLES_CLAIM
+  value: {{ $o.rolesClaim | quote }}
+{{- with $o.roleMap }}
+- name: OIDC_ROLE_MAP
+  value: {{ . | quote }}
+{{- end }}
+{{- with $o.postLogoutRedirectUrl }}
+- name: OIDC_POST_LOGOUT_REDIRECT_URL
+  value: {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

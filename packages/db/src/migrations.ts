@@ -184,6 +184,34 @@ CREATE TRIGGER jobs_notify_update AFTER UPDATE ON jobs FOR EACH ROW
   EXECUTE FUNCTION vista3d_jobs_notify();
 `,
   },
+  {
+    version: 6,
+    name: 'auth: roles, external accounts, login requests, append-only audit',
+    sql: `
+ALTER TABLE users ADD COLUMN role text NOT NULL DEFAULT 'viewer' CHECK (role IN ('viewer', 'annotator', 'admin'));
+ALTER TABLE users ADD COLUMN source text NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'oidc'));
+ALTER TABLE sessions ADD COLUMN id_token text;
+ALTER TABLE api_tokens ADD COLUMN prefix text;
+-- One OIDC (or other) login in flight: state, nonce and PKCE verifier, keyed by the hash of the state.
+CREATE TABLE auth_requests (
+  id         text PRIMARY KEY,
+  data       jsonb NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+-- The audit log outlives users (disabled, never deleted) and is never rewritten.
+ALTER TABLE audit_log DROP CONSTRAINT IF EXISTS audit_log_user_id_fkey;
+ALTER TABLE audit_log ADD COLUMN patient text;
+ALTER TABLE audit_log ADD COLUMN scan text;
+CREATE INDEX audit_log_patient ON audit_log (patient, at DESC);
+CREATE INDEX audit_log_actor ON audit_log (actor, at DESC);
+CREATE FUNCTION vista3d_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION vista3d_audit_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION vista3d_audit_append_only();
+`,
+  },
 ];
 
 /** Arbitrary constant: the advisory lock that serialises replicas migrating at the same moment. */

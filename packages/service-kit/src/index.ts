@@ -6,3 +6,5 @@ export { installMetrics } from './metrics.js';
 export { bearerToken, isLoopbackAddress, metricsAllowed, secretMatches } from './metrics-access.js';
 export type { MetricsAccess } from './metrics-access.js';
 export { loggerOptions } from './logger.js';
+export type { RouteRole } from './route-role.js';
+export { prettyLine, prettyStream } from './pretty-log.js';

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import './route-role.js';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpError } from './http-error.js';
 import { metricsAllowed, type MetricsAccess } from './metrics-access.js';
@@ -30,7 +31,7 @@ export function installMetrics(app: FastifyInstance, prefix: string, access: Met
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (request, reply) => {
+  app.get('/metrics', { config: { role: 'public' } }, async (request, reply) => {
     if (!metricsAllowed(request, access)) {
       throw new HttpError(403, 'METRICS_FORBIDDEN', access.token ? '/metrics needs the METRICS_TOKEN bearer token' : '/metrics answers only direct loopback requests unless METRICS_TOKEN is set');
     }

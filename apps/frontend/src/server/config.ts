@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { envList, envPort, loadConfig } from '@vista3d/service-kit';
+import { authConfigFromEnv } from './auth/config.js';
+import type { AuthConfig } from './auth/config.js';
 
 const url = z
   .string()
@@ -59,6 +61,8 @@ export interface FrontendConfig {
   /** PostgreSQL URL; when set, jobs run on apps/worker and /api/patients reads the index. */
   databaseUrl?: string;
   jobMaxAttempts: number;
+  /** Authentication (AUTH_MODE, sessions, OIDC): see auth/config.ts and docs/security.md. */
+  auth: AuthConfig;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -82,10 +86,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()),
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    auth: authConfigFromEnv(env, e.OUTPUT_FOLDER),
   };
 }
 
 /** A full config from a partial one (tests): every missing field gets its default. */
 export function makeConfig(overrides: Partial<FrontendConfig> = {}): FrontendConfig {
-  return { ...configFromEnv({}), ...overrides };
+  const base = configFromEnv({});
+  // The file store lives beside the output folder: a test's own temp folder, not the repository's .run/.
+  const auth = overrides.auth ?? authConfigFromEnv({}, overrides.outputFolder ?? base.outputFolder);
+  return { ...base, ...overrides, auth };
 }

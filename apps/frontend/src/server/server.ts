@@ -24,6 +24,7 @@ import { jobRoutes, jobJson } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
 import { staticRoutes } from './routes/static.js';
 import { installCsrfGuard, installSecurityHeaders } from './security.js';
+import { setupAuth } from './auth/index.js';
 import { uploadRoutes } from './routes/uploads.js';
 
 export const VERSION: string = pkg.version;
@@ -70,7 +71,7 @@ const pick = (body: unknown, ...keys: string[]): string | undefined => {
 export async function buildServer(config: FrontendConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
   await mkdir(config.outputFolder, { recursive: true });
   const integrations = loadIntegrations(config, options.integrations);
-  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true });
+  const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true, trustProxy: config.auth.trustProxy });
   // With DATABASE_URL the replica is stateless: jobs and the index live in PostgreSQL and run on
   // apps/worker. Without it (tests, a single process) jobs run here as before.
   const state = config.databaseUrl ? await openPlatformState({ ...config, databaseUrl: config.databaseUrl }) : null;
@@ -90,6 +91,8 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
   installErrorHandler(app);
   await installSecurityHeaders(app);
   installCsrfGuard(app, config.allowedOrigins);
+  // Before any route: every route declares its role (docs/security.md), checked on each request.
+  await setupAuth(app, config.auth, config.host, state?.pool ?? null);
   const registry = installMetrics(app, 'vista3d_frontend');
   const jobGauge = new Gauge({
     name: 'vista3d_frontend_jobs',
@@ -112,9 +115,9 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     limits: { fileSize: config.maxUploadBytes, files: 20_000, fields: 50, fieldSize: 1 << 16, parts: 20_100 },
   });
 
-  app.get('/health', async () => ({ status: 'ok', version: VERSION }));
+  app.get('/health', { config: { role: 'public' } }, async () => ({ status: 'ok', version: VERSION }));
 
-  app.get('/api/status', async () => {
+  app.get('/api/status', { config: { role: 'viewer' } }, async () => {
     const t = config.probeTimeoutMs;
     const [live, ready, info, image, patients, dicomOnly] = await Promise.all([
       probe(`${config.vista3dServer}/v1/health/live`, t),

@@ -1,3 +1,4 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Toasts } from './components/ui.js';
 import { isActive } from './components/JobRow.js';
 import { href, useRoute, type Route } from './lib/router.js';
@@ -7,6 +8,12 @@ import { Data } from './pages/Data.js';
 import { Export } from './pages/Export.js';
 import { Jobs } from './pages/Jobs.js';
 import { Viewer } from './pages/Viewer.js';
+import { Admin } from './pages/Admin.js';
+import { Login } from './pages/Login.js';
+import { api, errorMessage, LOGGED_OUT_EVENT, setCsrfToken } from './lib/api.js';
+import { roleAtLeast, SessionContext, useSession } from './lib/session.js';
+import type { SessionValue } from './lib/session.js';
+import type { SessionInfo } from './lib/types.js';
 
 const NAV: Array<{ page: Route['page']; name: string }> = [
   { page: 'dashboard', name: 'Dashboard' },
@@ -19,6 +26,7 @@ const NAV: Array<{ page: Route['page']; name: string }> = [
 function Shell() {
   const route = useRoute();
   const { jobs, labelsError } = useApp();
+  const { session, can, logout } = useSession();
   const active = jobs.filter(isActive).length;
   const last = route.page === 'viewer' || route.page === 'export' ? route : null;
   const link = (page: Route['page']): string => {
@@ -34,6 +42,14 @@ function Shell() {
             {n.name}{n.page === 'jobs' && active > 0 && <span className="badge" data-testid="active-jobs">{active}</span>}
           </a>
         ))}
+        {session.mode !== 'off' && <a href="#/admin" className={route.page === 'admin' ? 'on' : ''}>{can('admin') ? 'Admin' : 'Tokens'}</a>}
+        {session.user && (
+          <span className="who" data-testid="current-user">
+            <span title={session.user.source === 'oidc' ? 'identity provider account' : 'local account'}>{session.user.displayName ?? session.user.username}</span>
+            <span className="badge">{session.user.role}</span>
+            <button className="btn btn-small" onClick={logout} data-testid="logout">Log out</button>
+          </span>
+        )}
       </nav>
       {labelsError && <div className="banner" role="alert">{labelsError}</div>}
       <div className="content">
@@ -42,12 +58,38 @@ function Shell() {
         {route.page === 'jobs' && <Jobs />}
         {route.page === 'viewer' && <Viewer patient={route.patient} scan={route.scan} />}
         {route.page === 'export' && <Export patient={route.patient} scan={route.scan} />}
+        {route.page === 'admin' && <Admin />}
       </div>
       <Toasts />
     </div>
   );
 }
 
+/** Loads the session first: the app's pages render only for a logged-in user (or with AUTH_MODE=off). */
 export function App() {
-  return <AppProvider><Shell /></AppProvider>;
+  const [session, setSession] = useState<SessionInfo | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const accept = useCallback((s: SessionInfo) => {
+    setCsrfToken(s.csrfToken);
+    setSession(s);
+  }, []);
+  const reload = useCallback(() => void api.session().then(accept, (e: unknown) => setError(errorMessage(e))), [accept]);
+  useEffect(() => {
+    reload();
+    window.addEventListener(LOGGED_OUT_EVENT, reload);
+    return () => window.removeEventListener(LOGGED_OUT_EVENT, reload);
+  }, [reload]);
+  const value = useMemo<SessionValue | null>(() => session && {
+    session,
+    can: (role) => session.mode === 'off' || roleAtLeast(session.user?.role, role),
+    logout: () => void api.logout().then((r) => {
+      setCsrfToken(undefined);
+      if (r.redirect) window.location.assign(r.redirect);
+      else setSession({ mode: session.mode, user: null });
+    }, (e: unknown) => setError(errorMessage(e))),
+  }, [session]);
+  if (error && !session) return <div className="error-box" role="alert">{error}</div>;
+  if (!session || !value) return null;
+  if (session.mode !== 'off' && !session.user) return <Login mode={session.mode} onLoggedIn={accept} />;
+  return <SessionContext.Provider value={value}><AppProvider><Shell /></AppProvider></SessionContext.Provider>;
 }

@@ -13,6 +13,7 @@ import { defaultConfig as backendConfig } from '../../../backend/src/config.js';
 import { buildServer as buildBackend } from '../../../backend/src/server.js';
 import { buildServer as buildImageServer } from '../../../image-server/src/server.js';
 import { makeConfig } from '../../src/server/config.js';
+import { authConfigFromEnv } from '../../src/server/auth/config.js';
 import type { FrontendConfig } from '../../src/server/config.js';
 import { buildServer } from '../../src/server/server.js';
 import { freePort } from '../../../../tests/helpers/free-port.js';
@@ -184,6 +185,8 @@ export async function startEnv(overrides: Partial<FrontendConfig> = {}, options:
     imageServer: imageUrl,
     webRoot: join(dir, 'web'),
     probeTimeoutMs: 1000,
+    // Loopback-only tests of the data API; auth has its own tests (test/auth).
+    auth: authConfigFromEnv({ AUTH_MODE: 'off' }, output),
     ...overrides,
   });
   const env = { dir, output, dicom, config, fake, real, image } as Env;

@@ -112,12 +112,12 @@ export async function dataRoutes(
   const { config, integrations, patientIndex } = opts;
   const root = config.outputFolder;
 
-  app.get('/api/labels', async () => ({
+  app.get('/api/labels', { config: { role: 'viewer' } }, async () => ({
     labels: LABELS.map((l) => ({ id: l.id, name: l.name, color: l.color, group: l.group, ...(l.extension ? { extension: true } : {}) })),
     labelSets: LABEL_SETS.map((s) => ({ name: s.name, description: s.description, labelIds: s.labels.map((l) => l.id) })),
   }));
 
-  app.get('/api/patients', async (_request, reply) => {
+  app.get('/api/patients', { config: { role: 'viewer' } }, async (_request, reply) => {
     // With PostgreSQL: the index (it follows the file tree; POST /api/rescan), serialised once per change.
     if (patientIndex) return reply.type('application/json; charset=utf-8').send(await patientIndex());
     const [patients, dicom] = await Promise.all([listPatients(root), dicomPatients(config.dicomFolder)]);
@@ -127,7 +127,7 @@ export async function dataRoutes(
     return out.sort((a, b) => a.id.localeCompare(b.id));
   });
 
-  app.get('/api/patients/:patient/scans', async (request) => {
+  app.get('/api/patients/:patient/scans', { config: { role: 'viewer' } }, async (request) => {
     const { patient } = patientParams.parse(request.params);
     checkName(patient, 'patient');
     // A patient that so far has only DICOM (just uploaded, not converted) has no scans yet.
@@ -136,7 +136,7 @@ export async function dataRoutes(
     return Promise.all(scans.map(async (s) => scanJson(patient, s, s.meshes.length ? await readMeshManifest(root, patient, s.id) : null)));
   });
 
-  app.get('/api/patients/:patient/scans/:scan', async (request) => {
+  app.get('/api/patients/:patient/scans/:scan', { config: { role: 'viewer' } }, async (request) => {
     const { patient, scan } = scanParams.parse(request.params);
     checkName(patient, 'patient');
     checkName(scan, 'scan');
@@ -144,7 +144,7 @@ export async function dataRoutes(
     return scanJson(patient, info, info.meshes.length ? await readMeshManifest(root, patient, scan) : null);
   });
 
-  app.get('/api/patients/:patient/scans/:scan/labels.csv', async (request, reply) => {
+  app.get('/api/patients/:patient/scans/:scan/labels.csv', { config: { role: 'viewer' } }, async (request, reply) => {
     const { patient, scan } = scanParams.parse(request.params);
     checkName(patient, 'patient');
     checkName(scan, 'scan');
@@ -157,7 +157,7 @@ export async function dataRoutes(
     return `${lines.join('\n')}\n`;
   });
 
-  app.delete('/api/patients/:patient', async (request) => {
+  app.delete('/api/patients/:patient', { config: { role: 'admin' } }, async (request) => {
     const { patient } = patientParams.parse(request.params);
     checkName(patient, 'patient');
     if (confirmQuery.parse(request.query).confirm !== 'true') {
@@ -178,7 +178,7 @@ export async function dataRoutes(
     return { deleted: { patient, dicom: hasDicom } };
   });
 
-  app.delete('/api/patients/:patient/scans/:scan', async (request) => {
+  app.delete('/api/patients/:patient/scans/:scan', { config: { role: 'admin' } }, async (request) => {
     const { patient, scan } = scanParams.parse(request.params);
     checkName(patient, 'patient');
     checkName(scan, 'scan');
@@ -189,7 +189,7 @@ export async function dataRoutes(
     return { deleted: { patient, scan } };
   });
 
-  app.get('/api/dicom', async () => {
+  app.get('/api/dicom', { config: { role: 'viewer' } }, async () => {
     const patients = await dicomPatients(config.dicomFolder);
     return Promise.all(
       patients.map(async (patient) => {

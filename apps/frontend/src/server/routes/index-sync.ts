@@ -43,12 +43,12 @@ export function installIndexSync(api: FastifyInstance, state: PlatformState): vo
     return payload;
   });
 
-  api.post('/api/rescan', async () => ({ rescanned: await state.rescan() }));
+  api.post('/api/rescan', { config: { role: 'annotator' } }, async () => ({ rescanned: await state.rescan() }));
 
   // Every saved label map of a scan with its provenance (job, engine, or 'file-tree' when it was
   // found on disk); the files hold the newest one.
   const scanParams = z.object({ patient: z.string(), scan: z.string() });
-  api.get('/api/patients/:patient/scans/:scan/versions', async (request) => {
+  api.get('/api/patients/:patient/scans/:scan/versions', { config: { role: 'viewer' } }, async (request) => {
     const { patient, scan } = scanParams.parse(request.params);
     return segmentationVersions(state.pool, checkName(patient, 'patient'), checkName(scan, 'scan'));
   });

@@ -38,7 +38,7 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
   const { config, integrations } = opts;
   const root = config.outputFolder;
 
-  app.post('/api/segment/interactive', async (request) => {
+  app.post('/api/segment/interactive', { config: { role: 'annotator' } }, async (request) => {
     const body = parse(interactiveSchema, request.body);
     const patient = checkName(body.patient, 'patient');
     const scan = checkName(body.scan, 'scan');
@@ -93,7 +93,7 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     };
   });
 
-  app.post('/api/segment/interactive/accept', async (request) => {
+  app.post('/api/segment/interactive/accept', { config: { role: 'annotator' } }, async (request) => {
     const body = parse(acceptSchema, request.body);
     const patient = checkName(body.patient, 'patient');
     const scan = checkName(body.scan, 'scan');

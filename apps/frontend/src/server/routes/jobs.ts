@@ -142,7 +142,7 @@ export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendCo
   const { config, jobs } = opts;
   const streams = new Set<ServerResponse>();
 
-  app.post('/api/jobs', async (request, reply) => {
+  app.post('/api/jobs', { config: { role: 'annotator' } }, async (request, reply) => {
     const parsed = jobBodySchema.safeParse(request.body ?? {});
     if (!parsed.success) {
       const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
@@ -169,23 +169,23 @@ export async function jobRoutes(app: FastifyInstance, opts: { config: FrontendCo
     return jobJson(job);
   });
 
-  app.get('/api/jobs', async () => (await jobs.list()).map(jobJson));
+  app.get('/api/jobs', { config: { role: 'viewer' } }, async () => (await jobs.list()).map(jobJson));
 
-  app.get('/api/jobs/:id', async (request) => {
+  app.get('/api/jobs/:id', { config: { role: 'viewer' } }, async (request) => {
     const { id } = idParams.parse(request.params);
     const job = await jobs.get(id);
     if (!job) throw notFound('JOB_NOT_FOUND', `no job "${id}"`);
     return jobJson(job);
   });
 
-  app.delete('/api/jobs/:id', async (request) => {
+  app.delete('/api/jobs/:id', { config: { role: 'annotator' } }, async (request) => {
     const { id } = idParams.parse(request.params);
     const job = await jobs.cancel(id);
     if (!job) throw notFound('JOB_NOT_FOUND', `no job "${id}"`);
     return jobJson(job);
   });
 
-  app.get('/api/events', async (request, reply) => {
+  app.get('/api/events', { config: { role: 'viewer' }, exposeHeadRoute: false }, async (request, reply) => {
     const initial = await jobs.list();
     reply.hijack();
     const res = reply.raw;

@@ -103,6 +103,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: { config: Frontend
   app.route({
     method: ['GET', 'HEAD'],
     url: '/images/*',
+    config: { role: 'viewer' },
     exposeHeadRoute: false,
     handler: (request, reply) =>
       forward(request, reply, `${config.imageServer}/${checkTail(rest(request, '/images/'), IMAGE_PATHS, 'image')}`, {}, `image server at ${config.imageServer}`),
@@ -112,19 +113,17 @@ export async function proxyRoutes(app: FastifyInstance, opts: { config: Frontend
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.route({
-      method: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
-      url: '/api/vista3d/*',
-      exposeHeadRoute: false,
-      handler: (request, reply) =>
-        forward(
-          request,
-          reply,
-          `${config.vista3dServer}/${checkTail(rest(request, '/api/vista3d/'), BACKEND_PATHS, 'backend')}`,
-          config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
-          `segmentation backend at ${config.vista3dServer}`,
-          request.body === undefined || request.body === null ? undefined : Readable.toWeb(request.body as Readable),
-        ),
-    });
+    const handler = (request: FastifyRequest, reply: FastifyReply): Promise<void> =>
+      forward(
+        request,
+        reply,
+        `${config.vista3dServer}/${checkTail(rest(request, '/api/vista3d/'), BACKEND_PATHS, 'backend')}`,
+        config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {},
+        `segmentation backend at ${config.vista3dServer}`,
+        request.body === undefined || request.body === null ? undefined : Readable.toWeb(request.body as Readable),
+      );
+    // Reading the backend's info/health is a read; inference runs on the backend like a job does.
+    scope.route({ method: ['GET', 'HEAD'], url: '/api/vista3d/*', config: { role: 'viewer' }, exposeHeadRoute: false, handler });
+    scope.route({ method: ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'], url: '/api/vista3d/*', config: { role: 'annotator' }, handler });
   });
 }

@@ -29,7 +29,8 @@ export async function staticRoutes(app: FastifyInstance, opts: { config: Fronten
     const st = await stat(p).catch(() => null);
     return st?.isFile() ? { path: p, size: st.size, mtime: st.mtime } : null;
   };
-  app.get('/*', async (request, reply) => {
+  // The UI shell (HTML, scripts, styles) holds no patient data: the app logs in through the API.
+  app.get('/*', { config: { role: 'public' } }, async (request, reply) => {
     const urlPath = (request.raw.url ?? '/').split('?')[0];
     if (/^\/(api|images)(\/|$)/.test(urlPath)) throw new HttpError(404, 'NOT_FOUND', `no route for GET ${urlPath}`);
     let decoded: string;

@@ -106,7 +106,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
   const { config } = opts;
   const root = config.outputFolder;
 
-  app.post('/api/upload/nifti', async (request, reply) => {
+  app.post('/api/upload/nifti', { config: { role: 'annotator' } }, async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
     try {
       const { fields, files } = await receive(request, tmpDir, config.maxUploadBytes);
@@ -138,7 +138,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
     }
   });
 
-  app.post('/api/upload/dicom', async (request, reply) => {
+  app.post('/api/upload/dicom', { config: { role: 'annotator' } }, async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
     let staging: string | null = null;
     let createdPatientDir: string | null = null;

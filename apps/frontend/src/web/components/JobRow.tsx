@@ -5,6 +5,7 @@ import { href } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { Job } from '../lib/types.js';
 import { JobStatusPill, Pill, ProgressBar } from './ui.js';
+import { useSession } from '../lib/session.js';
 
 export function isActive(job: Job): boolean {
   return job.status === 'queued' || job.status === 'running';
@@ -20,6 +21,7 @@ function useTick(active: boolean) {
 }
 
 export function JobRow({ job, compact }: { job: Job; compact?: boolean }) {
+  const { can } = useSession();
   const { upsertJob, toast } = useApp();
   const active = isActive(job);
   useTick(active);
@@ -43,7 +45,7 @@ export function JobRow({ job, compact }: { job: Job; compact?: boolean }) {
         {job.status === 'succeeded' && job.patient && job.scan && job.type !== 'convert' && (
           <a className="btn btn-small" href={href({ page: 'viewer', patient: job.patient, scan: job.scan })}>View</a>
         )}
-        {active && <button className="btn btn-small btn-danger-outline" onClick={cancel}>Cancel</button>}
+        {active && can('annotator') && <button className="btn btn-small btn-danger-outline" onClick={cancel}>Cancel</button>}
       </div>
       <ProgressBar value={job.status === 'succeeded' ? 1 : job.progress} status={job.status} label={`${job.type} job progress`} />
       <div className="job-message">

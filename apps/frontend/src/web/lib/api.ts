@@ -2,8 +2,18 @@
 // the server's `message` (or a clear description of a network/HTTP failure) — shown to the user as is.
 import type {
   ApiErrorBody, DicomSeries, InteractiveRequest, InteractiveResult, Job, JobRequest, LabelsResponse,
-  PatientSummary, ScanInfo, StatusResponse,
+  PatientSummary, ScanInfo, StatusResponse, SessionInfo, ApiTokenInfo, UserInfo, Role, AuditEntry,
 } from './types.js';
+
+/** The session's CSRF token (GET /api/session): sent on every state-changing request. */
+let csrfToken: string | undefined;
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+const csrfHeader = (method: string): Record<string, string> => (method !== 'GET' && method !== 'HEAD' && csrfToken ? { 'x-csrf-token': csrfToken } : {});
+
+/** Fired when the server answers 401: the session ended (expired, logged out elsewhere). */
+export const LOGGED_OUT_EVENT = 'vista3d:logged-out';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -38,7 +48,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   try {
     res = await fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...csrfHeader(method) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
@@ -47,6 +57,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
     throw new ApiError(`Cannot reach the Vista3D server (${what}): ${(err as Error).message}`, 0, 'NETWORK');
   }
   const text = await res.text();
+  if (res.status === 401 && !path.startsWith('/api/login')) window.dispatchEvent(new Event(LOGGED_OUT_EVENT));
   if (!res.ok) throw errorFromBody(res.status, res.statusText, text, what);
   if (!text) return undefined as T;
   try {
@@ -73,6 +84,16 @@ export const api = {
   interactive: (req: InteractiveRequest) => request<InteractiveResult>('POST', '/api/segment/interactive', req),
   acceptInteractive: (req: { patient: string; scan: string; class: number | string }) =>
     request<unknown>('POST', '/api/segment/interactive/accept', req),
+  session: () => request<SessionInfo>('GET', '/api/session'),
+  login: (username: string, password: string) => request<SessionInfo>('POST', '/api/login', { username, password }),
+  logout: () => request<{ loggedOut: boolean; redirect?: string }>('POST', '/api/logout'),
+  tokens: () => request<ApiTokenInfo[]>('GET', '/api/tokens'),
+  createToken: (name: string) => request<ApiTokenInfo & { token: string }>('POST', '/api/tokens', { name }),
+  revokeToken: (id: string) => request<ApiTokenInfo>('DELETE', `/api/tokens/${enc(id)}`),
+  users: () => request<UserInfo[]>('GET', '/api/admin/users'),
+  createUser: (u: { username: string; password: string; role: Role }) => request<UserInfo>('POST', '/api/admin/users', u),
+  updateUser: (id: string, patch: { role?: Role; disabled?: boolean; password?: string }) => request<UserInfo>('PATCH', `/api/admin/users/${enc(id)}`, patch),
+  audit: (query: Record<string, string>) => request<AuditEntry[]>('GET', `/api/admin/audit?${new URLSearchParams(query)}`),
   labelsCsvUrl: (patient: string, scan: string) => `/api/patients/${enc(patient)}/scans/${enc(scan)}/labels.csv`,
 };
 
@@ -88,6 +109,7 @@ export function upload<T>(path: string, form: FormData, onProgress: (fraction: n
     xhr.open('POST', path);
     xhr.responseType = 'text';
     xhr.setRequestHeader('accept', 'application/json');
+    for (const [k, v] of Object.entries(csrfHeader('POST'))) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress(e.loaded / e.total);
     };

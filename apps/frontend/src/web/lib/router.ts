@@ -6,7 +6,8 @@ export type Route =
   | { page: 'data'; patient?: string }
   | { page: 'jobs' }
   | { page: 'viewer'; patient?: string; scan?: string }
-  | { page: 'export'; patient?: string; scan?: string };
+  | { page: 'export'; patient?: string; scan?: string }
+  | { page: 'admin' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -20,6 +21,7 @@ export function parseHash(hash: string): Route {
   switch (page) {
     case 'data': return { page: 'data', patient: a };
     case 'jobs': return { page: 'jobs' };
+    case 'admin': return { page: 'admin' };
     case 'viewer': return { page: 'viewer', patient: a, scan: b };
     case 'export': return { page: 'export', patient: a, scan: b };
     default: return { page: 'dashboard' };
@@ -31,6 +33,7 @@ export function href(route: Route): string {
   switch (route.page) {
     case 'dashboard': return '#/dashboard';
     case 'jobs': return '#/jobs';
+    case 'admin': return '#/admin';
     case 'data': return `#/${seg('data', route.patient)}`;
     case 'viewer': return `#/${seg('viewer', route.patient, route.scan)}`;
     case 'export': return `#/${seg('export', route.patient, route.scan)}`;

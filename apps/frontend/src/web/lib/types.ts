@@ -164,3 +164,43 @@ export interface ApiErrorBody {
   code: string;
   message: string;
 }
+
+export type Role = 'viewer' | 'annotator' | 'admin';
+
+export interface SessionInfo {
+  mode: 'local' | 'oidc' | 'off';
+  user: { username: string; role: Role; source: 'local' | 'oidc'; displayName?: string } | null;
+  csrfToken?: string;
+}
+
+export interface ApiTokenInfo {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface UserInfo {
+  id: string;
+  username: string;
+  displayName: string | null;
+  role: Role;
+  disabled: boolean;
+  source: 'local' | 'oidc';
+  createdAt: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  resource?: string;
+  patient?: string;
+  scan?: string;
+  outcome: string;
+  status?: number;
+  ip?: string;
+}

@@ -10,11 +10,13 @@ import { href, navigate } from '../lib/router.js';
 import { useApp } from '../lib/store.js';
 import type { Job, PatientSummary, ScanInfo } from '../lib/types.js';
 import { metadataRows } from '../components/ScanMeta.js';
+import { useSession } from '../lib/session.js';
 
 /** The study/series facts a scan card shows (the viewer's Series panel shows all). */
 const SCAN_CARD_META = new Set(['Modality', 'Date', 'Series', 'Slice thickness', 'Kernel']);
 
 export function Data({ patient }: { patient?: string }) {
+  const { can } = useSession();
   const { dataVersion, toast, jobs } = useApp();
   const [patients, setPatients] = useState<PatientSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -82,12 +84,12 @@ export function Data({ patient }: { patient?: string }) {
                     {p.hasDicom && <Pill kind="muted" title="DICOM input available">DICOM</Pill>}
                     {activeFor(p.id) > 0 && <Pill kind="info">{activeFor(p.id)} job</Pill>}
                   </a>
-                  <button className="icon-btn" title={`Delete patient ${p.id}`} aria-label={`Delete patient ${p.id}`} onClick={() => askDeletePatient(p)}><TrashIcon /></button>
+                  {can('admin') && <button className="icon-btn" title={`Delete patient ${p.id}`} aria-label={`Delete patient ${p.id}`} onClick={() => askDeletePatient(p)}><TrashIcon /></button>}
                 </li>
               ))}
             </ul>
           </section>
-          <Upload defaultPatient={patient} onUploaded={(p) => { setReload((x) => x + 1); navigate({ page: 'data', patient: p }); }} />
+          {can('annotator') && <Upload defaultPatient={patient} onUploaded={(p) => { setReload((x) => x + 1); navigate({ page: 'data', patient: p }); }} />}
         </aside>
         <main className="data-main">
           {selected ? <PatientScans key={selected} patient={selected} version={dataVersion + reload} hasDicom={!!patients?.find((p) => p.id === selected)?.hasDicom} onConfirm={setConfirm} onChanged={() => setReload((x) => x + 1)} />
@@ -150,6 +152,7 @@ function PatientScans({ patient, version, hasDicom, onConfirm, onChanged }: { pa
 }
 
 function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: ScanInfo; jobs: Job[]; onDelete: () => void }) {
+  const { can } = useSession();
   const [expanded, setExpanded] = useState(false);
   const active = jobs.find(isActive);
   const lastFailed = jobs.find((j) => j.status === 'failed');
@@ -164,7 +167,7 @@ function ScanCard({ patient, scan, jobs, onDelete }: { patient: string; scan: Sc
         <span className="spacer" />
         <a className="btn btn-small btn-primary" href={href({ page: 'viewer', patient, scan: scan.id })}>Open viewer</a>
         <a className="btn btn-small" href={href({ page: 'export', patient, scan: scan.id })}>Export</a>
-        <button className="icon-btn" title={`Delete scan ${scan.id}`} aria-label={`Delete scan ${scan.id}`} onClick={onDelete}><TrashIcon /></button>
+        {can('admin') && <button className="icon-btn" title={`Delete scan ${scan.id}`} aria-label={`Delete scan ${scan.id}`} onClick={onDelete}><TrashIcon /></button>}
       </div>
       <dl className="scan-meta">
         <div><dt>Dimensions</dt><dd data-testid="scan-dims">{formatDims(scan.dims)}</dd></div>

@@ -4,8 +4,10 @@ import { isActive, JobRow } from '../components/JobRow.js';
 import { Empty, ErrorBox, Pill } from '../components/ui.js';
 import { useApp } from '../lib/store.js';
 import type { JobStatus, JobType } from '../lib/types.js';
+import { useSession } from '../lib/session.js';
 
 export function Jobs() {
+  const { can } = useSession();
   const { jobs, jobsError, refreshJobs, stream } = useApp();
   const [type, setType] = useState<JobType | ''>('');
   const [status, setStatus] = useState<JobStatus | '' | 'active'>('');
@@ -27,7 +29,7 @@ export function Jobs() {
         </select>
         <button className="btn btn-small" onClick={() => void refreshJobs()}>Refresh</button>
       </header>
-      <JobLauncherCard />
+      {can('annotator') && <JobLauncherCard />}
       {jobsError && <ErrorBox onRetry={() => void refreshJobs()}>Could not load jobs: {jobsError}</ErrorBox>}
       {shown.length === 0 ? <Empty>No jobs{type || status ? ' match the filter' : ' yet'}.</Empty>
         : <div className="job-list" data-testid="job-list">{shown.map((j) => <JobRow key={j.id} job={j} />)}</div>}

@@ -26,6 +26,7 @@ import { ScanPicker } from '../viewer/ScanPicker.js';
 import { isTypingTarget, matchShortcut } from '../viewer/shortcuts.js';
 import { ViewerContext, type CurrentSlice, type EditHandlers, type ViewerHooks } from '../viewer/viewer-context.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
+import { useSession } from '../lib/session.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -54,6 +55,7 @@ export function Viewer({ patient, scan }: { patient?: string; scan?: string }) {
 }
 
 function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
+  const { can } = useSession();
   const { labels: dict, labelById, dataVersion, toast } = useApp();
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const nvRef = useRef<Niivue | null>(null);
@@ -610,13 +612,13 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
 
           <LabelsPanel patient={patient} segmented={!!scan?.segmentation} labels={segLabels} hidden={hidden} onHiddenChange={setHidden} />
 
-          <InteractivePanel
+          {can('annotator') && <InteractivePanel
             enabled={interactive} onEnabledChange={setInteractive}
             classes={dict?.labels ?? []} automatic={automatic} classId={iClass} onClassChange={setIClass}
             points={points} onRemovePoint={(i) => setPoints((ps) => ps.filter((_, j) => j !== i))}
             busy={iBusy} result={iResult} error={iError}
             onRun={runInteractive} onClear={discardInteractive} onAccept={acceptInteractive}
-          />
+          />}
 
           {(view === 'render' || view === 'multiplanar') && (
             <RenderPanel volumeRender={volumeRenderOn} auto={volumeRender === null} meshShown={meshShown} onVolumeRender={setVolumeRender} clip={clip} onClip={setClip} />

@@ -9,6 +9,7 @@ import { defaultConfig as backendConfig } from '../../../../backend/src/config.j
 import { buildServer as buildBackend } from '../../../../backend/src/server.js';
 import { buildServer as buildImageServer } from '../../../../image-server/src/server.js';
 import { makeConfig } from '../../../src/server/config.js';
+import { authConfigFromEnv } from '../../../src/server/auth/config.js';
 import { buildServer as buildFrontend } from '../../../src/server/server.js';
 import { buildWeb } from '../../../scripts/build-web.mjs';
 import { waitJob } from '../../api/helpers.js';
@@ -57,6 +58,7 @@ export async function startPlatform(prepare?: (output: string) => Promise<void>)
     const app = await buildFrontend(makeConfig({
       host: '127.0.0.1', port: 0, outputFolder: output, dicomFolder: dicom,
       vista3dServer: addr(backend), imageServer: addr(image), webRoot: web, probeTimeoutMs: 2000,
+      auth: authConfigFromEnv({ AUTH_MODE: 'off' }, output),
     }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     started.push(app);

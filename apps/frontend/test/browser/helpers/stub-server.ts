@@ -50,6 +50,7 @@ export async function startStub(opts: { webRoot: string; outputFolder: string; r
     const u = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(u.pathname);
     let m: RegExpMatchArray | null;
+    if (path === '/api/session') return json(res, 200, { mode: 'off', user: null });
     if (path === '/api/labels') return json(res, 200, { labels: LABELS.map((l) => ({ id: l.id, name: l.name, color: l.color, group: l.group })), labelSets: LABEL_SETS.map((s) => ({ name: s.name, description: s.description, labelIds: s.labels.map((l) => l.id) })) });
     if (path === '/api/status') {
       const ps = await readdir(opts.outputFolder);
