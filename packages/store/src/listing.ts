@@ -4,7 +4,7 @@ import { LABELS, labelFileStem } from '@vista3d/labels';
 import { orientationCode, readNiftiHeader } from '@vista3d/volume';
 import type { Datatype, Vec3 } from '@vista3d/volume';
 import { StoreError } from './errors.js';
-import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, voxelsDir } from './paths.js';
+import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, versionsDir, voxelsDir } from './paths.js';
 import { readLabelStats } from './segmentation.js';
 import type { LabelStat } from './segmentation.js';
 
@@ -196,6 +196,7 @@ export async function deleteScan(root: string, patient: string, scan: string): P
   }
   await rm(voxelsDir(root, patient, scan), { recursive: true, force: true });
   await rm(meshesDir(root, patient, scan), { recursive: true, force: true });
+  await rm(versionsDir(root, patient, scan), { recursive: true, force: true });
 }
 
 /** Deletes a patient's whole output folder. */

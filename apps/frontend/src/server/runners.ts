@@ -73,7 +73,10 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
           throw new JobFailure('BAD_BACKEND_RESPONSE', `backend label map ${labels.dims.join('×')} does not match the CT grid ${header.dims.join('×')}`);
         }
         ctx.progress(0.8, `saving ${label}`);
-        const stats = await saveSegmentation(root, t.patient, scan, labels, { signal: ctx.signal });
+        const stats = await saveSegmentation(root, t.patient, scan, labels, {
+          signal: ctx.signal,
+          provenance: { source: 'segment-job', createdBy: 'system', jobId: job.id, engine: config.vista3dServer, ...(classes?.length ? { classes } : {}) },
+        });
         ctx.addResult({ ...result, output: segUrl(t.patient, scan), detail: `${stats.length} labels` });
       } catch (err) {
         if (fatal(err, ctx)) throw err;
