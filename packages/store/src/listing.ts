@@ -4,6 +4,7 @@ import { LABELS, labelFileStem } from '@vista3d/labels';
 import { orientationCode, readNiftiHeader } from '@vista3d/volume';
 import type { Datatype, Vec3 } from '@vista3d/volume';
 import { StoreError } from './errors.js';
+import { currentVersionNumber } from './versions.js';
 import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, versionsDir, voxelsDir } from './paths.js';
 import { readLabelStats } from './segmentation.js';
 import type { LabelStat } from './segmentation.js';
@@ -40,7 +41,8 @@ export interface ScanInfo {
   error?: string;
   /** Conversion warnings stored in the `<scan>.json` sidecar (gantry tilt corrected, uneven gaps, …). */
   warnings: string[];
-  segmentation: null | { path: string; labels: LabelStat[] };
+  /** `version`: the segmentation version the current files are (absent before versions existed). */
+  segmentation: null | { path: string; labels: LabelStat[]; version?: number };
   meshes: MeshFile[];
 }
 
@@ -181,7 +183,10 @@ export async function scanInfo(root: string, patient: string, scan: string): Pro
     info.error = (err as Error).message;
   }
   const all = allLabelsPath(root, patient, scan);
-  if (await exists(all)) info.segmentation = { path: all, labels: (await readLabelStats(root, patient, scan)) ?? [] };
+  if (await exists(all)) {
+    const version = await currentVersionNumber(root, patient, scan);
+    info.segmentation = { path: all, labels: (await readLabelStats(root, patient, scan)) ?? [], ...(version !== null ? { version } : {}) };
+  }
   return info;
 }
 

@@ -25,6 +25,7 @@ import { proxyRoutes } from './routes/proxy.js';
 import { staticRoutes } from './routes/static.js';
 import { installCsrfGuard, installSecurityHeaders } from './security.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { versionRoutes } from './routes/versions.js';
 
 export const VERSION: string = pkg.version;
 
@@ -162,6 +163,7 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     await api.register(uploadRoutes, { config });
     await api.register(jobRoutes, { config, jobs });
     await api.register(interactiveRoutes, { config, integrations });
+    await api.register(versionRoutes, { config });
   });
   await app.register(proxyRoutes, { config });
   await app.register(staticRoutes, { config });

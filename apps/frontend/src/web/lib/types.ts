@@ -107,8 +107,11 @@ export interface ScanInfo {
   /** Conversion warnings (gantry tilt corrected, uneven gaps resampled, …). */
   warnings?: string[];
   imageUrl: string;
-  segmentation: null | { url: string; labels: SegmentLabel[] };
+  /** `version`: the segmentation version the current files are. */
+  segmentation: null | { url: string; labels: SegmentLabel[]; version?: number };
   meshes: MeshInfo[];
+  /** The segmentation version the meshes were made from (stale when it differs). */
+  meshesVersion?: number;
 }
 
 export interface DicomSeries {

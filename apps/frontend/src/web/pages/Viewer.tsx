@@ -15,6 +15,9 @@ import { LabelsPanel } from '../viewer/LabelsPanel.js';
 import { MeshPanel } from '../viewer/MeshPanel.js';
 import { ScanPicker } from '../viewer/ScanPicker.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
+import { EditPanel } from '../viewer/EditPanel.js';
+import { useEditor } from '../viewer/use-editor.js';
+import { VersionsPanel } from '../viewer/VersionsPanel.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -211,7 +214,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   }, [ctUrl, scanId]);
 
   // --- the label map as volume 1, reloaded (only it) whenever the segmentation changes on the server
-  const segVersion = segLabels.map((l) => `${l.id}:${l.voxels}`).join(',');
+  const segVersion = `${scan?.segmentation?.version ?? ''}|${segLabels.map((l) => `${l.id}:${l.voxels}`).join(',')}`;
   const segKey = segmentedUrl ? `${segmentedUrl}${segmentedUrl.includes('?') ? '&' : '?'}v=${hashString(segVersion)}` : null;
   const [overlayVersion, setOverlayVersion] = useState(0);
   useEffect(() => {
@@ -380,6 +383,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     void nv.saveScene(`${patient}_${scanId}_${view}.png`);
   };
 
+  // label editing, measurements and versions (viewer/use-editor.ts)
+  const editor = useEditor({ nvRef, canvasRef, patient, scanId, currentVersion: scan?.segmentation?.version ?? null, overlayKey: overlayVersion, onSaved: loadScans });
+
   const cursorLabel = readout && readout.labelId > 0 ? lutById.get(readout.labelId) : undefined;
 
   return (
@@ -421,7 +427,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
         </div>
       </div>
       <div className="viewer-body">
-        <div className={`canvas-wrap ${interactive ? 'interactive' : ''}`}>
+        <div className={`canvas-wrap ${interactive ? 'interactive' : ''} ${editor.tool !== 'none' ? 'editing' : ''}`}>
           <canvas ref={canvasRef} data-testid="niivue-canvas" onPointerDown={onPointerDown} onPointerUp={onPointerUp} />
           {loading && <div className="canvas-overlay"><Spinner label="Loading volumes…" /></div>}
           {(glError || loadError) && <div className="canvas-overlay"><ErrorBox onRetry={loadError ? loadScans : undefined}>{glError ?? loadError}</ErrorBox></div>}
@@ -440,6 +446,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
             busy={iBusy} result={iResult} error={iError}
             onRun={runInteractive} onClear={discardInteractive} onAccept={acceptInteractive}
           />
+
+          <EditPanel editor={editor} classes={dict?.labels ?? []} />
+          {scan?.segmentation && <VersionsPanel patient={patient} scan={scanId} refreshKey={segKey} viewing={editor.viewing} onView={(v, url) => void editor.viewVersion(v, url)} />}
 
           {scan && scan.meshes.length > 0 && (
             <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
