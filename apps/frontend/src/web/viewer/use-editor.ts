@@ -176,7 +176,7 @@ export function useEditor(opts: {
   const rules = (g: Geometry): PaintRules => ({ locked: latest.current.locked, huRange: latest.current.huRange, hu: g.hu });
 
   // --- pointer → voxel (file order) and the voxel axis of the slice under the pointer
-  const pick = useCallback((e: PointerEvent): { vox: Vec3; axis: Axis; g: Geometry } | null => {
+  const pick = useCallback((e: PointerEvent): { vox: Vec3; axis: Axis; g: Geometry; worldAxis: number } | null => {
     const nv = nvRef.current;
     const canvas = canvasRef.current;
     const ct = nv?.volumes[0];
@@ -199,8 +199,22 @@ export function useEditor(opts: {
     if (vox.some((v, a) => v < 0 || v >= g.grid.dims[a]!)) return null;
     // axial slices are perpendicular to world z, coronal to y, sagittal to x
     const worldAxis = tile.axCorSag === 0 ? 2 : tile.axCorSag === 1 ? 1 : 0;
-    return { vox, axis: voxelAxisFor(g.affine, worldAxis), g };
+    return { vox, axis: voxelAxisFor(g.affine, worldAxis), g, worldAxis };
   }, [nvRef, canvasRef]);
+
+  /**
+   * Moves the displayed slice onto the centre of the voxel slice being edited: NiiVue draws a plane
+   * between two voxel centres as a blend of both, which would show an edit of one of them faintly.
+   */
+  const snapSlice = useCallback((vox: Vec3, worldAxis: number) => {
+    const nv = nvRef.current;
+    if (!nv) return;
+    const f = nv.vox2frac(vox);
+    const pos = nv.scene.crosshairPos;
+    if (Math.abs(pos[worldAxis]! - f[worldAxis]!) < 1e-6) return;
+    pos[worldAxis] = f[worldAxis]!;
+    nv.drawScene();
+  }, [nvRef]);
 
   const stroke = useRef<{ rec: EditRecorder; start: { vox: Vec3; axis: Axis; g: Geometry }; g: Geometry } | null>(null);
   const distanceStart = useRef<Vec3 | null>(null);
@@ -250,6 +264,7 @@ export function useEditor(opts: {
         const s = seg();
         if (!s) return setError('This scan has no label map to edit yet: run a segmentation (or an interactive one) first.');
         setError(null);
+        snapSlice(p.vox, p.worldAxis);
         const rec = new EditRecorder(s.img as Uint8Array);
         if (t === 'fill') {
           floodFill2D(s.img as Uint8Array, p.g.grid, p.vox, p.axis, latest.current.labelId, rules(p.g), rec);
@@ -311,7 +326,7 @@ export function useEditor(opts: {
       wrap.removeEventListener('pointerup', up, opts);
       for (const t of ['mousedown', 'mousemove', 'mouseup', 'click', 'dblclick', 'contextmenu'] as const) wrap.removeEventListener(t, swallow, opts);
     };
-  }, [canvasRef, pick, seg, dab, refresh, finishRecord]);
+  }, [canvasRef, pick, seg, dab, refresh, finishRecord, snapSlice]);
 
   const undo = useCallback(() => {
     const s = seg();
