@@ -171,7 +171,11 @@ test('label editor: brush a new label, undo/redo, save a version with provenance
   }
   assert.equal(rows.find((r) => r[0] === fresh.id)?.[1], 0, 'the new label is absent from v1: Dice 0');
   assert.ok(changed >= 1);
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/editor-versions.png` });
+  if (SHOTS) {
+    await page.screenshot({ path: `${SHOTS}/editor-versions.png` });
+    await table.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/editor-versions-panel.png` });
+  }
   assert.deepEqual(pageErrors, []);
 });
 

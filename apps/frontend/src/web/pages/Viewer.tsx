@@ -448,7 +448,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
           />
 
           <EditPanel editor={editor} classes={dict?.labels ?? []} />
-          {scan?.segmentation && <VersionsPanel patient={patient} scan={scanId} refreshKey={segKey} viewing={editor.viewing} onView={(v, url) => void editor.viewVersion(v, url)} />}
+          {scan?.segmentation && <VersionsPanel patient={patient} scan={scanId} refreshKey={segKey} viewing={editor.viewing} onView={(v, url) => void editor.viewVersion(v, url)} meshesVersion={scan.meshesVersion} hasMeshes={scan.meshes.length > 0} />}
 
           {scan && scan.meshes.length > 0 && (
             <MeshPanel scan={scan} meshes={meshes} labelById={labelById} onShow3D={view !== 'render' ? () => setView('render') : undefined} />

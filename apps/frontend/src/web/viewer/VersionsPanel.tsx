@@ -10,9 +10,12 @@ function provenance(v: VersionInfo): string {
   return `${what} · ${v.createdBy} · ${new Date(v.createdAt).toLocaleString()}${v.basedOn ? ` · from v${v.basedOn}` : ''}${prompts}`;
 }
 
-export function VersionsPanel({ patient, scan, refreshKey, viewing, onView }: {
+export function VersionsPanel({ patient, scan, refreshKey, viewing, onView, meshesVersion, hasMeshes }: {
   patient: string;
   scan: string;
+  /** The version the scan's meshes were made from (mesh manifest), when known. */
+  meshesVersion?: number;
+  hasMeshes?: boolean;
   /** Changes when the scan's segmentation changed (reload the list). */
   refreshKey: unknown;
   viewing: number | null;
@@ -59,6 +62,15 @@ export function VersionsPanel({ patient, scan, refreshKey, viewing, onView }: {
   return (
     <section className="panel versions-panel" aria-label="Versions">
       <div className="panel-head"><h3>Versions</h3><span className="muted small">{versions.length}</span></div>
+      {hasMeshes && current && (
+        <div className={`small ${meshesVersion === current.version ? 'muted' : 'error-text'}`} data-testid="meshes-version">
+          {meshesVersion === undefined
+            ? 'Meshes: made before versions were recorded'
+            : meshesVersion === current.version
+              ? `Meshes: made from v${meshesVersion} (current)`
+              : `Meshes: made from v${meshesVersion}, not the current v${current.version} — run Meshes again`}
+        </div>
+      )}
       <ol className="version-list small" data-testid="versions">
         {[...versions].reverse().map((v) => (
           <li key={v.version} className={v.version === (viewing ?? current?.version) ? 'on' : ''}>
