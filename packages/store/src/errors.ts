@@ -1,4 +1,6 @@
-export type StoreErrorCode = 'INVALID_NAME' | 'PATIENT_NOT_FOUND' | 'SCAN_NOT_FOUND' | 'SEGMENTATION_NOT_FOUND' | 'GRID_MISMATCH';
+export type StoreErrorCode = 'INVALID_NAME' | 'PATIENT_NOT_FOUND' | 'SCAN_NOT_FOUND' | 'SEGMENTATION_NOT_FOUND' | 'GRID_MISMATCH'
+  | 'VERSION_NOT_FOUND'
+  | 'INVALID_LABEL_MAP';
 
 /** A store operation refused: bad name, missing patient/scan, mismatching grids. `code` is stable. */
 export class StoreError extends Error {

@@ -16,11 +16,19 @@ export {
   labelPath,
   interactivePath,
   meshesDir,
+  versionsDir,
+  versionDir,
   outputUrlPath,
 } from './paths.js';
 export { swapFolder } from './swap-folder.js';
-export { labelStats, labelName, saveSegmentation, readLabelStats, mergeLabelMask, cleanStaging } from './segmentation.js';
-export type { LabelStat, LabelsFile, SaveSegmentationOptions } from './segmentation.js';
+export { labelStats, labelName, saveSegmentation, saveSegmentationVersion, readLabelStats, mergeLabelMask, cleanStaging, asUint8Labels } from './segmentation.js';
+export type { LabelStat, LabelsFile, SaveSegmentationOptions, SavedSegmentation } from './segmentation.js';
+export { listVersions, getVersion, versionLabelPath, currentVersionNumber } from './versions.js';
+export type { SegmentationVersionInfo, VersionProvenance, VersionProvenanceInput, VersionPrompt, VersionSource } from './versions.js';
+export { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
+export type { LabelComparison, LabelIntensityStat } from './label-metrics.js';
+export { saveEditedVersion, compareVersions, versionStatistics, EDIT_DATATYPES } from './version-ops.js';
+export type { VersionComparison, VersionStatistics } from './version-ops.js';
 export {
   listPatients,
   listScans,

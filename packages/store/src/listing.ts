@@ -5,7 +5,8 @@ import { orientationCode, readNiftiHeader } from '@vista3d/volume';
 import type { Datatype, Vec3 } from '@vista3d/volume';
 import { StoreError } from './errors.js';
 import { readSidecar, type ScanMetadata } from './sidecar.js';
-import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, voxelsDir } from './paths.js';
+import { currentVersionNumber } from './versions.js';
+import { allLabelsPath, isValidName, meshesDir, niftiDir, niftiPath, patientDir, scanIdFromFile, validateName, versionsDir, voxelsDir } from './paths.js';
 import { readLabelStats } from './segmentation.js';
 import type { LabelStat } from './segmentation.js';
 
@@ -43,7 +44,8 @@ export interface ScanInfo {
   warnings: string[];
   /** Study/series facts from the same sidecar (modality, date, description, slice thickness, kernel, …). */
   metadata: ScanMetadata;
-  segmentation: null | { path: string; labels: LabelStat[] };
+  /** `version`: the segmentation version the current files are (absent before versions existed). */
+  segmentation: null | { path: string; labels: LabelStat[]; version?: number };
   meshes: MeshFile[];
 }
 
@@ -173,7 +175,10 @@ export async function scanInfo(root: string, patient: string, scan: string): Pro
     info.error = (err as Error).message;
   }
   const all = allLabelsPath(root, patient, scan);
-  if (await exists(all)) info.segmentation = { path: all, labels: (await readLabelStats(root, patient, scan)) ?? [] };
+  if (await exists(all)) {
+    const version = await currentVersionNumber(root, patient, scan);
+    info.segmentation = { path: all, labels: (await readLabelStats(root, patient, scan)) ?? [], ...(version !== null ? { version } : {}) };
+  }
   return info;
 }
 
@@ -188,6 +193,7 @@ export async function deleteScan(root: string, patient: string, scan: string): P
   }
   await rm(voxelsDir(root, patient, scan), { recursive: true, force: true });
   await rm(meshesDir(root, patient, scan), { recursive: true, force: true });
+  await rm(versionsDir(root, patient, scan), { recursive: true, force: true });
 }
 
 /** Deletes a patient's whole output folder. */

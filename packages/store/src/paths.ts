@@ -56,6 +56,11 @@ export const labelPath = (root: string, patient: string, scan: string, labelName
 /** A pending interactive (point-prompt) result: `<patient>/voxels/<scan>/interactive_<stem>.nii.gz`. */
 export const interactivePath = (root: string, patient: string, scan: string, labelName: string): string =>
   join(voxelsDir(root, patient, scan), `interactive_${labelFileStem(labelName)}.nii.gz`);
+/** Saved segmentation versions of a scan: `<patient>/versions/<scan>/<n>/{all.nii.gz,provenance.json}`. */
+export const versionsDir = (root: string, patient: string, scan: string): string =>
+  join(patientDir(root, patient), 'versions', validateName(scan, 'scan'));
+export const versionDir = (root: string, patient: string, scan: string, version: number): string =>
+  join(versionsDir(root, patient, scan), String(version));
 export const meshesDir = (root: string, patient: string, scan: string): string =>
   join(patientDir(root, patient), 'meshes', validateName(scan, 'scan'));
 

@@ -7,6 +7,8 @@ import type { Volume, VoxelArray } from '@vista3d/volume';
 import { StoreError } from './errors.js';
 import { swapFolder } from './swap-folder.js';
 import { allLabelsPath, labelsJsonPath, voxelsDir, voxelsRoot } from './paths.js';
+import { recordNewVersion, withScanLock } from './versions.js';
+import type { VersionProvenance, VersionProvenanceInput } from './versions.js';
 
 /** Per-label statistics of a label map. */
 export interface LabelStat {
@@ -26,6 +28,8 @@ export interface LabelsFile {
   dims: [number, number, number];
   spacing: [number, number, number];
   labels: LabelStat[];
+  /** The version these files are (`<patient>/versions/<scan>/<n>/`); absent before versions existed. */
+  segmentationVersion?: number;
 }
 
 /** Name used for a label id; ids outside the dictionary become "label <id>". */
@@ -75,7 +79,7 @@ function binaryMask(labels: Volume<VoxelArray>, id: number): Volume<Uint8Array> 
   return createVolumeLike(labels, 'uint8', mask, labelName(id).slice(0, 79));
 }
 
-function asUint8Labels(labels: Volume<VoxelArray>): Volume<Uint8Array> {
+export function asUint8Labels(labels: Volume<VoxelArray>): Volume<Uint8Array> {
   if (labels.datatype === 'uint8' && labels.data instanceof Uint8Array && labels.frames === 1) {
     return labels as Volume<Uint8Array>;
   }
@@ -93,13 +97,23 @@ export interface SaveSegmentationOptions {
   /** gzip level for the files; label maps compress well at 1 (default). */
   level?: number;
   signal?: AbortSignal;
+  /** Who and what produced this label map (recorded with the new version). */
+  provenance?: VersionProvenanceInput;
+}
+
+export interface SavedSegmentation {
+  stats: LabelStat[];
+  /** The version this save created. */
+  version: VersionProvenance;
 }
 
 /**
  * Saves a label map as `voxels/<scan>/all.nii.gz`, one binary uint8 file per present label and
- * `labels.json`, and returns the per-label stats. Everything is written into a staging folder
- * first and swapped in with renames, so readers see either the old or the new segmentation,
- * never a mixture, and a failure (or abort) leaves the previous one untouched.
+ * `labels.json`, and returns the per-label stats. Every save is a new immutable version
+ * (`<patient>/versions/<scan>/<n>/`, see versions.ts) with the provenance given in `options`.
+ * Everything is written into a staging folder first and swapped in with renames, so readers see
+ * either the old or the new segmentation, never a mixture, and a failure (or abort) before the
+ * version is recorded leaves the previous one untouched.
  */
 export async function saveSegmentation(
   root: string,
@@ -108,35 +122,51 @@ export async function saveSegmentation(
   labelVolume: Volume<VoxelArray>,
   options: SaveSegmentationOptions = {},
 ): Promise<LabelStat[]> {
+  return (await saveSegmentationVersion(root, patient, scan, labelVolume, options)).stats;
+}
+
+/** saveSegmentation that also answers the version it created. */
+export async function saveSegmentationVersion(
+  root: string,
+  patient: string,
+  scan: string,
+  labelVolume: Volume<VoxelArray>,
+  options: SaveSegmentationOptions = {},
+): Promise<SavedSegmentation> {
   const labels = asUint8Labels(labelVolume);
   const stats = labelStats(labels);
   const target = voxelsDir(root, patient, scan);
   const parent = voxelsRoot(root, patient);
-  await mkdir(parent, { recursive: true });
-  const token = `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}`;
-  const staging = join(parent, `.${scan}.staging-${token}`);
-  const level = options.level ?? 1;
-  try {
-    await mkdir(staging, { recursive: true });
-    await writeNifti(join(staging, 'all.nii.gz'), labels, { level });
-    for (const s of stats) {
+  return withScanLock(target, async () => {
+    await mkdir(parent, { recursive: true });
+    const token = `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}`;
+    const staging = join(parent, `.${scan}.staging-${token}`);
+    const level = options.level ?? 1;
+    try {
+      await mkdir(staging, { recursive: true });
+      await writeNifti(join(staging, 'all.nii.gz'), labels, { level });
+      for (const s of stats) {
+        options.signal?.throwIfAborted();
+        await writeNifti(join(staging, s.file), binaryMask(labels, s.id), { level });
+      }
       options.signal?.throwIfAborted();
-      await writeNifti(join(staging, s.file), binaryMask(labels, s.id), { level });
+      const dims: [number, number, number] = [...labels.dims];
+      const spacing: [number, number, number] = [...labels.spacing];
+      const version = await recordNewVersion(root, patient, scan, {
+        labelFile: join(staging, 'all.nii.gz'),
+        dims,
+        spacing,
+        labels: stats,
+        provenance: options.provenance ?? {},
+      });
+      const file: LabelsFile = { version: 1, createdAt: version.createdAt, dims, spacing, labels: stats, segmentationVersion: version.version };
+      await writeFileAtomic(join(staging, 'labels.json'), Buffer.from(JSON.stringify(file, null, 2)));
+      await swapFolder(staging, target);
+      return { stats, version };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
-    const file: LabelsFile = {
-      version: 1,
-      createdAt: new Date().toISOString(),
-      dims: [...labels.dims],
-      spacing: [...labels.spacing],
-      labels: stats,
-    };
-    await writeFileAtomic(join(staging, 'labels.json'), Buffer.from(JSON.stringify(file, null, 2)));
-    options.signal?.throwIfAborted();
-    await swapFolder(staging, target);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return stats;
+  });
 }
 
 /** Stats saved with a segmentation (`labels.json`), or null when the scan has none. */
@@ -160,6 +190,7 @@ export async function mergeLabelMask(
   scan: string,
   mask: Volume<VoxelArray>,
   labelId: number,
+  options: SaveSegmentationOptions = {},
 ): Promise<LabelStat[]> {
   if (!Number.isInteger(labelId) || labelId < 1 || labelId > 255) {
     throw new StoreError('GRID_MISMATCH', `label id ${labelId} must be an integer 1..255`);
@@ -182,7 +213,7 @@ export async function mergeLabelMask(
     if (mask.data[i] !== 0) d[i] = labelId;
     else if (d[i] === labelId) d[i] = 0;
   }
-  return saveSegmentation(root, patient, scan, current);
+  return saveSegmentation(root, patient, scan, current, options);
 }
 
 /** Removes leftover staging folders (from a crash) under a patient's voxels folder. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MESH_DEFAULTS, MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
-import { allLabelsPath, findScanFile, meshesDir, saveSegmentation, swapFolder } from '@vista3d/store';
-import { readNiftiHeader } from '@vista3d/volume';
+import { allLabelsPath, currentVersionNumber, findScanFile, meshesDir, saveSegmentation, swapFolder, versionLabelPath } from '@vista3d/store';
+import { readNiftiHeader, writeFileAtomic } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
 import type { Integrations } from './integrations.js';
@@ -73,7 +73,10 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
           throw new JobFailure('BAD_BACKEND_RESPONSE', `backend label map ${labels.dims.join('×')} does not match the CT grid ${header.dims.join('×')}`);
         }
         ctx.progress(0.8, `saving ${label}`);
-        const stats = await saveSegmentation(root, t.patient, scan, labels, { signal: ctx.signal });
+        const stats = await saveSegmentation(root, t.patient, scan, labels, {
+          signal: ctx.signal,
+          provenance: { source: 'segment-job', createdBy: 'system', jobId: job.id, engine: config.vista3dServer, ...(classes?.length ? { classes } : {}) },
+        });
         ctx.addResult({ ...result, output: segUrl(t.patient, scan), detail: `${stats.length} labels` });
       } catch (err) {
         if (fatal(err, ctx)) throw err;
@@ -141,7 +144,9 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
       const output = `/api/patients/${enc(t.patient)}/scans/${enc(scan)}`;
       let staging: string | null = null;
       try {
-        const labelFile = allLabelsPath(root, t.patient, scan);
+        // the current version's own (immutable) file: a save during meshing cannot mix two versions
+        const segVersion = await currentVersionNumber(root, t.patient, scan);
+        const labelFile = segVersion !== null ? await versionLabelPath(root, t.patient, scan, segVersion) : allLabelsPath(root, t.patient, scan);
         const labelStat = await stat(labelFile).catch(() => null);
         if (!labelStat) throw new JobFailure('NO_SEGMENTATION', `${t.patient}/${scan} has no segmentation; run a segment job first`);
         const outDir = meshesDir(root, t.patient, scan);
@@ -166,6 +171,7 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
             ctx.progress(total > 0 ? (0.95 * done) / total : 0, `meshing ${t.patient}/${scan}: ${name} (${phase === 'start' ? done + 1 : done}/${total})`),
         });
         ctx.signal.throwIfAborted();
+        if (segVersion !== null) await recordMeshVersion(join(staging, 'meshes.json'), segVersion);
         await swapFolder(staging, outDir);
         staging = null;
         const stats = taskStatsOf(exported);
@@ -182,6 +188,12 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
   };
 
   return { segment, convert, mesh };
+}
+
+/** Adds the segmentation version the meshes were made from to their manifest. */
+async function recordMeshVersion(manifestPath: string, version: number): Promise<void> {
+  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+  await writeFileAtomic(manifestPath, Buffer.from(JSON.stringify({ ...manifest, segmentationVersion: version }, null, 2)));
 }
 
 export function segUrl(patient: string, scan: string): string {

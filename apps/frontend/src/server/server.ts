@@ -26,6 +26,7 @@ import { staticRoutes } from './routes/static.js';
 import { installCsrfGuard, installSecurityHeaders } from './security.js';
 import { setupAuth } from './auth/index.js';
 import { uploadRoutes } from './routes/uploads.js';
+import { versionRoutes } from './routes/versions.js';
 
 export const VERSION: string = pkg.version;
 
@@ -165,6 +166,7 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     await api.register(uploadRoutes, { config });
     await api.register(jobRoutes, { config, jobs });
     await api.register(interactiveRoutes, { config, integrations });
+    await api.register(versionRoutes, { config });
   });
   await app.register(proxyRoutes, { config });
   await app.register(staticRoutes, { config });

@@ -1,5 +1,7 @@
 import { convertDicomFolder } from '@vista3d/dicom';
 import { exportMeshes } from '@vista3d/mesh';
+import { compareVersions, saveEditedVersion, versionStatistics } from '@vista3d/store';
+import type { VersionProvenanceInput } from '@vista3d/store';
 import { isTaskChild, runIsolated, serveTasks } from './isolated-task.js';
 import type { IsolatedOptions, TaskStats } from './isolated-task.js';
 
@@ -8,7 +10,16 @@ import type { IsolatedOptions, TaskStats } from './isolated-task.js';
  * entry; in the esbuild bundle the entry is the bundle itself, whose main module then does not listen).
  * Each isolated function has the library function's signature, so runners call it the same way.
  */
-const TASKS = { exportMeshes, convertDicomFolder };
+const TASKS = {
+  exportMeshes,
+  convertDicomFolder,
+  // segmentation versions: a 512×512×300 label map is ~80 MB decoded; parse, validate and compare off the event loop
+  // (the trailing options object is what `isolate` expects last)
+  saveEditedVersion: (root: string, patient: string, scan: string, file: string, provenance: VersionProvenanceInput, _options: object = {}) =>
+    saveEditedVersion(root, patient, scan, file, provenance),
+  compareVersions: (root: string, patient: string, scan: string, a: number, b: number, _options: object = {}) => compareVersions(root, patient, scan, a, b),
+  versionStatistics: (root: string, patient: string, scan: string, version: number, _options: object = {}) => versionStatistics(root, patient, scan, version),
+};
 
 export const TASK_ENTRY = import.meta.url;
 
@@ -49,4 +60,17 @@ export function isolatedExportMeshes(limits: IsolationLimits = {}): typeof expor
 /** `convertDicomFolder` in a child process (same arguments and result). */
 export function isolatedConvertDicomFolder(limits: IsolationLimits = {}): typeof convertDicomFolder {
   return isolate('convertDicomFolder', limits);
+}
+
+/** The segmentation-version operations in child processes (same arguments, plus a trailing options object). */
+export function isolatedVersionOps(limits: IsolationLimits = {}): {
+  saveEditedVersion: (typeof TASKS)['saveEditedVersion'];
+  compareVersions: (typeof TASKS)['compareVersions'];
+  versionStatistics: (typeof TASKS)['versionStatistics'];
+} {
+  return {
+    saveEditedVersion: isolate('saveEditedVersion', limits),
+    compareVersions: isolate('compareVersions', limits),
+    versionStatistics: isolate('versionStatistics', limits),
+  };
 }

@@ -203,6 +203,10 @@ describe('segmentation jobs (real backend + CPU engine, real image server, full 
     assert.equal(all.data[voxelIndex(all, seed)], 1);
     assert.equal(accepted.body.labelUrl, '/images/output/p1/voxels/ct/liver.nii.gz');
     assert.equal((await fetch(`${env.base}${accepted.body.labelUrl}`)).status, 200);
+    // the accepted result is a new version with its prompts as provenance
+    const versions = await getJson<Array<{ version: number; source: string; prompts?: Array<{ points: number[][] }>; current: boolean }>>(`${env.base}/api/patients/p1/scans/ct/versions`);
+    const last = versions.body.at(-1)!;
+    assert.deepEqual([last.source, last.current, last.prompts?.[0]?.points.length], ['interactive', true, 1], JSON.stringify(last));
     const again = await postJson<{ code: string }>(`${env.base}/api/segment/interactive/accept`, { patient: 'p1', scan: 'ct', class: 1 });
     assert.equal(again.status, 404);
     assert.equal(again.body.code, 'NO_INTERACTIVE_RESULT');
@@ -223,6 +227,8 @@ describe('segmentation jobs (real backend + CPU engine, real image server, full 
       labels: Array<{ id: number; triangles: number }>;
     };
     assert.deepEqual(manifest.options, { smoothing: { iterations: 10, passBand: 0.1 }, targetTriangles: 20000 });
+    const current = (await getJson<Array<{ segmentation: { version: number } }>>(`${env.base}/api/patients/p1/scans`)).body[0]!.segmentation.version;
+    assert.equal((manifest as { segmentationVersion?: number }).segmentationVersion, current, 'the meshes name the segmentation version they were made from');
     assert.ok(manifest.labels.every((l) => l.triangles > 100 && l.triangles <= 20000), JSON.stringify(manifest.labels));
 
     interface Mesh { labelId?: number; name: string; color?: number[]; format: string; url: string }

@@ -114,7 +114,9 @@ export function register(program: Command): void {
           process.stderr.write(`segmenting ${job.patient}/${job.scan}\n`);
           try {
             const labels = await seg.run(job.path, ac.signal);
-            const stats = await saveSegmentation(root, job.patient, job.scan, labels);
+            const stats = await saveSegmentation(root, job.patient, job.scan, labels, {
+              provenance: { source: 'cli', createdBy: process.env.USER ?? 'cli', engine: server, ...(classes?.length ? { classes } : {}) },
+            });
             results.push({ patient: job.patient, scan: job.scan, labels: stats });
             for (const s of stats) rows.push([job.patient, job.scan, s.id, s.name, s.voxels, s.volumeMl.toFixed(1)]);
             if (stats.length === 0) rows.push([job.patient, job.scan, '-', '(nothing found)', 0, '0']);

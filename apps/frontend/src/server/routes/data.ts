@@ -26,6 +26,8 @@ const rgb = z.tuple([z.number(), z.number(), z.number()]);
 const manifestSchema = z.object({
   glb: z.string().optional(),
   obj: z.string().optional(),
+  /** The segmentation version the meshes were made from (recorded by the mesh job). */
+  segmentationVersion: z.number().int().optional(),
   labels: z.array(z.object({ id: z.number().int(), name: z.string(), color: rgb, files: z.record(z.string(), z.string()) })),
 });
 export type MeshManifestInfo = z.infer<typeof manifestSchema>;
@@ -81,9 +83,14 @@ export function scanJson(patient: string, s: ScanInfo, manifest: MeshManifestInf
     ...(s.error ? { error: s.error } : {}),
     imageUrl: `${base}/nifti/${enc(s.file)}`,
     segmentation: s.segmentation
-      ? { url: `${voxels}/all.nii.gz`, labels: s.segmentation.labels.map((l) => ({ ...l, url: `${voxels}/${enc(l.file)}` })) }
+      ? {
+          url: `${voxels}/all.nii.gz`,
+          labels: s.segmentation.labels.map((l) => ({ ...l, url: `${voxels}/${enc(l.file)}` })),
+          ...(s.segmentation.version !== undefined ? { version: s.segmentation.version } : {}),
+        }
       : null,
     meshes: meshesJson(base, s, manifest),
+    ...(manifest?.segmentationVersion !== undefined ? { meshesVersion: manifest.segmentationVersion } : {}),
   };
 }
 

@@ -1,8 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { segmentationVersions } from '@vista3d/db';
 import { isValidName } from '@vista3d/store';
-import { z } from 'zod';
-import { checkName } from './data.js';
 import type { PlatformState } from '../platform-state.js';
 
 function patientOf(params: unknown, body: unknown, payload: unknown): string | null {
@@ -45,11 +42,6 @@ export function installIndexSync(api: FastifyInstance, state: PlatformState): vo
 
   api.post('/api/rescan', { config: { role: 'annotator' } }, async () => ({ rescanned: await state.rescan() }));
 
-  // Every saved label map of a scan with its provenance (job, engine, or 'file-tree' when it was
-  // found on disk); the files hold the newest one.
-  const scanParams = z.object({ patient: z.string(), scan: z.string() });
-  api.get('/api/patients/:patient/scans/:scan/versions', { config: { role: 'viewer' } }, async (request) => {
-    const { patient, scan } = scanParams.parse(request.params);
-    return segmentationVersions(state.pool, checkName(patient, 'patient'), checkName(scan, 'scan'));
-  });
+  // The versions of a scan's segmentation are listed from the file tree by routes/versions.ts (with or
+  // without PostgreSQL); segmentation_versions here is the index's record of them.
 }

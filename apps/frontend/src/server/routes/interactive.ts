@@ -1,10 +1,11 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { labelFileStem, resolveLabel } from '@vista3d/labels';
 import { findScanFile, interactivePath, mergeLabelMask } from '@vista3d/store';
+import type { VersionPrompt } from '@vista3d/store';
 import { createVolumeLike, readNifti, readNiftiHeader, voxelVolumeMl, writeNifti } from '@vista3d/volume';
 import type { Vec3 } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
@@ -84,6 +85,8 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     }
     const out = interactivePath(root, patient, scan, cls.name);
     await writeNifti(out, mask, { level: 1 });
+    // the prompts travel to the version's provenance when the result is accepted
+    await writeFile(out.replace(/\.nii\.gz$/, '.json'), JSON.stringify({ class: cls.name, points: body.points, pointLabels: body.pointLabels ?? body.points.map(() => 1) }));
     return {
       url: `/images/output/${enc(patient)}/voxels/${enc(scan)}/${enc(basename(out))}`,
       labelId: cls.id,
@@ -108,8 +111,19 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
       }
       throw err;
     }
-    const stats = await mergeLabelMask(root, patient, scan, mask, cls.id);
+    const promptFile = pending.replace(/\.nii\.gz$/, '.json');
+    const prompt = await readFile(promptFile, 'utf8').then((t) => JSON.parse(t) as VersionPrompt, () => null);
+    const stats = await mergeLabelMask(root, patient, scan, mask, cls.id, {
+      provenance: {
+        source: 'interactive',
+        createdBy: (request as { user?: { name?: string } }).user?.name ?? 'anonymous',
+        engine: config.vista3dServer,
+        classes: [cls.name],
+        ...(prompt ? { prompts: [prompt] } : {}),
+      },
+    });
     await rm(pending, { force: true });
+    await rm(promptFile, { force: true });
     const stat = stats.find((s) => s.id === cls.id);
     return {
       url: segUrl(patient, scan),

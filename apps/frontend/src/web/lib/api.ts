@@ -10,7 +10,8 @@ let csrfToken: string | undefined;
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
-const csrfHeader = (method: string): Record<string, string> => (method !== 'GET' && method !== 'HEAD' && csrfToken ? { 'x-csrf-token': csrfToken } : {});
+/** The CSRF header for a request of this method (empty for reads or before a session). */
+export const csrfHeader = (method: string): Record<string, string> => (method !== 'GET' && method !== 'HEAD' && csrfToken ? { 'x-csrf-token': csrfToken } : {});
 
 /** Fired when the server answers 401: the session ended (expired, logged out elsewhere). */
 export const LOGGED_OUT_EVENT = 'vista3d:logged-out';

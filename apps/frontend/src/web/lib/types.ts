@@ -125,8 +125,11 @@ export interface ScanInfo {
   /** Study/series facts from the conversion sidecar (absent fields unknown, e.g. a NIfTI upload). */
   metadata?: ScanMetadata;
   imageUrl: string;
-  segmentation: null | { url: string; labels: SegmentLabel[] };
+  /** `version`: the segmentation version the current files are. */
+  segmentation: null | { url: string; labels: SegmentLabel[]; version?: number };
   meshes: MeshInfo[];
+  /** The segmentation version the meshes were made from (stale when it differs). */
+  meshesVersion?: number;
 }
 
 export interface DicomSeries {

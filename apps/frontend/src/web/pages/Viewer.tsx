@@ -27,6 +27,9 @@ import { isTypingTarget, matchShortcut } from '../viewer/shortcuts.js';
 import { ViewerContext, type CurrentSlice, type EditHandlers, type ViewerHooks } from '../viewer/viewer-context.js';
 import { BODY_LABEL_ID, useViewerMeshes } from '../viewer/use-viewer-meshes.js';
 import { useSession } from '../lib/session.js';
+import { EditPanel } from '../viewer/EditPanel.js';
+import { useEditor } from '../viewer/use-editor.js';
+import { VersionsPanel } from '../viewer/VersionsPanel.js';
 
 const CROSSHAIR_PERCENT = 0.25;
 
@@ -268,7 +271,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
   }, [ctUrl, scanId]);
 
   // --- the label map as volume 1, reloaded (only it) whenever the segmentation changes on the server
-  const segVersion = segLabels.map((l) => `${l.id}:${l.voxels}`).join(',');
+  const segVersion = `${scan?.segmentation?.version ?? ''}|${segLabels.map((l) => `${l.id}:${l.voxels}`).join(',')}`;
   const segKey = segmentedUrl ? `${segmentedUrl}${segmentedUrl.includes('?') ? '&' : '?'}v=${hashString(segVersion)}` : null;
   const [overlayVersion, setOverlayVersion] = useState(0);
   useEffect(() => {
@@ -475,6 +478,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
     void nv.saveScene(`${patient}_${scanId}_${view}.png`);
   };
 
+  // label editing, measurements and versions (viewer/use-editor.ts)
+  const editor = useEditor({ nvRef, canvasRef, patient, scanId, currentVersion: scan?.segmentation?.version ?? null, overlayKey: overlayVersion, onSaved: loadScans });
+
   const cursorLabel = readout && readout.labelId > 0 ? lutById.get(readout.labelId) : undefined;
 
   // --- hooks for tools in their own files (label editing, measurements) and the shortcuts
@@ -595,7 +601,7 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
         </div>
       </div>
       <div className="viewer-body">
-        <div className={`canvas-wrap ${interactive ? 'interactive' : ''}`}>
+        <div className={`canvas-wrap ${interactive ? 'interactive' : ''} ${editor.tool !== 'none' ? 'editing' : ''}`}>
           <canvas ref={canvasRef} data-testid="niivue-canvas" onPointerDown={onPointerDown} onPointerUp={onPointerUp} />
           <PromptMarkers nvRef={nvRef} points={interactive ? points : []} subscribe={subscribeDraw} />
           {/* static on purpose: an infinite CSS animation keeps the compositor busy during NiiVue's volume upload (first draw 4.7× slower) */}
@@ -623,6 +629,9 @@ function ViewerFor({ patient, scanId }: { patient: string; scanId: string }) {
           {(view === 'render' || view === 'multiplanar') && (
             <RenderPanel volumeRender={volumeRenderOn} auto={volumeRender === null} meshShown={meshShown} onVolumeRender={setVolumeRender} clip={clip} onClip={setClip} />
           )}
+
+          {can('annotator') && <EditPanel editor={editor} classes={dict?.labels ?? []} />}
+          {scan?.segmentation && <VersionsPanel patient={patient} scan={scanId} refreshKey={segKey} viewing={editor.viewing} onView={(v, url) => void editor.viewVersion(v, url)} meshesVersion={scan.meshesVersion} hasMeshes={scan.meshes.length > 0} />}
 
           {scan && scan.meshes.length > 0 && (
             <MeshPanel scan={scan} meshes={meshes} labelById={lutById} stale={meshesStale} onShow3D={view !== 'render' ? () => setView('render') : undefined} />
