@@ -7,3 +7,7 @@ export type { FrameGrid, FrameReference } from './geometry.js';
 export { labelPresence } from './presence.js';
 export type { LabelMap, LabelPresence } from './presence.js';
 export { newUid, collect, encodePart10 } from './part10.js';
+export { writeRtStruct, RT_STRUCTURE_SET_STORAGE } from './rtstruct.js';
+export type { RtStructOptions, RtStructResult } from './rtstruct.js';
+export { sliceContours, sliceBoxes, ContourScratch } from './contours.js';
+export type { SliceMaskView } from './contours.js';
