@@ -11,3 +11,5 @@ export { writeRtStruct, RT_STRUCTURE_SET_STORAGE } from './rtstruct.js';
 export type { RtStructOptions, RtStructResult } from './rtstruct.js';
 export { sliceContours, sliceBoxes, ContourScratch } from './contours.js';
 export type { SliceMaskView } from './contours.js';
+export { segmentationStatistics, statisticsCsv } from './stats.js';
+export type { LabelStatistics, StatisticsReport } from './stats.js';
