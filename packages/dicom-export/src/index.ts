@@ -13,3 +13,7 @@ export { sliceContours, sliceBoxes, ContourScratch } from './contours.js';
 export type { SliceMaskView } from './contours.js';
 export { segmentationStatistics, statisticsCsv } from './stats.js';
 export type { LabelStatistics, StatisticsReport } from './stats.js';
+export { exportScan, loadScan, EXPORT_FORMATS, DEFAULT_ALGORITHM } from './scan-export.js';
+export type { ExportFormat, ExportOutput, ScanRef, LoadedScan } from './scan-export.js';
+export { stowInstances, retrieveInstance } from './dicomweb.js';
+export type { StowResult } from './dicomweb.js';
