@@ -6,7 +6,6 @@ import { readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
 import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
 import { ExportError } from './common.js';
-import { collect } from './part10.js';
 import { writeRtStruct } from './rtstruct.js';
 import { writeSeg } from './seg.js';
 import { segmentationStatistics, statisticsCsv } from './stats.js';
