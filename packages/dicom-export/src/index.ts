@@ -17,3 +17,5 @@ export { exportScan, loadScan, EXPORT_FORMATS, DEFAULT_ALGORITHM } from './scan-
 export type { ExportFormat, ExportOutput, ScanRef, LoadedScan } from './scan-export.js';
 export { stowInstances, retrieveInstance } from './dicomweb.js';
 export type { StowResult } from './dicomweb.js';
+export { readSegOnGrid } from './import-seg.js';
+export type { ImportedSeg } from './import-seg.js';
