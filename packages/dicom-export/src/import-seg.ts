@@ -68,7 +68,7 @@ export function readSegOnGrid(bytes: Uint8Array, grid: { dims: Vec3; affine: Mat
   const pixels = new Uint8Array(px[0]!);
   const frameBits = rows * cols * (bitsAllocated === 1 ? 1 : 8);
   if (pixels.length * 8 < frames * frameBits) throw new ExportError('SEG pixel data shorter than its frames', 'BAD_INPUT');
-  const shared: Record<string, unknown> = arr(ds.SharedFunctionalGroupsSequence as Record<string, unknown>)[0] ?? {};
+  const shared = (arr(ds.SharedFunctionalGroupsSequence as Record<string, unknown> | undefined)[0] ?? {}) as Record<string, unknown>;
   const segs = arr(ds.SegmentSequence as SegmentItem | SegmentItem[]);
   const labelOf = new Map<number, number | null>(segs.map((s) => [Number(s.SegmentNumber), classOf(s)]));
   const inv = invertAffine(grid.affine);
