@@ -19,3 +19,5 @@ export { stowInstances, retrieveInstance } from './dicomweb.js';
 export type { StowResult } from './dicomweb.js';
 export { readSegOnGrid } from './import-seg.js';
 export type { ImportedSeg } from './import-seg.js';
+export { exportScanToFile, importSegFile } from './scan-files.js';
+export type { ExportedFile, ImportResult } from './scan-files.js';

@@ -31,6 +31,8 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   /** Attempts a queued job gets when a backend is down or its worker dies. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** DICOMweb root of the PACS (QIDO/WADO import, STOW-RS write-back of SEG/RTSTRUCT); unset = no PACS. */
+  DICOMWEB_URL: z.string().url().optional(),
 });
 
 export interface FrontendConfig {
@@ -59,6 +61,8 @@ export interface FrontendConfig {
   /** PostgreSQL URL; when set, jobs run on apps/worker and /api/patients reads the index. */
   databaseUrl?: string;
   jobMaxAttempts: number;
+  /** DICOMweb root of the PACS (no trailing slash). */
+  dicomwebUrl?: string;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -82,6 +86,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()),
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    ...(e.DICOMWEB_URL ? { dicomwebUrl: e.DICOMWEB_URL.replace(/\/+$/, '') } : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import { convertDicomFolder } from '@vista3d/dicom';
+import { exportScanToFile, importSegFile } from '@vista3d/dicom-export';
 import { exportMeshes } from '@vista3d/mesh';
 import { isTaskChild, runIsolated, serveTasks } from './isolated-task.js';
 import type { IsolatedOptions, TaskStats } from './isolated-task.js';
@@ -8,7 +9,7 @@ import type { IsolatedOptions, TaskStats } from './isolated-task.js';
  * entry; in the esbuild bundle the entry is the bundle itself, whose main module then does not listen).
  * Each isolated function has the library function's signature, so runners call it the same way.
  */
-const TASKS = { exportMeshes, convertDicomFolder };
+const TASKS = { exportMeshes, convertDicomFolder, exportScanToFile, importSegFile };
 
 export const TASK_ENTRY = import.meta.url;
 
@@ -49,4 +50,14 @@ export function isolatedExportMeshes(limits: IsolationLimits = {}): typeof expor
 /** `convertDicomFolder` in a child process (same arguments and result). */
 export function isolatedConvertDicomFolder(limits: IsolationLimits = {}): typeof convertDicomFolder {
   return isolate('convertDicomFolder', limits);
+}
+
+/** `exportScanToFile` (SEG/RTSTRUCT/statistics) in a child process. */
+export function isolatedExportScan(limits: IsolationLimits = {}): typeof exportScanToFile {
+  return isolate('exportScanToFile', limits);
+}
+
+/** `importSegFile` (DICOM SEG → the scan's segmentation) in a child process. */
+export function isolatedImportSeg(limits: IsolationLimits = {}): typeof importSegFile {
+  return isolate('importSegFile', limits);
 }
