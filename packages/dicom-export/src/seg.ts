@@ -2,6 +2,7 @@ import type { SourceSeriesRecord } from '@vista3d/dicom';
 import { labelById, labelColor, labelTerminology } from '@vista3d/labels';
 import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
 import { DCM, ExportError, MANUFACTURER, SOFTWARE_VERSION, codeItem, fit, rgbToDicomLab, sourceModules } from './common.js';
+import { sliceBoxes } from './contours.js';
 import { frameGrid, framePosition, frameReferences } from './geometry.js';
 import type { FrameGrid, FrameReference } from './geometry.js';
 import { dicomDateTime, encodePart10, nameUid, newUid } from './part10.js';
@@ -43,6 +44,8 @@ interface Plan {
   segments: SegResult['segments'];
   /** frame list: [segment index, k] */
   frames: Array<[number, number]>;
+  /** per label: per slice pixel bounding box (see sliceBoxes) */
+  boxes: Map<number, Int32Array>;
 }
 
 function plan(opts: SegOptions): Plan {
@@ -66,7 +69,8 @@ function plan(opts: SegOptions): Plan {
     }
     segments.push({ number: s + 1, labelId, name: info.name, frames: n, voxels: presence.voxels.get(labelId)! });
   });
-  return { grid, refs: frameReferences(grid, source), segments, frames };
+  const [nx, ny, nz] = labels.dims;
+  return { grid, refs: frameReferences(grid, source), segments, frames, boxes: sliceBoxes(labels.data, nx, ny, nz) };
 }
 
 function segmentItem(seg: SegResult['segments'][number], alg: AlgorithmInfo, studyUid: string): Record<string, unknown> {
@@ -207,38 +211,65 @@ function header(opts: SegOptions, p: Plan, sopInstanceUid: string, seriesInstanc
   };
 }
 
-/** Bits of the frames, first pixel in the least significant bit, frames back to back (PS3.5 8.1.1). */
+/**
+ * Bits of the frames, first pixel in the least significant bit, frames back to back (PS3.5 8.1.1:
+ * a frame need not start on a byte). Only each label's bounding box in the slice is scanned; the
+ * rest of a frame stays zero.
+ */
 async function* packFrames(opts: SegOptions, p: Plan, chunkBytes: number): AsyncGenerator<Uint8Array> {
   const [nx, ny] = opts.labels.dims;
-  const { flipX, flipY } = p.grid;
+  const { flipX, flipY, rows, columns } = p.grid;
   const d = opts.labels.data;
+  const frameBits = rows * columns;
+  const fb = new Uint8Array(Math.ceil(frameBits / 8) + 1);
   let buf = new Uint8Array(chunkBytes);
   let at = 0;
-  let byte = 0;
-  let bit = 0;
-  for (const [s, k] of p.frames) {
-    const label = p.segments[s]!.labelId;
-    const base = k * nx * ny;
-    for (let r = 0; r < ny; r++) {
-      const row = base + (flipY ? ny - 1 - r : r) * nx;
-      for (let c = 0; c < nx; c++) {
-        if (d[row + (flipX ? nx - 1 - c : c)] === label) byte |= 1 << bit;
-        if (++bit === 8) {
-          buf[at++] = byte;
-          byte = 0;
-          bit = 0;
-          if (at === chunkBytes) {
-            yield buf;
-            buf = new Uint8Array(chunkBytes);
-            at = 0;
-          }
-        }
+  function* put(bytes: Uint8Array): Generator<Uint8Array> {
+    let o = 0;
+    while (o < bytes.length) {
+      const n = Math.min(bytes.length - o, chunkBytes - at);
+      buf.set(bytes.subarray(o, o + n), at);
+      at += n;
+      o += n;
+      if (at === chunkBytes) {
+        yield buf;
+        buf = new Uint8Array(chunkBytes);
+        at = 0;
       }
     }
   }
-  if (bit > 0) buf[at++] = byte;
-  const total = Math.ceil((p.frames.length * nx * ny) / 8);
-  if (total % 2 === 1) buf[at++] = 0; // OB value padded to even length
+  let carry = 0;
+  let off = 0; // bit offset of the frame's first pixel in its first byte
+  let written = 0;
+  for (const [s, k] of p.frames) {
+    const label = p.segments[s]!.labelId;
+    const box = p.boxes.get(label)!;
+    const [i0, i1, j0, j1] = [box[4 * k]!, box[4 * k + 1]!, box[4 * k + 2]!, box[4 * k + 3]!];
+    const nbytes = Math.ceil((off + frameBits) / 8);
+    fb.fill(0, 0, nbytes);
+    fb[0] = carry;
+    const base = k * nx * ny;
+    for (let j = j0; j <= j1; j++) {
+      const r = flipY ? ny - 1 - j : j;
+      const row = base + j * nx;
+      const rowBit = off + r * columns;
+      for (let i = i0; i <= i1; i++) {
+        if (d[row + i] !== label) continue;
+        const b = rowBit + (flipX ? nx - 1 - i : i);
+        fb[b >> 3]! |= 1 << (b & 7);
+      }
+    }
+    const end = off + frameBits;
+    const full = end >> 3;
+    yield* put(fb.subarray(0, full));
+    written += full;
+    off = end & 7;
+    carry = off ? fb[full]! : 0;
+  }
+  const tail: number[] = [];
+  if (off) tail.push(carry);
+  if ((written + tail.length) % 2 === 1) tail.push(0); // OB value padded to even length
+  yield* put(Uint8Array.from(tail));
   if (at > 0) yield buf.subarray(0, at);
 }
 

@@ -6,7 +6,8 @@ export type Route =
   | { page: 'data'; patient?: string }
   | { page: 'jobs' }
   | { page: 'viewer'; patient?: string; scan?: string }
-  | { page: 'export'; patient?: string; scan?: string };
+  | { page: 'export'; patient?: string; scan?: string }
+  | { page: 'pacs' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -22,6 +23,7 @@ export function parseHash(hash: string): Route {
     case 'jobs': return { page: 'jobs' };
     case 'viewer': return { page: 'viewer', patient: a, scan: b };
     case 'export': return { page: 'export', patient: a, scan: b };
+    case 'pacs': return { page: 'pacs' };
     default: return { page: 'dashboard' };
   }
 }
@@ -34,6 +36,7 @@ export function href(route: Route): string {
     case 'data': return `#/${seg('data', route.patient)}`;
     case 'viewer': return `#/${seg('viewer', route.patient, route.scan)}`;
     case 'export': return `#/${seg('export', route.patient, route.scan)}`;
+    case 'pacs': return '#/pacs';
   }
 }
 
