@@ -64,7 +64,9 @@ async function child(kind: 'seg' | 'rtstruct', out: string): Promise<void> {
   let detail = '';
   if (kind === 'seg') {
     const { result, chunks } = writeSeg({ labels: fx, source: fx.source, algorithm: alg });
+    const tHeader = (performance.now() - t0) / 1000;
     await writeFileAtomic(out, chunks);
+    process.stderr.write(`plan + header (dcmjs) ${tHeader.toFixed(2)} s\n`);
     detail = `${result.segments.length} segments, ${result.frames} frames`;
   } else {
     const res = writeRtStruct({ labels: fx, source: fx.source, algorithm: alg });

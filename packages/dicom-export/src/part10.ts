@@ -38,6 +38,11 @@ export function encodePart10(dataset: Dataset, sopClassUid: string, sopInstanceU
   dict.dict = DicomMetaDictionary.denaturalizeDataset({ ...dataset, SOPClassUID: sopClassUid, SOPInstanceUID: sopInstanceUid });
   const head = new Uint8Array(dict.write({ allowInvalidVRLength: false }));
   if (pixelDataBytes === undefined) return head;
+  return concat(head, pixelDataHeader(pixelDataBytes));
+}
+
+/** Header of an OB Pixel Data element (7FE0,0010) of the given (even) length; its value follows. */
+export function pixelDataHeader(pixelDataBytes: number): Uint8Array {
   if (pixelDataBytes % 2 !== 0) throw new Error('pixel data length must be even');
   const el = new Uint8Array(12);
   const dv = new DataView(el.buffer);
@@ -46,9 +51,16 @@ export function encodePart10(dataset: Dataset, sopClassUid: string, sopInstanceU
   el[4] = 0x4f; // 'O'
   el[5] = 0x42; // 'B'
   dv.setUint32(8, pixelDataBytes, true);
-  const out = new Uint8Array(head.length + el.length);
-  out.set(head);
-  out.set(el, head.length);
+  return el;
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

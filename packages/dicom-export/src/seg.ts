@@ -5,7 +5,9 @@ import { DCM, ExportError, MANUFACTURER, SOFTWARE_VERSION, codeItem, fit, rgbToD
 import { sliceBoxes } from './contours.js';
 import { frameGrid, framePosition, frameReferences } from './geometry.js';
 import type { FrameGrid, FrameReference } from './geometry.js';
-import { dicomDateTime, encodePart10, nameUid, newUid } from './part10.js';
+import { ByteSink, codeElements, encodeElements } from './encode.js';
+import type { Element, Item } from './encode.js';
+import { concat, dicomDateTime, encodePart10, nameUid, newUid, pixelDataHeader } from './part10.js';
 import { labelPresence } from './presence.js';
 import type { LabelMap } from './presence.js';
 
@@ -115,25 +117,6 @@ function header(opts: SegOptions, p: Plan, sopInstanceUid: string, seriesInstanc
   const now = dicomDateTime(opts.now ?? new Date());
   const g = p.grid;
   const resampled = p.refs.some((r) => r.kind !== 'same');
-  const perFrame = p.frames.map(([s, k]) => {
-    const ref = p.refs[k]!;
-    return {
-      FrameContentSequence: [{ DimensionIndexValues: [s + 1, k + 1] }],
-      PlanePositionSequence: [{ ImagePositionPatient: framePosition(g, k) }],
-      SegmentIdentificationSequence: [{ ReferencedSegmentNumber: s + 1 }],
-      DerivationImageSequence: [
-        {
-          DerivationDescription: ref.description,
-          DerivationCodeSequence: [codeItem(DCM('113076', 'Segmentation'))],
-          SourceImageSequence: ref.slices.map((sl) => ({
-            ReferencedSOPClassUID: source.sopClassUid,
-            ReferencedSOPInstanceUID: sl.sopInstanceUid,
-            PurposeOfReferenceCodeSequence: [codeItem(DCM('121322', 'Source image for image processing operation'))],
-          })),
-        },
-      ],
-    };
-  });
   const version = opts.provenance?.version ? ` (segmentation ${opts.provenance.version})` : '';
   return {
     ...sourceModules(source),
@@ -198,7 +181,6 @@ function header(opts: SegOptions, p: Plan, sopInstanceUid: string, seriesInstanc
         ],
       },
     ],
-    PerFrameFunctionalGroupsSequence: perFrame,
     ReferencedSeriesSequence: [
       {
         SeriesInstanceUID: source.seriesInstanceUid,
@@ -209,6 +191,36 @@ function header(opts: SegOptions, p: Plan, sopInstanceUid: string, seriesInstanc
       },
     ],
   };
+}
+
+/** Per-Frame Functional Groups Sequence (5200,9230), encoded by us: the derivation group is built once per slice. */
+function perFrameGroups(opts: SegOptions, p: Plan): Uint8Array {
+  const { source } = opts;
+  const derivation = new Map<number, Element>();
+  const purpose = codeElements(DCM('121322', 'Source image for image processing operation'));
+  const segmentation = codeElements(DCM('113076', 'Segmentation'));
+  const items: Item[] = p.frames.map(([s, k]) => {
+    let der = derivation.get(k);
+    if (!der) {
+      const ref = p.refs[k]!;
+      const sources: Item[] = ref.slices.map((sl): Item => [
+        [0x00081150, 'UI', source.sopClassUid],
+        [0x00081155, 'UI', sl.sopInstanceUid],
+        [0x0040a170, 'SQ', [purpose]],
+      ]);
+      der = [0x00089124, 'SQ', [[[0x00082111, 'ST', ref.description], [0x00082112, 'SQ', sources], [0x00089215, 'SQ', [segmentation]]]]];
+      derivation.set(k, der);
+    }
+    return [
+      der,
+      [0x00209111, 'SQ', [[[0x00209157, 'UL', [s + 1, k + 1]]]]],
+      [0x00209113, 'SQ', [[[0x00200032, 'DS', framePosition(p.grid, k)]]]],
+      [0x0062000a, 'SQ', [[[0x0062000b, 'US', [s + 1]]]]],
+    ];
+  });
+  const sink = new ByteSink();
+  encodeElements(sink, [[0x52009230, 'SQ', items]]);
+  return sink.result();
 }
 
 /**
@@ -285,7 +297,7 @@ export function writeSeg(opts: SegOptions): { result: SegResult; chunks: AsyncIt
   const [nx, ny] = opts.labels.dims;
   const bits = p.frames.length * nx * ny;
   const pixelBytes = Math.ceil(bits / 8) + (Math.ceil(bits / 8) % 2);
-  const head = encodePart10(header(opts, p, sopInstanceUid, seriesInstanceUid), SEGMENTATION_STORAGE, sopInstanceUid, pixelBytes);
+  const head = concat(encodePart10(header(opts, p, sopInstanceUid, seriesInstanceUid), SEGMENTATION_STORAGE, sopInstanceUid), perFrameGroups(opts, p), pixelDataHeader(pixelBytes));
   const result: SegResult = {
     sopInstanceUid,
     seriesInstanceUid,

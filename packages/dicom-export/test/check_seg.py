@@ -34,10 +34,16 @@ def main() -> None:
     for f, item in enumerate(ds.PerFrameFunctionalGroupsSequence):
         ipp = np.array(item.PlanePositionSequence[0].ImagePositionPatient, dtype=float)
         segno = int(item.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-        pts = ipp[None, :] + (cc.reshape(-1, 1) * ps[1]) * row_dir[None, :] + (rr.reshape(-1, 1) * ps[0]) * col_dir[None, :]
-        vox = inv @ np.vstack([pts.T, np.ones(pts.shape[0])])
-        ijk = np.rint(vox[:3]).astype(int)
-        assert np.abs(vox[:3] - ijk).max() < 1e-3, "frame pixel off the label grid"
+        def vox(r: float, c: float) -> np.ndarray:
+            p = ipp + c * ps[1] * row_dir + r * ps[0] * col_dir
+            return (inv @ np.append(p, 1.0))[:3]
+
+        o, dc, dr = vox(0, 0), vox(0, 1) - vox(0, 0), vox(1, 0) - vox(0, 0)
+        far = vox(int(ds.Rows) - 1, int(ds.Columns) - 1)
+        for v in (o, dc, dr, far):
+            assert np.abs(v - np.rint(v)).max() < 1e-3, "frame pixel off the label grid"
+        o, dc, dr = np.rint(o).astype(int), np.rint(dc).astype(int), np.rint(dr).astype(int)
+        ijk = o[:, None] + dc[:, None] * cc.reshape(1, -1) + dr[:, None] * rr.reshape(1, -1)
         on = frames[f].reshape(-1) != 0
         got[ijk[2][on], ijk[1][on], ijk[0][on]] = label_of[segno]
     mismatches = int((got != expected).sum())

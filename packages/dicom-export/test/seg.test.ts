@@ -80,6 +80,31 @@ describe('DICOM SEG writer', { skip: !haveSharedData() && 'shared data missing' 
     assert.ok(res.frames <= 4 * 112);
   });
 
+  test('resampled scan (tiny series, uneven gaps → even grid): frames reference the acquired slices around them and say so', async () => {
+    const tiny = await convert(join(DICOM, 'tiny_ct_16x16x4'), join(work, 'tiny'));
+    assert.ok(tiny.ct.dims[2] > 4);
+    const labels = syntheticLabels(tiny.ct);
+    const res = await writeAndCheck(work, 'tiny', tiny, labels);
+    assert.equal(res.frameReference, 'resampled');
+    const text = (await readFile(join(work, 'tiny.seg.dcm'))).toString('latin1');
+    assert.match(text, /frame plane resampled between the referenced acquired slices/);
+    assert.match(text, /frame is the referenced slice/); // acquired slices on the grid keep their own reference
+  });
+
+  test('odd-sized grid (13×11 crop): frames start mid-byte and still come back exactly', async () => {
+    const full = syntheticLabels(dcmqi.ct);
+    const [nx, ny, nz] = dcmqi.ct.dims;
+    const [cx, cy, i0, j0] = [13, 11, 250, 250];
+    const data = new Uint8Array(cx * cy * nz);
+    for (let k = 0; k < nz; k++) for (let j = 0; j < cy; j++) for (let i = 0; i < cx; i++) data[i + cx * (j + cy * k)] = full.data[i0 + i + nx * (j0 + j + ny * k)]!;
+    for (let v = 0; v < data.length; v += 7) data[v] = 1; // make every frame busy
+    const a = dcmqi.ct.affine;
+    const affine = a.map((row) => [...row]) as typeof a;
+    for (let r = 0; r < 3; r++) affine[r]![3] = a[r]![0] * i0 + a[r]![1] * j0 + a[r]![3];
+    const res = await writeAndCheck(work, 'odd', dcmqi, { dims: [cx, cy, nz], affine, data });
+    assert.equal(res.frameReference, 'resampled'); // same planes, different pixel grid
+  });
+
   test('bad input: empty map, unknown label, series without UIDs', () => {
     const empty: LabelMap = { ...syntheticLabels(dcmqi.ct), data: new Uint8Array(dcmqi.ct.data.length) };
     assert.throws(() => writeSeg({ labels: empty, source: dcmqi.source, algorithm: ALG }), (e: unknown) => e instanceof ExportError && e.code === 'EMPTY');
