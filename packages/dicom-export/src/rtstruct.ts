@@ -1,10 +1,12 @@
 import type { SourceSeriesRecord } from '@vista3d/dicom';
 import { labelById, labelColor, labelTerminology } from '@vista3d/labels';
 import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
-import { ExportError, MANUFACTURER, SOFTWARE_VERSION, codeItem, fit, sourceModules } from './common.js';
+import { ExportError, MANUFACTURER, SOFTWARE_VERSION, fit, sourceModules } from './common.js';
 import { ContourScratch, sliceBoxes, sliceContours } from './contours.js';
 import { frameGrid, frameReferences, rasToLps } from './geometry.js';
-import { dicomDateTime, encodePart10, newUid } from './part10.js';
+import { ByteSink, codeElements, ds, encodeElements } from './encode.js';
+import type { Item } from './encode.js';
+import { concat, dicomDateTime, encodePart10, newUid } from './part10.js';
 import type { LabelMap } from './presence.js';
 
 export const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
@@ -36,6 +38,18 @@ export interface RtStructResult {
 const r3 = (v: number): number => Math.round(v * 1000) / 1000 + 0;
 
 /**
+ * Contour Data as one DS string. Explicit VR gives DS a 16-bit length: a very long contour is written
+ * with fewer decimals (0.01 / 0.1 mm) to fit; one that still does not fit is refused clearly.
+ */
+function contourData(xyz: number[], labelId: number, k: number): string {
+  for (const d of [3, 2, 1]) {
+    const s = xyz.map((v) => (d === 3 ? ds(v) : String(Number(v.toFixed(d))))).join('\\');
+    if (s.length <= 65534) return s;
+  }
+  throw new ExportError(`label ${labelId}, slice ${k}: a contour of ${xyz.length / 3} points is too long for one DICOM contour`, 'BAD_INPUT');
+}
+
+/**
  * RT Structure Set: per label (ROI) and slice, closed planar contours of the label's pixels
  * (marching squares, holes as nested contours, even–odd), in patient coordinates on the slice planes;
  * ROI names, RT ROI Identification Codes from the terminology table, colours from the VISTA3D palette.
@@ -55,10 +69,10 @@ export function writeRtStruct(opts: RtStructOptions): RtStructResult {
   const sopInstanceUid = opts.sopInstanceUid ?? newUid();
   const seriesInstanceUid = opts.seriesInstanceUid ?? newUid();
   const rois: RtStructResult['rois'] = [];
-  const roiContours: unknown[] = [];
+  const roiContours: Item[] = [];
   ids.forEach((labelId, r) => {
     const box = boxes.get(labelId)!;
-    const contours: unknown[] = [];
+    const contours: Item[] = [];
     let points = 0;
     for (let k = 0; k < nz; k++) {
       if (box[4 * k]! < 0) continue;
@@ -77,21 +91,18 @@ export function writeRtStruct(opts: RtStructOptions): RtStructResult {
           for (let a = 0; a < 3; a++) xyz[3 * v + a] = r3(lps[a]![0] * i + lps[a]![1] * j + lps[a]![2] * k + lps[a]![3]);
         }
         points += n;
-        const item: Record<string, unknown> = {
-          ContourGeometricType: 'CLOSED_PLANAR',
-          NumberOfContourPoints: n,
-          ContourNumber: contours.length + 1,
-          ContourData: xyz,
-        };
-        if (onSlice) {
-          const sop = ref.slices[0]!.sopInstanceUid;
-          item.ContourImageSequence = [{ ReferencedSOPClassUID: source.sopClassUid, ReferencedSOPInstanceUID: sop }];
-        }
+        const item: Item = [];
+        if (onSlice) item.push([0x30060016, 'SQ', [[[0x00081150, 'UI', source.sopClassUid], [0x00081155, 'UI', ref.slices[0]!.sopInstanceUid]]]]);
+        item.push([0x30060042, 'CS', 'CLOSED_PLANAR'], [0x30060046, 'IS', String(n)], [0x30060048, 'IS', String(contours.length + 1)], [0x30060050, 'DS', contourData(xyz, labelId, k)]);
         contours.push(item);
       }
     }
     rois.push({ number: r + 1, labelId, name: labelById(labelId)!.name, contours: contours.length, points });
-    roiContours.push({ ReferencedROINumber: r + 1, ROIDisplayColor: [...labelColor(labelId)], ContourSequence: contours });
+    roiContours.push([
+      [0x3006002a, 'IS', labelColor(labelId).map(String)],
+      [0x30060040, 'SQ', contours],
+      [0x30060084, 'IS', String(r + 1)],
+    ]);
   });
   const version = opts.provenance?.version ? ` (segmentation ${opts.provenance.version})` : '';
   const dataset: Record<string, unknown> = {
@@ -142,20 +153,25 @@ export function writeRtStruct(opts: RtStructOptions): RtStructResult {
       ROIGenerationAlgorithm: algorithm.type,
       ROIGenerationDescription: fit(`${algorithm.engine}${algorithm.model ? ` ${algorithm.model}` : ''} ${algorithm.version}`, 64),
     })),
-    ROIContourSequence: roiContours,
-    RTROIObservationsSequence: rois.map((r) => {
-      const t = labelTerminology(r.labelId)!;
-      return {
-        ObservationNumber: r.number,
-        ReferencedROINumber: r.number,
-        ROIObservationLabel: fit(r.name, 16),
-        RTROIInterpretedType: t.category.value === '49755003' ? '' : 'ORGAN',
-        ROIInterpreter: '',
-        RTROIIdentificationCodeSequence: [codeItem(t.type)],
-      };
-    }),
   };
-  const bytes = encodePart10(dataset, RT_STRUCTURE_SET_STORAGE, sopInstanceUid);
+  // ROI Contour and RT ROI Observations (3006,0039/0080) are the highest tags: appended after dcmjs's output
+  const observations: Item[] = rois.map((r) => {
+    const t = labelTerminology(r.labelId)!;
+    return [
+      [0x30060082, 'IS', String(r.number)],
+      [0x30060084, 'IS', String(r.number)],
+      [0x30060085, 'SH', fit(r.name, 16)],
+      [0x30060086, 'SQ', [codeElements(t.type)]],
+      [0x300600a4, 'CS', t.category.value === '49755003' ? '' : 'ORGAN'],
+      [0x300600a6, 'PN', ''],
+    ];
+  });
+  const sink = new ByteSink();
+  encodeElements(sink, [
+    [0x30060039, 'SQ', roiContours],
+    [0x30060080, 'SQ', observations],
+  ]);
+  const bytes = concat(encodePart10(dataset, RT_STRUCTURE_SET_STORAGE, sopInstanceUid), sink.result());
   return {
     sopInstanceUid,
     seriesInstanceUid,
