@@ -66,7 +66,7 @@ async function child(kind: 'seg' | 'rtstruct', out: string): Promise<void> {
     const { result, chunks } = writeSeg({ labels: fx, source: fx.source, algorithm: alg });
     const tHeader = (performance.now() - t0) / 1000;
     await writeFileAtomic(out, chunks);
-    process.stderr.write(`plan + header (dcmjs) ${tHeader.toFixed(2)} s\n`);
+    process.stderr.write(`plan + header (presence, boxes, geometry, dcmjs + own per-frame encoder) ${tHeader.toFixed(2)} s\n`);
     detail = `${result.segments.length} segments, ${result.frames} frames`;
   } else {
     const res = writeRtStruct({ labels: fx, source: fx.source, algorithm: alg });
