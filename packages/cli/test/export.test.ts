@@ -80,11 +80,15 @@ describe('vista3d export (SEG, RTSTRUCT, stats, STOW-RS to a real Orthanc)', { s
     assert.ok(Buffer.from(back).equals(Buffer.from(bytes)), 'WADO-RS returns the SEG byte-identical');
   });
 
-  test('--format rtstruct --stow, stats (JSON) and stats-csv', async () => {
+  test('--format rtstruct and sr (TID 1500) --stow, stats (JSON) and stats-csv', async () => {
     const rt = join(work, 'a.rtstruct.dcm');
     const r = await cli(['export', '--format', 'rtstruct', '--output', out, '--patient', 'pat1', '--scan', scan, '--out', rt, '--stow', orthanc.dicomWebUrl, '--json'], work);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.deepEqual((await dciodvfy(rt)).errors, []);
+    const sr = join(work, 'a.sr.dcm');
+    const s = await cli(['export', '--format', 'sr', '--output', out, '--patient', 'pat1', '--scan', scan, '--out', sr, '--stow', orthanc.dicomWebUrl], work);
+    assert.equal(s.code, 0, s.stderr + s.stdout);
+    assert.deepEqual((await dciodvfy(sr)).errors, []);
     const j = join(work, 's.json');
     assert.equal((await cli(['export', '--format', 'stats', '--output', out, '--patient', 'pat1', '--scan', scan, '--out', j], work)).code, 0);
     const report = JSON.parse(await readFile(j, 'utf8')) as { labels: Array<{ name: string; hu: { mean: number } | null; leftRightRatio: number | null }> };

@@ -21,3 +21,4 @@ export { readSegOnGrid } from './import-seg.js';
 export type { ImportedSeg } from './import-seg.js';
 export { exportScanToFile, importSegFile } from './scan-files.js';
 export type { ExportedFile, ImportResult } from './scan-files.js';
+export { writeMeasurementReport, COMPREHENSIVE_SR_STORAGE } from './sr.js';

@@ -8,9 +8,10 @@ import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
 import { ExportError } from './common.js';
 import { writeRtStruct } from './rtstruct.js';
 import { writeSeg } from './seg.js';
+import { writeMeasurementReport } from './sr.js';
 import { segmentationStatistics, statisticsCsv } from './stats.js';
 
-export const EXPORT_FORMATS = ['seg', 'rtstruct', 'stats', 'stats-csv'] as const;
+export const EXPORT_FORMATS = ['seg', 'rtstruct', 'stats', 'stats-csv', 'sr'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export const DEFAULT_ALGORITHM: AlgorithmInfo = { type: 'AUTOMATIC', engine: 'VISTA3D', version: 'unspecified' };
@@ -89,7 +90,7 @@ export interface ExportOutput {
 export async function exportScan(ref: ScanRef, format: ExportFormat, opts: { algorithm?: AlgorithmInfo; provenance?: SegmentationProvenance; labelIds?: number[] } = {}): Promise<ExportOutput> {
   const algorithm = opts.algorithm ?? DEFAULT_ALGORITHM;
   const dicom = format === 'seg' || format === 'rtstruct';
-  const scan = await loadScan(ref, { needCt: !dicom, needSource: dicom });
+  const scan = await loadScan(ref, { needCt: !dicom, needSource: dicom || format === 'sr' });
   const stem = `${ref.patient}_${ref.scan}${opts.provenance?.version ? `_${opts.provenance.version.replace(/[^A-Za-z0-9_.-]/g, '_')}` : ''}`;
   const once = (b: Uint8Array): AsyncIterable<Uint8Array> =>
     (async function* one() {
@@ -104,6 +105,10 @@ export async function exportScan(ref: ScanRef, format: ExportFormat, opts: { alg
     return { format, contentType: 'application/dicom', fileName: `${stem}_rtstruct.dcm`, chunks: once(bytes), summary: { ...result, bytes: bytes.length } };
   }
   const report = segmentationStatistics(scan.labels, scan.ct, opts.provenance);
+  if (format === 'sr') {
+    const { bytes, ...result } = writeMeasurementReport({ report, source: scan.source!, algorithm, provenance: opts.provenance });
+    return { format, contentType: 'application/dicom', fileName: `${stem}_sr.dcm`, chunks: once(bytes), summary: { ...result, labels: report.labels.length, bytes: bytes.length } };
+  }
   if (format === 'stats-csv') {
     return { format, contentType: 'text/csv; charset=utf-8', fileName: `${stem}_stats.csv`, chunks: once(Buffer.from(statisticsCsv(report))), summary: { labels: report.labels.length } };
   }

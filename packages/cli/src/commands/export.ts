@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../ui.js';
 
-const FORMATS = ['seg', 'rtstruct', 'stats', 'stats-csv'] as const;
+const FORMATS = ['seg', 'rtstruct', 'stats', 'stats-csv', 'sr'] as const;
 
 const ExportOptions = z.object({
   format: z.enum(FORMATS),
@@ -56,7 +56,7 @@ export function register(program: Command): void {
           return l.id;
         });
       }
-      if (o.stow && !(o.format === 'seg' || o.format === 'rtstruct')) throw new UsageError('--stow: only DICOM formats (seg, rtstruct) can be sent');
+      if (o.stow && !(o.format === 'seg' || o.format === 'rtstruct' || o.format === 'sr')) throw new UsageError('--stow: only DICOM formats (seg, rtstruct, sr) can be sent');
       const out = await exportScan(
         { root: resolve(o.output), patient: o.patient, scan: o.scan, dicomFolder: o.dicom ? resolve(o.dicom) : undefined, labelsPath: o.labels ? resolve(o.labels) : undefined },
         o.format,

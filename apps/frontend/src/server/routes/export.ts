@@ -29,7 +29,7 @@ const formatParams = z.object({ patient: z.string(), scan: z.string(), format: z
 const scanParams = z.object({ patient: z.string(), scan: z.string() });
 const patientParams = z.object({ patient: z.string() });
 const exportQuery = z.object({ classes: z.string().max(2000).optional(), version: z.string().max(32).optional() });
-const sendBody = z.object({ formats: z.array(z.enum(['seg', 'rtstruct'])).min(1).max(2).default(['seg']) }).strict();
+const sendBody = z.object({ formats: z.array(z.enum(['seg', 'rtstruct', 'sr'])).min(1).max(3).default(['seg']) }).strict();
 const uid = z.string().regex(/^[0-9]+(\.[0-9]+)*$/, 'must be a DICOM UID').max(64);
 const pacsSegBody = z.object({ study: uid, series: uid, sop: uid }).strict();
 
@@ -109,7 +109,7 @@ export async function exportRoutes(app: FastifyInstance, opts: { config: Fronten
     }
   });
 
-  async function send(patient: string, scan: string, formats: Array<'seg' | 'rtstruct'>): Promise<Array<Record<string, unknown>>> {
+  async function send(patient: string, scan: string, formats: Array<'seg' | 'rtstruct' | 'sr'>): Promise<Array<Record<string, unknown>>> {
     const url = pacs();
     return withTemp(async (dir) => {
       const sent: Array<Record<string, unknown>> = [];

@@ -69,6 +69,7 @@ export function DicomExportMenu({ patient, scan, hasSegmentation }: { patient: s
         <ul className="downloads">
           <li><a href={`${base}/export/seg`} download data-testid="download-seg">DICOM SEG</a> <span className="muted small">one segment per label, coded (SNOMED CT)</span></li>
           <li><a href={`${base}/export/rtstruct`} download data-testid="download-rtstruct">DICOM RTSTRUCT</a> <span className="muted small">contours for radiotherapy planning</span></li>
+          <li><a href={`${base}/export/sr`} download data-testid="download-sr">DICOM SR measurement report</a> <span className="muted small">TID 1500: volume and HU per label</span></li>
           <li><a href={`${base}/export/stats`} download>Statistics (JSON)</a> · <a href={`${base}/export/stats-csv`} download>CSV</a> <span className="muted small">volume, HU, bounding box, left/right</span></li>
         </ul>
       ) : <p className="muted">No segmentation yet.</p>}
