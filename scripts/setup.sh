@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # JPEG-LS); the DICOM tests make compressed copies of the shared series with both. pigz: parallel
 # gzip for the NIfTI outputs (dcm2niix uses it too when present).
 # postgresql: platform state (npm start and tests run private clusters); buildah + debootstrap: npm run build:images
-DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools pigz postgresql buildah debootstrap)
+DEB_PACKAGES=(chromium dcm2niix orthanc orthanc-dicomweb unzip dcmtk libgdcm-tools pigz postgresql buildah debootstrap dicom3tools python3-pydicom python3-numpy)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { readNifti, readNiftiHeader, writeFileAtomic, writeNifti } from '@vista3d/volume';
 import type { Mat4, Vec3 } from '@vista3d/volume';
 import { findDcm2niix, findOnPath, runDcm2niix } from './dcm2niix.js';
+import { sourceRecordOf } from './source-record.js';
 import { discoverDicom } from './discover.js';
 import { decodeFiles, needsDecoding, transferSyntaxName } from './transfer-syntax.js';
 import { axisSigns, planGeometry, resampleStack, stackGeometry } from './geometry.js';
@@ -307,7 +308,7 @@ export async function convertSeries(series: DicomSeries, niftiOutDir: string, op
     };
     // study/series facts dcm2niix leaves out of its BIDS sidecar (dates, study description), for the scan cards
     const seriesFacts = { modality: series.modality, studyDate: series.studyDate, studyDescription: series.studyDescription, description: series.description, seriesNumber: series.seriesNumber, sliceThickness: series.sliceThickness };
-    sidecarJson.Vista3D = { ...stamp, series: seriesFacts, warnings, geometryReport: geometry, discardedVariants: picked.others };
+    sidecarJson.Vista3D = { ...stamp, series: seriesFacts, warnings, geometryReport: geometry, discardedVariants: picked.others, source: await sourceRecordOf(series) };
     // Invalidate the old stamp first, then NIfTI, then the new sidecar (the completion marker).
     await rm(sidecarPath, { force: true });
     const gz = join(outTmp, `${picked.nii}.gz`);

@@ -19,3 +19,5 @@ export type { StudySummary, ImportOptions, ImportResult, DicomWebOptions, DicomJ
 export { stackGeometry, planGeometry, resampleStack, gridAffine, gridPoint, axisSigns } from './geometry.js';
 export type { StackGeometry, GeometryPlan, AxisSigns } from './geometry.js';
 export { TRANSFER_SYNTAXES, transferSyntaxName, needsDecoding, findGdcmconv } from './transfer-syntax.js';
+export { sourceRecordOf, readSourceRecord } from './source-record.js';
+export type { SourceSeriesRecord, SourceSlice } from './source-record.js';

@@ -11,3 +11,5 @@ export {
 } from './dictionary.js';
 export { LABEL_SETS, labelSetByName } from './label-sets.js';
 export type { LabelSet } from './label-sets.js';
+export { TERMINOLOGY, TERMINOLOGY_SOURCES, labelTerminology } from './terminology.js';
+export type { CodedConcept, LabelTerminology } from './terminology.js';

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   /** Attempts a queued job gets when a backend is down or its worker dies. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** DICOMweb root of the PACS (QIDO/WADO import, STOW-RS write-back of SEG/RTSTRUCT); unset = no PACS. */
+  DICOMWEB_URL: z.string().url().optional(),
 });
 
 export interface FrontendConfig {
@@ -63,6 +65,8 @@ export interface FrontendConfig {
   jobMaxAttempts: number;
   /** Authentication (AUTH_MODE, sessions, OIDC): see auth/config.ts and docs/security.md. */
   auth: AuthConfig;
+  /** DICOMweb root of the PACS (no trailing slash). */
+  dicomwebUrl?: string;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -87,6 +91,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     auth: authConfigFromEnv(env, e.OUTPUT_FOLDER),
+    ...(e.DICOMWEB_URL ? { dicomwebUrl: e.DICOMWEB_URL.replace(/\/+$/, '') } : {}),
   };
 }
 

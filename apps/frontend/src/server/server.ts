@@ -19,6 +19,8 @@ import type { PlatformState } from './platform-state.js';
 import { installIndexSync } from './routes/index-sync.js';
 import { createRunners } from './runners.js';
 import { dataRoutes, dicomPatients } from './routes/data.js';
+import { exportRoutes } from './routes/export.js';
+import { pacsRoutes } from './routes/pacs.js';
 import { interactiveRoutes } from './routes/interactive.js';
 import { jobRoutes, jobJson } from './routes/jobs.js';
 import { proxyRoutes } from './routes/proxy.js';
@@ -167,6 +169,8 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
     await api.register(jobRoutes, { config, jobs });
     await api.register(interactiveRoutes, { config, integrations });
     await api.register(versionRoutes, { config });
+    await api.register(exportRoutes, { config });
+    await api.register(pacsRoutes, { config });
   });
   await app.register(proxyRoutes, { config });
   await app.register(staticRoutes, { config });

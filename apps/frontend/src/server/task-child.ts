@@ -1,4 +1,5 @@
 import { convertDicomFolder } from '@vista3d/dicom';
+import { exportScanToFile, importSegFile } from '@vista3d/dicom-export';
 import { exportMeshes } from '@vista3d/mesh';
 import { compareVersions, saveEditedVersion, versionStatistics } from '@vista3d/store';
 import type { VersionProvenanceInput } from '@vista3d/store';
@@ -13,6 +14,8 @@ import type { IsolatedOptions, TaskStats } from './isolated-task.js';
 const TASKS = {
   exportMeshes,
   convertDicomFolder,
+  exportScanToFile,
+  importSegFile,
   // segmentation versions: a 512×512×300 label map is ~80 MB decoded; parse, validate and compare off the event loop
   // (the trailing options object is what `isolate` expects last)
   saveEditedVersion: (root: string, patient: string, scan: string, file: string, provenance: VersionProvenanceInput, _options: object = {}) =>
@@ -73,4 +76,14 @@ export function isolatedVersionOps(limits: IsolationLimits = {}): {
     compareVersions: isolate('compareVersions', limits),
     versionStatistics: isolate('versionStatistics', limits),
   };
+}
+
+/** `exportScanToFile` (SEG/RTSTRUCT/statistics) in a child process. */
+export function isolatedExportScan(limits: IsolationLimits = {}): typeof exportScanToFile {
+  return isolate('exportScanToFile', limits);
+}
+
+/** `importSegFile` (DICOM SEG → the scan's segmentation) in a child process. */
+export function isolatedImportSeg(limits: IsolationLimits = {}): typeof importSegFile {
+  return isolate('importSegFile', limits);
 }

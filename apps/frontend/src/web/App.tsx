@@ -7,6 +7,7 @@ import { Dashboard } from './pages/Dashboard.js';
 import { Data } from './pages/Data.js';
 import { Export } from './pages/Export.js';
 import { Jobs } from './pages/Jobs.js';
+import { Pacs } from './pages/Pacs.js';
 import { Viewer } from './pages/Viewer.js';
 import { Admin } from './pages/Admin.js';
 import { Login } from './pages/Login.js';
@@ -21,6 +22,7 @@ const NAV: Array<{ page: Route['page']; name: string }> = [
   { page: 'jobs', name: 'Jobs' },
   { page: 'viewer', name: 'Viewer' },
   { page: 'export', name: 'Export' },
+  { page: 'pacs', name: 'PACS' },
 ];
 
 function Shell() {
@@ -59,6 +61,7 @@ function Shell() {
         {route.page === 'viewer' && <Viewer patient={route.patient} scan={route.scan} />}
         {route.page === 'export' && <Export patient={route.patient} scan={route.scan} />}
         {route.page === 'admin' && <Admin />}
+        {route.page === 'pacs' && <Pacs />}
       </div>
       <Toasts />
     </div>

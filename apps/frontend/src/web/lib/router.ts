@@ -7,7 +7,8 @@ export type Route =
   | { page: 'jobs' }
   | { page: 'viewer'; patient?: string; scan?: string }
   | { page: 'export'; patient?: string; scan?: string }
-  | { page: 'admin' };
+  | { page: 'admin' }
+  | { page: 'pacs' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -24,6 +25,7 @@ export function parseHash(hash: string): Route {
     case 'admin': return { page: 'admin' };
     case 'viewer': return { page: 'viewer', patient: a, scan: b };
     case 'export': return { page: 'export', patient: a, scan: b };
+    case 'pacs': return { page: 'pacs' };
     default: return { page: 'dashboard' };
   }
 }
@@ -37,6 +39,7 @@ export function href(route: Route): string {
     case 'data': return `#/${seg('data', route.patient)}`;
     case 'viewer': return `#/${seg('viewer', route.patient, route.scan)}`;
     case 'export': return `#/${seg('export', route.patient, route.scan)}`;
+    case 'pacs': return '#/pacs';
   }
 }
 

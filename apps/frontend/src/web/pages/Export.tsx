@@ -1,3 +1,4 @@
+import { DicomExportMenu } from '../components/DicomExportMenu.js';
 import { Empty, ErrorBox, Pill, Spinner } from '../components/ui.js';
 import { api } from '../lib/api.js';
 import { rgbCss } from '../lib/colormap.js';
@@ -45,6 +46,7 @@ export function Export({ patient, scan }: { patient?: string; scan?: string }) {
               {s.segmentation && <li><a href={api.labelsCsvUrl(patient, s.id)} download data-testid="download-csv">Per-label statistics (CSV)</a> <span className="muted small">voxels, volume mL</span></li>}
             </ul>
           </section>
+          <DicomExportMenu patient={patient} scan={s.id} hasSegmentation={!!s.segmentation} />
           {s.segmentation && (
             <section className="card">
               <h2>Single labels <span className="muted small">({s.segmentation.labels.length})</span></h2>
