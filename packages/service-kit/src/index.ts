@@ -6,3 +6,4 @@ export { installMetrics } from './metrics.js';
 export { bearerToken, isLoopbackAddress, metricsAllowed, secretMatches } from './metrics-access.js';
 export type { MetricsAccess } from './metrics-access.js';
 export { loggerOptions } from './logger.js';
+export { multipartClientError, multipartFileStream } from './multipart-errors.js';
