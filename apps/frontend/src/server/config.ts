@@ -31,6 +31,7 @@ export const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   /** Attempts a queued job gets when a backend is down or its worker dies. */
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
 });
 
 export interface FrontendConfig {
@@ -59,6 +60,8 @@ export interface FrontendConfig {
   /** PostgreSQL URL; when set, jobs run on apps/worker and /api/patients reads the index. */
   databaseUrl?: string;
   jobMaxAttempts: number;
+  /** Decoded voxel bytes an uploaded NIfTI may promise (the backend's MAX_VOLUME_BYTES rule). */
+  maxVolumeBytes: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -82,6 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()),
     ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
+    maxVolumeBytes: e.MAX_VOLUME_BYTES,
   };
 }
 

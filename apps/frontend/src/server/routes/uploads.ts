@@ -120,7 +120,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       const fromName = scanIdFromFile(original);
       if (!fromName && !fields.scan) throw badRequest('NOT_NIFTI', `"${original}" is not a .nii or .nii.gz file`);
       const scan = checkName(fields.scan || fromName!, 'scan');
-      const { header, gzip } = await validateNiftiFile(file.path);
+      const { header, gzip } = await validateNiftiFile(file.path, config);
       const target = niftiPath(root, patient, scan);
       const exists = await stat(target).then(
         () => true,
