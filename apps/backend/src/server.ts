@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { VISTA3D_LABELS, labelById, type LabelInfo } from '@vista3d/labels';
 import { SegmentationInputError, type SegmentationEngine } from '@vista3d/segmentation';
-import { HttpError, badRequest, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { HttpError, badRequest, multipartFileStream, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
 import type { Volume } from '@vista3d/volume';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pkg from '../package.json' with { type: 'json' };
@@ -215,7 +215,7 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
               name = part.filename;
               let streamError: Error | undefined;
               part.file.on('error', (err) => (streamError = err));
-              volume = await readVolume(part.file, limits, `uploaded file "${part.filename}"`, () => {
+              volume = await readVolume(multipartFileStream(part.file), limits, `uploaded file "${part.filename}"`, () => {
                 if (part.file.truncated || (streamError as { code?: string } | undefined)?.code === 'FST_REQ_FILE_TOO_LARGE') {
                   return new HttpError(413, 'IMAGE_TOO_LARGE', `uploaded file is larger than MAX_IMAGE_BYTES (${config.maxImageBytes} bytes)`);
                 }

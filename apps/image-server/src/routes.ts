@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { HttpError, bearerToken, secretMatches } from '@vista3d/service-kit';
+import { HttpError, bearerToken, multipartFileStream, secretMatches } from '@vista3d/service-kit';
 import type { ImageServerConfig } from './config.js';
 import { listDirectory, renderListingHtml, type ListingEntry } from './listing.js';
 import type { FileMetrics } from './metrics.js';
@@ -158,8 +158,9 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
           // fileSize one past the limit so our own counter, not busboy's silent truncation, decides.
           const part = await request.file({ limits: { fileSize: config.maxUploadBytes + 1, files: 1, fields: 32, fieldSize: 64 * 1024 } });
           if (!part) throw new HttpError(400, 'NO_FILE', 'the multipart body has no file part');
+          const file = multipartFileStream(part.file);
           const fileName = checkFileName(name ?? part.filename);
-          return upload(request, reply, [...segments, fileName], async () => part.file);
+          return upload(request, reply, [...segments, fileName], async () => file);
         }
         if (!name) throw new HttpError(400, 'NAME_REQUIRED', 'a raw (non-multipart) POST needs ?name=<file name>');
         return upload(request, reply, [...segments, checkFileName(name)], async () => detachedBody(request.raw));

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { ZodError } from 'zod';
 import { HttpError } from './http-error.js';
+import { multipartClientError } from './multipart-errors.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -18,6 +19,8 @@ export function errorBody(statusCode: number, code: string, message: string, det
 /** Turns every thrown error into a JSON body; 5xx are logged, 4xx are the client's problem. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError | ZodError | Error, request, reply) => {
+    const multipart = multipartClientError(err);
+    if (multipart) err = multipart;
     if (err instanceof HttpError) {
       return reply.status(err.statusCode).send(errorBody(err.statusCode, err.code, err.message, err.details));
     }

@@ -8,3 +8,4 @@ export type { MetricsAccess } from './metrics-access.js';
 export { loggerOptions } from './logger.js';
 export type { RouteRole } from './route-role.js';
 export { prettyLine, prettyStream } from './pretty-log.js';
+export { multipartClientError, multipartFileStream } from './multipart-errors.js';

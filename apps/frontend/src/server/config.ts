@@ -35,6 +35,7 @@ export const envSchema = z.object({
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** DICOMweb root of the PACS (QIDO/WADO import, STOW-RS write-back of SEG/RTSTRUCT); unset = no PACS. */
   DICOMWEB_URL: z.string().url().optional(),
+  MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
 });
 
 export interface FrontendConfig {
@@ -67,6 +68,8 @@ export interface FrontendConfig {
   auth: AuthConfig;
   /** DICOMweb root of the PACS (no trailing slash). */
   dicomwebUrl?: string;
+  /** Decoded voxel bytes an uploaded NIfTI may promise (the backend's MAX_VOLUME_BYTES rule). */
+  maxVolumeBytes: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -92,6 +95,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     jobMaxAttempts: e.JOB_MAX_ATTEMPTS,
     auth: authConfigFromEnv(env, e.OUTPUT_FOLDER),
     ...(e.DICOMWEB_URL ? { dicomwebUrl: e.DICOMWEB_URL.replace(/\/+$/, '') } : {}),
+    maxVolumeBytes: e.MAX_VOLUME_BYTES,
   };
 }
 

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unzipSync } from 'fflate';
-import { HttpError, badRequest } from '@vista3d/service-kit';
+import { HttpError, badRequest, multipartFileStream } from '@vista3d/service-kit';
 import { nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo } from '@vista3d/store';
 import { writeFileAtomic } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
@@ -42,7 +42,7 @@ async function receive(request: FastifyRequest, tmpDir: string, limit: number): 
     let bytes = 0;
     try {
       await pipeline(
-        part.file,
+        multipartFileStream(part.file),
         async function* (src: AsyncIterable<Buffer>) {
           for await (const chunk of src) {
             bytes += chunk.byteLength;
@@ -53,7 +53,9 @@ async function receive(request: FastifyRequest, tmpDir: string, limit: number): 
         createWriteStream(path),
       );
     } catch (err) {
-      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(limit);
+      const code = (err as { code?: string }).code;
+      if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(limit);
+      if (code === 'ERR_STREAM_PREMATURE_CLOSE') throw badRequest('INCOMPLETE_MULTIPART', 'the multipart body ended before its closing boundary (truncated upload)');
       throw err;
     }
     if (part.file.truncated) throw tooLarge(limit);
@@ -118,7 +120,7 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       const fromName = scanIdFromFile(original);
       if (!fromName && !fields.scan) throw badRequest('NOT_NIFTI', `"${original}" is not a .nii or .nii.gz file`);
       const scan = checkName(fields.scan || fromName!, 'scan');
-      const { header, gzip } = await validateNiftiFile(file.path);
+      const { header, gzip } = await validateNiftiFile(file.path, config);
       const target = niftiPath(root, patient, scan);
       const exists = await stat(target).then(
         () => true,
