@@ -45,11 +45,11 @@ export interface ImportResult {
 }
 
 /**
- * Imports a DICOM SEG file as the scan's segmentation (`voxels/<scan>/`, replacing the current one
- * atomically). The SEG must share the scan's frame of reference (when the scan came from DICOM) and
+ * Imports a DICOM SEG file as a new version of the scan's segmentation (`voxels/<scan>/` then holds it;
+ * earlier versions stay under `versions/`). The SEG must share the scan's frame of reference (when the scan came from DICOM) and
  * lie on its voxel grid.
  */
-export async function importSegFile(ref: ScanRef, segPath: string, _opts: Record<string, never> = {}): Promise<ImportResult> {
+export async function importSegFile(ref: ScanRef, segPath: string, opts: { createdBy?: string } = {}): Promise<ImportResult> {
   const niftiDir = join(ref.root, ref.patient, 'nifti');
   const ct = await readNifti(join(niftiDir, `${ref.scan}.nii.gz`)).catch(() => {
     throw new ExportError(`no scan ${ref.patient}/${ref.scan}`, 'BAD_INPUT');
@@ -65,6 +65,9 @@ export async function importSegFile(ref: ScanRef, segPath: string, _opts: Record
   }
   const vol = createVolumeLike(ct, 'uint8');
   vol.data.set(seg.data);
-  const labels = await saveSegmentation(ref.root, ref.patient, ref.scan, vol);
+  // An imported SEG becomes a new version of the scan's segmentation; its own creator and algorithm are named.
+  const labels = await saveSegmentation(ref.root, ref.patient, ref.scan, vol, {
+    provenance: { source: 'dicom-seg-import', createdBy: opts.createdBy ?? 'anonymous', comment: `DICOM SEG: ${seg.segments.length} segment(s)` },
+  });
   return { segments: seg.segments, skipped: seg.skipped, labels };
 }

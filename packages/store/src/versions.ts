@@ -24,9 +24,9 @@ export interface VersionPrompt {
 /**
  * Where a version came from: `segment-job` (automatic, engine/job named), `interactive` (point
  * prompts accepted), `manual-edit` (label editor), `cli`, `file-tree` (a label map found on disk
- * that no save recorded), `unspecified`.
+ * that no save recorded), `dicom-seg-import` (a DICOM SEG imported onto the scan), `unspecified`.
  */
-export type VersionSource = 'segment-job' | 'interactive' | 'manual-edit' | 'cli' | 'file-tree' | 'unspecified';
+export type VersionSource = 'segment-job' | 'interactive' | 'manual-edit' | 'cli' | 'file-tree' | 'dicom-seg-import' | 'unspecified';
 
 export interface VersionProvenanceInput {
   /** User name, or 'anonymous' without login; 'system' for jobs nobody started by hand. */

@@ -104,7 +104,7 @@ describe('segmentation versions API', () => {
     const res = await post(url('p1', 'ct', '?basedOn=1&comment=liver%20removed'), await encodeNifti(vol, { gzip: true }));
     const body = (await res.json()) as { version: VersionJson };
     assert.equal(res.status, 201, JSON.stringify(body));
-    assert.deepEqual([body.version.version, body.version.source, body.version.createdBy, body.version.basedOn, body.version.comment], [2, 'manual-edit', 'anonymous', 1, 'liver removed']);
+    assert.deepEqual([body.version.version, body.version.source, body.version.createdBy, body.version.basedOn, body.version.comment], [2, 'manual-edit', 'local', 1, 'liver removed']);
     assert.equal(body.version.labels.find((l) => l.id === NEW_LABEL)?.voxels, 500);
     assert.equal(body.version.labels.find((l) => l.id === 1), undefined);
     // the current files are the new version, the first one is unchanged

@@ -11,7 +11,7 @@ import { openFileStore } from '../../src/server/auth/file-store.js';
 import { claimAt, roleFromClaims } from '../../src/server/auth/oidc.js';
 import { makeConfig } from '../../src/server/config.js';
 import { buildServer } from '../../src/server/server.js';
-import { startEnv } from '../api/helpers.js';
+import { SEG_SM, startEnv } from '../api/helpers.js';
 import type { Env } from '../api/helpers.js';
 import { ADMIN_PASSWORD, addUser, localAuth, login } from './session.js';
 import type { Login } from './session.js';
@@ -143,6 +143,16 @@ describe('local accounts, sessions, tokens, audit', () => {
     assert.match(text.split('\n')[0], /^at,actor,action,patient,scan,resource,outcome,status,ip$/);
     assert.ok(text.includes('carl,DELETE /api/patients/:patient,p1,,p1,refused,403,127.0.0.1'), text);
     assert.equal((await api('/api/admin/audit', viewer)).status, 403);
+  });
+
+  it('a segmentation version saved by a logged-in annotator names them in its provenance', async () => {
+    const annotator = await addUser(env.base, admin, 'anna', 'annotator');
+    const body = await readFile(SEG_SM);
+    const saved = await api('/api/patients/p1/scans/ct/versions?comment=by%20anna', annotator, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body });
+    assert.equal(saved.status, 201, await saved.clone().text());
+    const versions = (await (await api('/api/patients/p1/scans/ct/versions', annotator)).json()) as Array<{ createdBy: string; source: string; comment?: string }>;
+    const last = versions.at(-1)!;
+    assert.deepEqual([last.createdBy, last.source, last.comment], ['anna', 'manual-edit', 'by anna']);
   });
 });
 

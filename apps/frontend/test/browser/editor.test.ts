@@ -137,7 +137,7 @@ test('label editor: brush a new label, undo/redo, save a version with provenance
   await list.getByText(/manual-edit · anonymous/).waitFor();
   const versions = (await (await fetch(`${platform.base}/api/patients/${PATIENT}/scans/${SCAN}/versions`)).json()) as Array<{ version: number; source: string; createdBy: string; basedOn: number | null; comment?: string; current: boolean; labels: Array<{ id: number; voxels: number }> }>;
   assert.deepEqual(versions.map((v) => [v.version, v.source, v.current]), [[1, 'segment-job', false], [2, 'manual-edit', true]]);
-  assert.deepEqual([versions[1]!.createdBy, versions[1]!.basedOn, versions[1]!.comment], ['anonymous', 1, 'added a disc']);
+  assert.deepEqual([versions[1]!.createdBy, versions[1]!.basedOn, versions[1]!.comment], ['local', 1, 'added a disc']);
   assert.equal(versions[1]!.labels.find((l) => l.id === fresh.id)?.voxels, disc);
   // the reloaded label map is version 2, with no pending edits
   await page.waitForFunction(loaded, 2, { timeout: 90_000 });

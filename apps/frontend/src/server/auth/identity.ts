@@ -73,3 +73,8 @@ export async function resolveIdentity(request: FastifyRequest, store: AuthStore,
   if (now - Date.parse(session.lastSeenAt) > Math.min(TOUCH_EVERY_MS, config.sessionIdleMs / 4)) await store.touchSession(session.id, new Date(now).toISOString());
   return { user: publicUser(user), via: 'session', session, csrfToken: csrfTokenFor(secret) };
 }
+
+/** Who a request acts as, for provenance and limits: the logged-in user's name, or 'anonymous'. */
+export function actorOf(request: FastifyRequest): string {
+  return request.identity?.user.username ?? 'anonymous';
+}

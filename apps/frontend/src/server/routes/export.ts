@@ -12,6 +12,7 @@ import type { FrontendConfig } from '../config.js';
 import { JobFailure } from '../jobs.js';
 import { isolatedExportScan, isolatedImportSeg } from '../task-child.js';
 import { checkName } from './data.js';
+import { actorOf } from '../auth/identity.js';
 
 /**
  * Results back into the clinical world: download a scan's segmentation as DICOM SEG / RTSTRUCT /
@@ -142,12 +143,12 @@ export async function exportRoutes(app: FastifyInstance, opts: { config: Fronten
     return { sent, failed };
   });
 
-  async function importBytes(patient: string, scan: string, bytes: Uint8Array): Promise<ImportResult> {
+  async function importBytes(patient: string, scan: string, bytes: Uint8Array, createdBy: string): Promise<ImportResult> {
     return withTemp(async (dir) => {
       const file = join(dir, 'in.seg.dcm');
       await writeFile(file, bytes);
       try {
-        return await importSeg(ref(patient, scan), file, {});
+        return await importSeg(ref(patient, scan), file, { createdBy });
       } catch (e) {
         if (e instanceof JobFailure && e.code === 'BAD_INPUT') throw new HttpError(422, 'INVALID_SEG', e.message);
         throw httpOf(e);
@@ -161,7 +162,7 @@ export async function exportRoutes(app: FastifyInstance, opts: { config: Fronten
     const file = await req.file();
     if (!file) throw badRequest('INVALID_REQUEST', 'no file in the upload');
     const bytes = new Uint8Array(await file.toBuffer());
-    return importBytes(p.patient, p.scan, bytes);
+    return importBytes(p.patient, p.scan, bytes, actorOf(req));
   });
 
   app.post('/api/patients/:patient/scans/:scan/import-seg/pacs', { config: { role: 'annotator' } }, async (req) => {
@@ -170,6 +171,6 @@ export async function exportRoutes(app: FastifyInstance, opts: { config: Fronten
     const bytes = await retrieveInstance(pacs(), b.study, b.series, b.sop).catch((e: unknown) => {
       throw new HttpError(502, 'WADO_FAILED', (e as Error).message);
     });
-    return importBytes(p.patient, p.scan, bytes);
+    return importBytes(p.patient, p.scan, bytes, actorOf(req));
   });
 }

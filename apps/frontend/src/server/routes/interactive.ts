@@ -12,6 +12,7 @@ import type { FrontendConfig } from '../config.js';
 import type { Integrations } from '../integrations.js';
 import { enc, imageUrlFor, segUrl } from '../runners.js';
 import { checkName } from './data.js';
+import { actorOf } from '../auth/identity.js';
 
 const point = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
 export const interactiveSchema = z.object({
@@ -116,7 +117,7 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     const stats = await mergeLabelMask(root, patient, scan, mask, cls.id, {
       provenance: {
         source: 'interactive',
-        createdBy: (request as { user?: { name?: string } }).user?.name ?? 'anonymous',
+        createdBy: actorOf(request),
         engine: config.vista3dServer,
         classes: [cls.name],
         ...(prompt ? { prompts: [prompt] } : {}),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { StoreError, findScanFile, getVersion, listVersions, versionLabelPath, versionsDir } from '@vista3d/store';
@@ -18,6 +18,7 @@ import { JobFailure } from '../jobs.js';
 import { enc } from '../runners.js';
 import { isolatedVersionOps } from '../task-child.js';
 import { checkName } from './data.js';
+import { actorOf } from '../auth/identity.js';
 
 const scanParams = z.object({ patient: z.string(), scan: z.string() });
 const versionParams = scanParams.extend({ version: z.coerce.number().int().min(1).max(999_999_999) });
@@ -53,7 +54,7 @@ function names(params: unknown): { patient: string; scan: string } {
 }
 
 /** The user a request acts for ('anonymous' until login is on). */
-export const userOf = (request: FastifyRequest): string => (request as { user?: { name?: string } }).user?.name ?? 'anonymous';
+export const userOf = actorOf;
 
 function versionJson(patient: string, scan: string, v: SegmentationVersionInfo): Record<string, unknown> {
   return {
