@@ -43,3 +43,5 @@ export {
 export type { PatientSummary, ScanInfo, MeshFile } from './listing.js';
 export { readSidecar, sidecarMetadata } from './sidecar.js';
 export type { ScanMetadata, Sidecar } from './sidecar.js';
+export { sweepLeftovers, isLeftoverName, LEFTOVER_PATTERNS } from './sweep.js';
+export type { SweepOptions } from './sweep.js';
