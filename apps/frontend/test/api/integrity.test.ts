@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildServer as buildImageServer } from '../../../image-server/src/server.js';
-import { startEnv } from './helpers.js';
-import type { Env } from './helpers.js';
+import { readNifti, writeNifti } from '@vista3d/volume';
+import { CT_SM, getJson, postJson, startEnv, waitJob } from './helpers.js';
+import type { Env, JobJson } from './helpers.js';
 
-// Integrity (docs/security.md): crash leftovers are swept at start-up.
+// Integrity (docs/security.md): crash leftovers are swept at start-up; a segmentation records its CT
+// and is never saved onto a CT that changed meanwhile.
 let env: Env;
 before(async () => {
   env = await startEnv({}, {}, { backend: 'fake' });
@@ -61,5 +64,47 @@ describe('start-up sweep of crash leftovers', () => {
     await image.close();
     assert.equal(await exists(tmp), false, 'image server swept its temp file');
     assert.deepEqual(await readdir(join(env.output, 'p2', 'voxels', 'x')), []);
+  });
+});
+
+describe('segment jobs and the CT they were computed from', () => {
+  const ctPath = (): string => join(env.output, 'p1', 'nifti', 'ct.nii.gz');
+  const voxels = (): string => join(env.output, 'p1', 'voxels', 'ct');
+  const versions = (): Promise<string[]> => readdir(join(env.output, 'p1', 'versions', 'ct')).then((n) => n.filter((x) => !x.startsWith('.')));
+
+  it('records sha256, size and mtime of the CT in provenance.json and labels.json', async () => {
+    const res = await postJson<JobJson>(`${env.base}/api/jobs`, { type: 'segment', patient: 'p1', scan: 'ct', force: true, classes: ['spleen'] });
+    const final = await waitJob(env.base, res.body.id);
+    assert.equal(final.status, 'succeeded');
+    const bytes = await readFile(ctPath());
+    const s = await stat(ctPath());
+    const expected = { sha256: createHash('sha256').update(bytes).digest('hex'), size: s.size, mtimeMs: s.mtimeMs };
+    const labels = JSON.parse(await readFile(join(voxels(), 'labels.json'), 'utf8')) as { ct?: unknown; segmentationVersion: number };
+    assert.deepEqual(labels.ct, expected);
+    const prov = JSON.parse(await readFile(join(env.output, 'p1', 'versions', 'ct', String(labels.segmentationVersion), 'provenance.json'), 'utf8')) as { ct?: unknown };
+    assert.deepEqual(prov.ct, expected);
+  });
+
+  it('a CT overwritten during inference fails the item with CT_CHANGED and saves nothing', async () => {
+    const backend = env.fake!;
+    const labelsBefore = await readFile(join(voxels(), 'all.nii.gz'));
+    const versionsBefore = await versions();
+    const changed = await readNifti(CT_SM);
+    changed.data[0] = (changed.data[0] as number) + 100; // same grid, other content
+    backend.delayMs = 1500;
+    try {
+      const res = await postJson<JobJson>(`${env.base}/api/jobs`, { type: 'segment', patient: 'p1', scan: 'ct', force: true, classes: ['spleen'] });
+      while ((await getJson<JobJson>(`${env.base}/api/jobs/${res.body.id}`)).body.status !== 'running') await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 300));
+      await writeNifti(ctPath(), changed);
+      const final = await waitJob(env.base, res.body.id);
+      assert.equal(final.status, 'failed');
+      assert.equal(final.error?.code, 'CT_CHANGED');
+      assert.match(final.error!.message, /p1\/ct was replaced while it was being segmented/);
+    } finally {
+      backend.delayMs = 0;
+    }
+    assert.deepEqual(await readFile(join(voxels(), 'all.nii.gz')), labelsBefore, 'old labels untouched, none saved on the new CT');
+    assert.deepEqual(await versions(), versionsBefore, 'no version recorded');
   });
 });
