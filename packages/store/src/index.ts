@@ -46,3 +46,5 @@ export { readSidecar, sidecarMetadata } from './sidecar.js';
 export type { ScanMetadata, Sidecar } from './sidecar.js';
 export { sweepLeftovers, isLeftoverName, LEFTOVER_PATTERNS } from './sweep.js';
 export type { SweepOptions } from './sweep.js';
+export { archiveScanDerivatives, archiveRoot } from './archive.js';
+export { withScanLock } from './versions.js';

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildServer as buildImageServer } from '../../../image-server/src/server.js';
 import { readNifti, writeNifti } from '@vista3d/volume';
-import { CT_SM, getJson, postJson, startEnv, waitJob } from './helpers.js';
+import { CT_FULL, CT_SM, getJson, postJson, startEnv, waitJob } from './helpers.js';
 import type { Env, JobJson } from './helpers.js';
 
 // Integrity (docs/security.md): crash leftovers are swept at start-up; a segmentation records its CT
-// and is never saved onto a CT that changed meanwhile.
+// and is never saved onto a CT that changed meanwhile; overwriting a CT archives its labels.
 let env: Env;
 before(async () => {
   env = await startEnv({}, {}, { backend: 'fake' });
@@ -106,5 +106,39 @@ describe('segment jobs and the CT they were computed from', () => {
     }
     assert.deepEqual(await readFile(join(voxels(), 'all.nii.gz')), labelsBefore, 'old labels untouched, none saved on the new CT');
     assert.deepEqual(await versions(), versionsBefore, 'no version recorded');
+  });
+});
+
+describe('overwriting a CT', () => {
+  it('archives its labels, meshes and versions: no label map is listed on a CT of another grid', async () => {
+    const p = join(env.output, 'p1');
+    await mkdir(join(p, 'meshes', 'ct'), { recursive: true });
+    await writeFile(join(p, 'meshes', 'ct', 'all.glb'), 'mesh');
+    const labelsBefore = await readFile(join(p, 'voxels', 'ct', 'all.nii.gz'));
+    const listed = await getJson<Array<{ id: string; segmentation: unknown }>>(`${env.base}/api/patients/p1/scans`);
+    assert.ok(listed.body.find((x) => x.id === 'ct')!.segmentation, 'segmented before');
+
+    const fd = new FormData();
+    fd.append('patient', 'p1');
+    fd.append('scan', 'ct');
+    fd.append('overwrite', 'true');
+    fd.append('file', new Blob([await readFile(CT_FULL)]), 'ct.nii.gz');
+    const res = await fetch(`${env.base}/api/upload/nifti`, { method: 'POST', body: fd });
+    assert.equal(res.status, 201, await res.clone().text());
+
+    const scans = await getJson<Array<{ id: string; dims: number[]; segmentation: unknown; meshes: unknown[] }>>(`${env.base}/api/patients/p1/scans`);
+    assert.deepEqual(scans.body.map((x) => x.id), ['ct'], 'the archive is not listed as a scan');
+    const s = scans.body[0];
+    assert.deepEqual(s.dims, [122, 101, 112]);
+    assert.equal(s.segmentation, null);
+    assert.deepEqual(s.meshes, []);
+    for (const d of ['voxels', 'meshes', 'versions']) assert.equal(await exists(join(p, d, 'ct')), false, `${d}/ct moved`);
+    const archives = await readdir(join(p, 'archive'));
+    assert.equal(archives.length, 1);
+    assert.match(archives[0], /^ct-\d{8}T\d{9}Z$/);
+    const a = join(p, 'archive', archives[0]);
+    assert.deepEqual(await readFile(join(a, 'voxels', 'all.nii.gz')), labelsBefore);
+    assert.equal(await readFile(join(a, 'meshes', 'all.glb'), 'utf8'), 'mesh');
+    assert.ok((await readdir(join(a, 'versions'))).length > 0);
   });
 });
