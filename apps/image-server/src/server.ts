@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import { installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { sweepLeftovers } from '@vista3d/store';
 import pkg from '../package.json' with { type: 'json' };
 import type { ImageServerConfig } from './config.js';
 import { checkHealth } from './health.js';
@@ -20,6 +21,13 @@ export function buildServer(config: ImageServerConfig): FastifyInstance {
     routerOptions: { maxParamLength: 4096 },
   });
   installErrorHandler(app);
+  // Crash leftovers (half-written PUT temp files, staging folders) older than a minute, before serving.
+  if (!config.readOnly) {
+    app.addHook('onReady', async () => {
+      const swept = await sweepLeftovers([config.outputFolder]);
+      if (swept.length > 0) app.log.warn({ removed: swept }, `removed ${swept.length} crash leftover(s) at start-up`);
+    });
+  }
   const registry = installMetrics(app, 'image_server');
   const metrics = registerFileMetrics(registry);
 

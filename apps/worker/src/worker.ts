@@ -1,3 +1,4 @@
+import { sweepLeftovers } from '@vista3d/store';
 import { mkdir } from 'node:fs/promises';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
@@ -76,6 +77,8 @@ export async function buildWorker(config: WorkerConfig): Promise<Worker> {
   }
 
   const app = Fastify({ logger: loggerOptions('worker'), forceCloseConnections: true });
+  const swept = await sweepLeftovers([config.outputFolder, config.dicomFolder]);
+  if (swept.length > 0) app.log.warn({ removed: swept }, `removed ${swept.length} crash leftover(s) at start-up`);
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_worker');
   const finished = new Counter({ name: 'vista3d_worker_jobs_total', help: 'Jobs this worker finished, by type and outcome', labelNames: ['type', 'outcome'] as const, registers: [registry] });

@@ -24,7 +24,8 @@ export { swapFolder } from './swap-folder.js';
 export { labelStats, labelName, saveSegmentation, saveSegmentationVersion, readLabelStats, mergeLabelMask, cleanStaging, asUint8Labels } from './segmentation.js';
 export type { LabelStat, LabelsFile, SaveSegmentationOptions, SavedSegmentation } from './segmentation.js';
 export { listVersions, getVersion, versionLabelPath, currentVersionNumber } from './versions.js';
-export type { SegmentationVersionInfo, VersionProvenance, VersionProvenanceInput, VersionPrompt, VersionSource } from './versions.js';
+export { ctFingerprint, sameCt } from './ct-fingerprint.js';
+export type { CtFingerprint, SegmentationVersionInfo, VersionProvenance, VersionProvenanceInput, VersionPrompt, VersionSource } from './versions.js';
 export { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
 export type { LabelComparison, LabelIntensityStat } from './label-metrics.js';
 export { saveEditedVersion, compareVersions, versionStatistics, EDIT_DATATYPES } from './version-ops.js';
@@ -43,3 +44,7 @@ export {
 export type { PatientSummary, ScanInfo, MeshFile } from './listing.js';
 export { readSidecar, sidecarMetadata } from './sidecar.js';
 export type { ScanMetadata, Sidecar } from './sidecar.js';
+export { sweepLeftovers, isLeftoverName, LEFTOVER_PATTERNS } from './sweep.js';
+export type { SweepOptions } from './sweep.js';
+export { archiveScanDerivatives, archiveRoot } from './archive.js';
+export { withScanLock } from './versions.js';

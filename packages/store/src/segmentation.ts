@@ -8,7 +8,7 @@ import { StoreError } from './errors.js';
 import { swapFolder } from './swap-folder.js';
 import { allLabelsPath, labelsJsonPath, voxelsDir, voxelsRoot } from './paths.js';
 import { recordNewVersion, withScanLock } from './versions.js';
-import type { VersionProvenance, VersionProvenanceInput } from './versions.js';
+import type { CtFingerprint, VersionProvenance, VersionProvenanceInput } from './versions.js';
 
 /** Per-label statistics of a label map. */
 export interface LabelStat {
@@ -30,6 +30,8 @@ export interface LabelsFile {
   labels: LabelStat[];
   /** The version these files are (`<patient>/versions/<scan>/<n>/`); absent before versions existed. */
   segmentationVersion?: number;
+  /** The CT file this label map was computed from, when known. */
+  ct?: CtFingerprint;
 }
 
 /** Name used for a label id; ids outside the dictionary become "label <id>". */
@@ -99,6 +101,11 @@ export interface SaveSegmentationOptions {
   signal?: AbortSignal;
   /** Who and what produced this label map (recorded with the new version). */
   provenance?: VersionProvenanceInput;
+  /**
+   * Called under the scan's lock after the files are written and before anything becomes visible;
+   * throwing refuses the save (e.g. the CT changed since the label map was computed).
+   */
+  verify?: () => Promise<void>;
 }
 
 export interface SavedSegmentation {
@@ -152,6 +159,7 @@ export async function saveSegmentationVersion(
       options.signal?.throwIfAborted();
       const dims: [number, number, number] = [...labels.dims];
       const spacing: [number, number, number] = [...labels.spacing];
+      await options.verify?.();
       const version = await recordNewVersion(root, patient, scan, {
         labelFile: join(staging, 'all.nii.gz'),
         dims,
@@ -159,7 +167,7 @@ export async function saveSegmentationVersion(
         labels: stats,
         provenance: options.provenance ?? {},
       });
-      const file: LabelsFile = { version: 1, createdAt: version.createdAt, dims, spacing, labels: stats, segmentationVersion: version.version };
+      const file: LabelsFile = { version: 1, createdAt: version.createdAt, dims, spacing, labels: stats, segmentationVersion: version.version, ...(options.provenance?.ct ? { ct: options.provenance.ct } : {}) };
       await writeFileAtomic(join(staging, 'labels.json'), Buffer.from(JSON.stringify(file, null, 2)));
       await swapFolder(staging, target);
       return { stats, version };

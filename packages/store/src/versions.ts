@@ -40,6 +40,15 @@ export interface VersionProvenanceInput {
   classes?: Array<string | number>;
   prompts?: VersionPrompt[];
   comment?: string;
+  /** The CT file the label map was computed from (see ctFingerprint). */
+  ct?: CtFingerprint;
+}
+
+/** Identifies the CT file a segmentation was computed from: content hash, size and modification time. */
+export interface CtFingerprint {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
 }
 
 /** Contents of `versions/<scan>/<n>/provenance.json`. */
@@ -55,6 +64,7 @@ export interface VersionProvenance {
   classes?: Array<string | number>;
   prompts?: VersionPrompt[];
   comment?: string;
+  ct?: CtFingerprint;
   dims: [number, number, number];
   spacing: [number, number, number];
   labels: LabelStat[];
@@ -232,6 +242,7 @@ export async function recordNewVersion(root: string, patient: string, scan: stri
     ...(p.classes?.length ? { classes: p.classes } : {}),
     ...(p.prompts?.length ? { prompts: p.prompts } : {}),
     ...(p.comment ? { comment: p.comment } : {}),
+    ...(p.ct ? { ct: p.ct } : {}),
     dims: draft.dims,
     spacing: draft.spacing,
     labels: draft.labels,

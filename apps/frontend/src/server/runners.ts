@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MESH_DEFAULTS, MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
-import { allLabelsPath, currentVersionNumber, findScanFile, meshesDir, saveSegmentation, swapFolder, versionLabelPath } from '@vista3d/store';
+import { allLabelsPath, ctFingerprint, currentVersionNumber, findScanFile, sameCt, meshesDir, saveSegmentation, swapFolder, versionLabelPath } from '@vista3d/store';
 import { readNiftiHeader, writeFileAtomic } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
@@ -62,6 +62,8 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
           continue;
         }
         ctx.progress(0.05, `segmenting ${label}`);
+        // The CT the labels are computed from; the save is refused if the file changes meanwhile.
+        const ct = await ctFingerprint(file);
         const labels = await integrations.backend.inferFromUrl(
           imageUrlFor(config, t.patient, basename(file)),
           classes?.length ? { classes } : {},
@@ -75,7 +77,13 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
         ctx.progress(0.8, `saving ${label}`);
         const stats = await saveSegmentation(root, t.patient, scan, labels, {
           signal: ctx.signal,
-          provenance: { source: 'segment-job', createdBy: 'system', jobId: job.id, engine: config.vista3dServer, ...(classes?.length ? { classes } : {}) },
+          provenance: { source: 'segment-job', createdBy: 'system', jobId: job.id, engine: config.vista3dServer, ...(classes?.length ? { classes } : {}), ct },
+          verify: async () => {
+            const now = await ctFingerprint(file).catch(() => null);
+            if (!now || !sameCt(now, ct)) {
+              throw new JobFailure('CT_CHANGED', `the CT ${label} was replaced while it was being segmented; nothing was saved (run the job again)`);
+            }
+          },
         });
         ctx.addResult({ ...result, output: segUrl(t.patient, scan), detail: `${stats.length} labels` });
       } catch (err) {

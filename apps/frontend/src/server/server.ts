@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { Gauge } from 'prom-client';
 import { installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
-import { MAX_NAME_LENGTH, listPatients } from '@vista3d/store';
+import { MAX_NAME_LENGTH, listPatients, sweepLeftovers } from '@vista3d/store';
 import pkg from '../../package.json' with { type: 'json' };
 import type { FrontendConfig } from './config.js';
 import { toHttpError } from './http-errors.js';
@@ -76,6 +76,9 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
   const integrations = loadIntegrations(config, options.integrations);
   // maxParamLength: an id of MAX_NAME_LENGTH characters, percent-encoded (up to 12 bytes each), must route.
   const app = Fastify({ logger: loggerOptions('frontend'), bodyLimit: 1 << 20, forceCloseConnections: true, trustProxy: config.auth.trustProxy, routerOptions: { maxParamLength: MAX_NAME_LENGTH * 12 } });
+  // Crash leftovers (staging folders, upload parts, swap .old folders) older than a minute.
+  const swept = await sweepLeftovers([config.outputFolder, config.dicomFolder]);
+  if (swept.length > 0) app.log.warn({ removed: swept }, `removed ${swept.length} crash leftover(s) at start-up`);
   // With DATABASE_URL the replica is stateless: jobs and the index live in PostgreSQL and run on
   // apps/worker. Without it (tests, a single process) jobs run here as before.
   const state = config.databaseUrl ? await openPlatformState({ ...config, databaseUrl: config.databaseUrl }) : null;

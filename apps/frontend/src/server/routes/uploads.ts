@@ -7,7 +7,7 @@ import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unzipSync } from 'fflate';
 import { HttpError, badRequest, multipartFileStream } from '@vista3d/service-kit';
-import { nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo } from '@vista3d/store';
+import { archiveScanDerivatives, nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo, voxelsDir, withScanLock } from '@vista3d/store';
 import { writeFileAtomic } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
 import { validateNiftiFile } from '../nifti-upload.js';
@@ -130,8 +130,15 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
         throw new HttpError(409, 'SCAN_EXISTS', `scan "${patient}/${scan}" already exists; send overwrite=true to replace it`);
       }
       await mkdir(niftiDir(root, patient), { recursive: true });
-      if (gzip) await writeFileAtomic(target, createReadStream(file.path));
-      else await writeFileAtomic(target, createReadStream(file.path), [createGzip({ level: 6 })]);
+      // Under the scan's lock (segment saves take it too): the old CT's labels, meshes and versions go
+      // to <patient>/archive/<scan>-<time>/ first, so none is ever listed on the new CT.
+      const archived = await withScanLock(voxelsDir(root, patient, scan), async () => {
+        const dest = exists ? await archiveScanDerivatives(root, patient, scan) : null;
+        if (gzip) await writeFileAtomic(target, createReadStream(file.path));
+        else await writeFileAtomic(target, createReadStream(file.path), [createGzip({ level: 6 })]);
+        return dest;
+      });
+      if (archived) request.log.info({ patient, scan, archive: archived }, 'CT overwritten: its segmentation, meshes and versions were archived');
       reply.code(201);
       const info = await scanInfo(root, patient, scan);
       return { patient, scan: scanJson(patient, info), dims: header.dims };
