@@ -36,6 +36,10 @@ export const envSchema = z.object({
   /** DICOMweb root of the PACS (QIDO/WADO import, STOW-RS write-back of SEG/RTSTRUCT); unset = no PACS. */
   DICOMWEB_URL: z.string().url().optional(),
   MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** DICOM ZIP uploads: entries, inflated bytes (all entries) and per-entry inflation ratio. */
+  ZIP_MAX_ENTRIES: z.coerce.number().int().positive().default(20000),
+  ZIP_MAX_INFLATED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024 * 1024),
+  ZIP_MAX_RATIO: z.coerce.number().positive().default(100),
 });
 
 export interface FrontendConfig {
@@ -70,6 +74,10 @@ export interface FrontendConfig {
   dicomwebUrl?: string;
   /** Decoded voxel bytes an uploaded NIfTI may promise (the backend's MAX_VOLUME_BYTES rule). */
   maxVolumeBytes: number;
+  /** DICOM ZIP upload caps (ZIP_MAX_ENTRIES, ZIP_MAX_INFLATED_BYTES, ZIP_MAX_RATIO). */
+  zipMaxEntries: number;
+  zipMaxInflatedBytes: number;
+  zipMaxRatio: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -96,6 +104,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     auth: authConfigFromEnv(env, e.OUTPUT_FOLDER),
     ...(e.DICOMWEB_URL ? { dicomwebUrl: e.DICOMWEB_URL.replace(/\/+$/, '') } : {}),
     maxVolumeBytes: e.MAX_VOLUME_BYTES,
+    zipMaxEntries: e.ZIP_MAX_ENTRIES,
+    zipMaxInflatedBytes: e.ZIP_MAX_INFLATED_BYTES,
+    zipMaxRatio: e.ZIP_MAX_RATIO,
   };
 }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unzipSync } from 'fflate';
 import { HttpError, badRequest, multipartFileStream } from '@vista3d/service-kit';
 import { nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo } from '@vista3d/store';
 import { writeFileAtomic } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
 import { validateNiftiFile } from '../nifti-upload.js';
+import { extractZipEntry, readZipDirectory } from '../zip-stream.js';
 import { checkName, scanJson } from './data.js';
 
 interface SavedFile {
@@ -166,33 +166,24 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       for (const f of files) {
         const name = baseName(f.filename);
         if (/\.zip$/i.test(name)) {
-          const bytes = new Uint8Array(await readFile(f.path));
-          let budget = config.maxUploadBytes * 4;
-          let entries: Record<string, Uint8Array>;
-          try {
-            entries = unzipSync(bytes, {
-              filter: (e) => {
-                const rel = zipEntryPath(e.name);
-                if (rel === null) return false;
-                budget -= e.originalSize;
-                if (budget < 0) throw tooLarge(config.maxUploadBytes * 4);
-                return true;
-              },
-            });
-          } catch (err) {
-            if (err instanceof HttpError) throw err;
-            throw badRequest('BAD_ZIP', `"${name}" is not a readable ZIP archive: ${(err as Error).message}`);
-          }
-          for (const [entry, data] of Object.entries(entries)) {
-            const rel = zipEntryPath(entry)!;
-            const why = notDicomReason(rel, data.subarray(0, 132));
+          const limits = { maxEntries: config.zipMaxEntries, maxInflatedBytes: config.zipMaxInflatedBytes, maxRatio: config.zipMaxRatio };
+          const entries = await readZipDirectory(f.path, limits, name);
+          // every path is checked before anything is inflated
+          const rels = entries.map((e) => zipEntryPath(e.name));
+          const scratch = join(tmpDir, 'entry');
+          for (const [i, entry] of entries.entries()) {
+            const rel = rels[i];
+            if (rel == null) continue;
+            await extractZipEntry(f.path, entry, scratch, name);
+            const why = notDicomReason(rel, await fileHead(scratch));
             if (why) {
               skipped.push({ file: `${name}/${rel}`, reason: why });
+              await rm(scratch, { force: true });
               continue;
             }
             const dest = place(rel);
             await mkdir(dirname(dest), { recursive: true });
-            await writeFile(dest, data, { flag: 'wx' });
+            await rename(scratch, dest);
             count++;
           }
         } else {
