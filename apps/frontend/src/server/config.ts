@@ -40,6 +40,8 @@ export const envSchema = z.object({
   ZIP_MAX_ENTRIES: z.coerce.number().int().positive().default(20000),
   ZIP_MAX_INFLATED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024 * 1024),
   ZIP_MAX_RATIO: z.coerce.number().positive().default(100),
+  /** Uploads one user (or, not logged in, one client address) may have in progress at once. */
+  MAX_CONCURRENT_UPLOADS_PER_USER: z.coerce.number().int().positive().default(2),
 });
 
 export interface FrontendConfig {
@@ -78,6 +80,8 @@ export interface FrontendConfig {
   zipMaxEntries: number;
   zipMaxInflatedBytes: number;
   zipMaxRatio: number;
+  /** MAX_CONCURRENT_UPLOADS_PER_USER. */
+  maxConcurrentUploadsPerUser: number;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -107,6 +111,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     zipMaxEntries: e.ZIP_MAX_ENTRIES,
     zipMaxInflatedBytes: e.ZIP_MAX_INFLATED_BYTES,
     zipMaxRatio: e.ZIP_MAX_RATIO,
+    maxConcurrentUploadsPerUser: e.MAX_CONCURRENT_UPLOADS_PER_USER,
   };
 }
 

@@ -4,7 +4,7 @@ import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, badRequest, multipartFileStream } from '@vista3d/service-kit';
 import { nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo } from '@vista3d/store';
 import { writeFileAtomic } from '@vista3d/volume';
@@ -104,9 +104,50 @@ export function zipEntryPath(name: string): string | null {
   return segments.length ? segments.join('/') : null;
 }
 
+/**
+ * Uploads in progress per user (the logged-in user's id, else the client address): a client over
+ * MAX_CONCURRENT_UPLOADS_PER_USER gets 429 before its body is read.
+ */
+export class UploadSlots {
+  private readonly active = new Map<string, number>();
+  constructor(private readonly max: number) {}
+
+  static key(request: FastifyRequest): string {
+    const identity = request.identity;
+    return identity && identity.via !== 'off' ? `user:${identity.user.id}` : `ip:${request.ip}`;
+  }
+
+  /** Takes a slot for the request (throws 429), and returns the function that gives it back. */
+  acquire(request: FastifyRequest, reply: FastifyReply): () => void {
+    const key = UploadSlots.key(request);
+    const n = this.active.get(key) ?? 0;
+    if (n >= this.max) {
+      reply.header('retry-after', '5');
+      // the body is not read: close the connection after answering instead of draining it
+      reply.header('connection', 'close');
+      throw new HttpError(429, 'TOO_MANY_UPLOADS', `at most ${this.max} uploads at a time per user (MAX_CONCURRENT_UPLOADS_PER_USER); retry when one has finished`);
+    }
+    this.active.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.active.get(key) ?? 1) - 1;
+      if (left <= 0) this.active.delete(key);
+      else this.active.set(key, left);
+    };
+  }
+}
+
 export async function uploadRoutes(app: FastifyInstance, opts: { config: FrontendConfig }): Promise<void> {
   const { config } = opts;
   const root = config.outputFolder;
+  const slots = new UploadSlots(config.maxConcurrentUploadsPerUser);
+  // a slot is held from the start of the handler until the response is done (or the client is gone)
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.url?.includes('/upload/')) return;
+    reply.raw.once('close', slots.acquire(request, reply));
+  });
 
   app.post('/api/upload/nifti', { config: { role: 'annotator' } }, async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
