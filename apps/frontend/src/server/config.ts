@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envList, envPort, loadConfig } from '@vista3d/service-kit';
+import { envList, envPort, loadConfig, timeoutEnvShape, timeoutsFromEnv } from '@vista3d/service-kit';
+import type { ServerTimeouts } from '@vista3d/service-kit';
 import { authConfigFromEnv } from './auth/config.js';
 import type { AuthConfig } from './auth/config.js';
 
@@ -42,6 +43,7 @@ export const envSchema = z.object({
   ZIP_MAX_RATIO: z.coerce.number().positive().default(100),
   /** Uploads one user (or, not logged in, one client address) may have in progress at once. */
   MAX_CONCURRENT_UPLOADS_PER_USER: z.coerce.number().int().positive().default(2),
+  ...timeoutEnvShape,
 });
 
 export interface FrontendConfig {
@@ -82,6 +84,8 @@ export interface FrontendConfig {
   zipMaxRatio: number;
   /** MAX_CONCURRENT_UPLOADS_PER_USER. */
   maxConcurrentUploadsPerUser: number;
+  /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS. */
+  timeouts: ServerTimeouts;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -112,6 +116,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     zipMaxInflatedBytes: e.ZIP_MAX_INFLATED_BYTES,
     zipMaxRatio: e.ZIP_MAX_RATIO,
     maxConcurrentUploadsPerUser: e.MAX_CONCURRENT_UPLOADS_PER_USER,
+    timeouts: timeoutsFromEnv(e),
   };
 }
 
