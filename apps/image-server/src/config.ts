@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envBool, envList, envPort, loadConfig } from '@vista3d/service-kit';
+import { envBool, envList, envPort, loadConfig, timeoutEnvShape, timeoutsFromEnv } from '@vista3d/service-kit';
+import type { ServerTimeouts } from '@vista3d/service-kit';
 
 /** 500 MiB: a large whole-body CT as .nii.gz plus headroom; bigger uploads are refused with 413. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface ImageServerConfig {
   maxUploadBytes: number;
   /** When true every upload/delete answers 405. */
   readOnly: boolean;
+  /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS (defaults when absent). */
+  timeouts?: ServerTimeouts;
 }
 
 export const envSchema = z
@@ -34,6 +37,7 @@ export const envSchema = z
     MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
     READ_ONLY: envBool(false),
     IMAGE_SERVER_WRITE_TOKEN: z.string().optional().transform((s) => (s && s.trim() ? s.trim() : undefined)),
+    ...timeoutEnvShape,
   })
   .transform(
     (e): ImageServerConfig => ({
@@ -46,6 +50,7 @@ export const envSchema = z
       writeToken: e.IMAGE_SERVER_WRITE_TOKEN,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
       readOnly: e.READ_ONLY,
+      timeouts: timeoutsFromEnv(e),
     }),
   );
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
-import { installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { applyHeadersTimeout, fastifyTimeoutOptions, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
 import { sweepLeftovers } from '@vista3d/store';
 import pkg from '../package.json' with { type: 'json' };
 import type { ImageServerConfig } from './config.js';
@@ -15,11 +15,13 @@ const EXPOSED_HEADERS = ['Content-Range', 'Content-Length', 'Content-Encoding', 
 export function buildServer(config: ImageServerConfig): FastifyInstance {
   const app = Fastify({
     logger: loggerOptions('image-server'),
-    // Uploads of whole CT volumes take a while on slow links; no overall request deadline.
-    requestTimeout: 0,
+    // Uploads of whole CT volumes take a while on slow links: the overall deadline is generous
+    // (REQUEST_TIMEOUT_MS), a connection that goes silent is closed after IDLE_TIMEOUT_MS.
+    ...fastifyTimeoutOptions(config.timeouts),
     exposeHeadRoutes: false,
     routerOptions: { maxParamLength: 4096 },
   });
+  applyHeadersTimeout(app.server, config.timeouts);
   installErrorHandler(app);
   // Crash leftovers (half-written PUT temp files, staging folders) older than a minute, before serving.
   if (!config.readOnly) {

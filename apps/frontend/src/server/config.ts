@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { envList, envPort, loadConfig } from '@vista3d/service-kit';
+import { envList, envPort, loadConfig, timeoutEnvShape, timeoutsFromEnv } from '@vista3d/service-kit';
+import type { ServerTimeouts } from '@vista3d/service-kit';
 import { authConfigFromEnv } from './auth/config.js';
 import type { AuthConfig } from './auth/config.js';
 
@@ -36,6 +37,13 @@ export const envSchema = z.object({
   /** DICOMweb root of the PACS (QIDO/WADO import, STOW-RS write-back of SEG/RTSTRUCT); unset = no PACS. */
   DICOMWEB_URL: z.string().url().optional(),
   MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(1024 * 1024 * 1024),
+  /** DICOM ZIP uploads: entries, inflated bytes (all entries) and per-entry inflation ratio. */
+  ZIP_MAX_ENTRIES: z.coerce.number().int().positive().default(20000),
+  ZIP_MAX_INFLATED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024 * 1024),
+  ZIP_MAX_RATIO: z.coerce.number().positive().default(100),
+  /** Uploads one user (or, not logged in, one client address) may have in progress at once. */
+  MAX_CONCURRENT_UPLOADS_PER_USER: z.coerce.number().int().positive().default(2),
+  ...timeoutEnvShape,
 });
 
 export interface FrontendConfig {
@@ -70,6 +78,14 @@ export interface FrontendConfig {
   dicomwebUrl?: string;
   /** Decoded voxel bytes an uploaded NIfTI may promise (the backend's MAX_VOLUME_BYTES rule). */
   maxVolumeBytes: number;
+  /** DICOM ZIP upload caps (ZIP_MAX_ENTRIES, ZIP_MAX_INFLATED_BYTES, ZIP_MAX_RATIO). */
+  zipMaxEntries: number;
+  zipMaxInflatedBytes: number;
+  zipMaxRatio: number;
+  /** MAX_CONCURRENT_UPLOADS_PER_USER. */
+  maxConcurrentUploadsPerUser: number;
+  /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS. */
+  timeouts: ServerTimeouts;
 }
 
 /** Config from an environment (process.env by default); throws naming the bad variable. */
@@ -96,6 +112,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): FrontendCon
     auth: authConfigFromEnv(env, e.OUTPUT_FOLDER),
     ...(e.DICOMWEB_URL ? { dicomwebUrl: e.DICOMWEB_URL.replace(/\/+$/, '') } : {}),
     maxVolumeBytes: e.MAX_VOLUME_BYTES,
+    zipMaxEntries: e.ZIP_MAX_ENTRIES,
+    zipMaxInflatedBytes: e.ZIP_MAX_INFLATED_BYTES,
+    zipMaxRatio: e.ZIP_MAX_RATIO,
+    maxConcurrentUploadsPerUser: e.MAX_CONCURRENT_UPLOADS_PER_USER,
+    timeouts: timeoutsFromEnv(e),
   };
 }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unzipSync } from 'fflate';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, badRequest, multipartFileStream } from '@vista3d/service-kit';
 import { archiveScanDerivatives, nameProblem, niftiDir, niftiPath, scanIdFromFile, scanInfo, voxelsDir, withScanLock } from '@vista3d/store';
 import { writeFileAtomic } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
 import { validateNiftiFile } from '../nifti-upload.js';
+import { extractZipEntry, readZipDirectory } from '../zip-stream.js';
 import { checkName, scanJson } from './data.js';
 
 interface SavedFile {
@@ -104,9 +104,50 @@ export function zipEntryPath(name: string): string | null {
   return segments.length ? segments.join('/') : null;
 }
 
+/**
+ * Uploads in progress per user (the logged-in user's id, else the client address): a client over
+ * MAX_CONCURRENT_UPLOADS_PER_USER gets 429 before its body is read.
+ */
+export class UploadSlots {
+  private readonly active = new Map<string, number>();
+  constructor(private readonly max: number) {}
+
+  static key(request: FastifyRequest): string {
+    const identity = request.identity;
+    return identity && identity.via !== 'off' ? `user:${identity.user.id}` : `ip:${request.ip}`;
+  }
+
+  /** Takes a slot for the request (throws 429), and returns the function that gives it back. */
+  acquire(request: FastifyRequest, reply: FastifyReply): () => void {
+    const key = UploadSlots.key(request);
+    const n = this.active.get(key) ?? 0;
+    if (n >= this.max) {
+      reply.header('retry-after', '5');
+      // the body is not read: close the connection after answering instead of draining it
+      reply.header('connection', 'close');
+      throw new HttpError(429, 'TOO_MANY_UPLOADS', `at most ${this.max} uploads at a time per user (MAX_CONCURRENT_UPLOADS_PER_USER); retry when one has finished`);
+    }
+    this.active.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.active.get(key) ?? 1) - 1;
+      if (left <= 0) this.active.delete(key);
+      else this.active.set(key, left);
+    };
+  }
+}
+
 export async function uploadRoutes(app: FastifyInstance, opts: { config: FrontendConfig }): Promise<void> {
   const { config } = opts;
   const root = config.outputFolder;
+  const slots = new UploadSlots(config.maxConcurrentUploadsPerUser);
+  // a slot is held from the start of the handler until the response is done (or the client is gone)
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.routeOptions.url?.includes('/upload/')) return;
+    reply.raw.once('close', slots.acquire(request, reply));
+  });
 
   app.post('/api/upload/nifti', { config: { role: 'annotator' } }, async (request, reply) => {
     const tmpDir = join(root, '.uploads', randomUUID());
@@ -173,33 +214,24 @@ export async function uploadRoutes(app: FastifyInstance, opts: { config: Fronten
       for (const f of files) {
         const name = baseName(f.filename);
         if (/\.zip$/i.test(name)) {
-          const bytes = new Uint8Array(await readFile(f.path));
-          let budget = config.maxUploadBytes * 4;
-          let entries: Record<string, Uint8Array>;
-          try {
-            entries = unzipSync(bytes, {
-              filter: (e) => {
-                const rel = zipEntryPath(e.name);
-                if (rel === null) return false;
-                budget -= e.originalSize;
-                if (budget < 0) throw tooLarge(config.maxUploadBytes * 4);
-                return true;
-              },
-            });
-          } catch (err) {
-            if (err instanceof HttpError) throw err;
-            throw badRequest('BAD_ZIP', `"${name}" is not a readable ZIP archive: ${(err as Error).message}`);
-          }
-          for (const [entry, data] of Object.entries(entries)) {
-            const rel = zipEntryPath(entry)!;
-            const why = notDicomReason(rel, data.subarray(0, 132));
+          const limits = { maxEntries: config.zipMaxEntries, maxInflatedBytes: config.zipMaxInflatedBytes, maxRatio: config.zipMaxRatio };
+          const entries = await readZipDirectory(f.path, limits, name);
+          // every path is checked before anything is inflated
+          const rels = entries.map((e) => zipEntryPath(e.name));
+          const scratch = join(tmpDir, 'entry');
+          for (const [i, entry] of entries.entries()) {
+            const rel = rels[i];
+            if (rel == null) continue;
+            await extractZipEntry(f.path, entry, scratch, name);
+            const why = notDicomReason(rel, await fileHead(scratch));
             if (why) {
               skipped.push({ file: `${name}/${rel}`, reason: why });
+              await rm(scratch, { force: true });
               continue;
             }
             const dest = place(rel);
             await mkdir(dirname(dest), { recursive: true });
-            await writeFile(dest, data, { flag: 'wx' });
+            await rename(scratch, dest);
             count++;
           }
         } else {
