@@ -134,7 +134,7 @@ test('label editor: brush a new label, undo/redo, save a version with provenance
   await page.getByRole('button', { name: 'Save as new version' }).click();
   const list = page.getByTestId('versions');
   await list.getByText('v2').waitFor({ timeout: 60_000 });
-  await list.getByText(/manual-edit · anonymous/).waitFor();
+  await list.getByText(/manual-edit · local/).waitFor();
   const versions = (await (await fetch(`${platform.base}/api/patients/${PATIENT}/scans/${SCAN}/versions`)).json()) as Array<{ version: number; source: string; createdBy: string; basedOn: number | null; comment?: string; current: boolean; labels: Array<{ id: number; voxels: number }> }>;
   assert.deepEqual(versions.map((v) => [v.version, v.source, v.current]), [[1, 'segment-job', false], [2, 'manual-edit', true]]);
   assert.deepEqual([versions[1]!.createdBy, versions[1]!.basedOn, versions[1]!.comment], ['local', 1, 'added a disc']);
