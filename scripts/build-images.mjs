@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-const BASE = 'localhost/vista3d-base:bookworm-node20';
+// The base's recipe changes its name, so a machine holding an older base builds the new one.
+const BASE = 'localhost/vista3d-base:bookworm-node20-2';
 const MIRROR = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -24,7 +25,7 @@ const env = { ...process.env, STORAGE_DRIVER: process.env.STORAGE_DRIVER ?? 'vfs
 const APPS = {
   backend: { port: 8000, portEnv: 'BACKEND_PORT', health: '/v1/health/ready', env: { VISTA3D_ENGINE: 'cpu' } },
   'image-server': { port: 8888, portEnv: 'IMAGE_SERVER_PORT', health: '/health', env: { OUTPUT_FOLDER: '/data/output', DICOM_FOLDER: '/data/dicom' } },
-  frontend: { port: 8501, portEnv: 'FRONTEND_PORT', health: '/health', env: { OUTPUT_FOLDER: '/data/output', DICOM_FOLDER: '/data/dicom', WEB_ROOT: '/app/web' } },
+  frontend: { port: 8501, portEnv: 'FRONTEND_PORT', health: '/health', env: { OUTPUT_FOLDER: '/data/output', DICOM_FOLDER: '/data/dicom', AUTH_STATE_DIR: '/data/auth', WEB_ROOT: '/app/web' } },
   worker: { port: 8601, portEnv: 'WORKER_PORT', health: '/health', env: { OUTPUT_FOLDER: '/data/output', DICOM_FOLDER: '/data/dicom' } },
 };
 const apps = argv.filter((a) => !a.startsWith('--'));
@@ -60,7 +61,7 @@ function buildBase() {
     cpSync(process.execPath, join(rootfs, 'usr/local/bin/node'));
     run('chroot', [rootfs, 'sh', '-c', [
       'groupadd -g 1000 node && useradd -u 1000 -g 1000 -M -d /app -s /usr/sbin/nologin node',
-      'mkdir -p /data/output /data/dicom /app && chown 1000:1000 /data/output /data/dicom',
+      'mkdir -p /data/output /data/dicom /data/auth /app && chown 1000:1000 /data/output /data/dicom /data/auth && chmod 700 /data/auth',
       'apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /usr/share/doc/* /usr/share/man/* /usr/share/locale/*',
       'node --version',
     ].join(' && ')]);
