@@ -1,5 +1,6 @@
 import type { SourceSeriesRecord } from '@vista3d/dicom';
 import type { CodedConcept, Rgb } from '@vista3d/labels';
+import type { LabelMap } from './presence.js';
 
 /** Who made the segmentation: DICOM Segment Algorithm Type plus what the platform knows of the engine. */
 export interface AlgorithmInfo {
@@ -81,3 +82,19 @@ export function rgbToDicomLab(rgb: Rgb): [number, number, number] {
 
 /** Truncates a value to a VR's maximum length (LO 64, SH 16, CS 16). */
 export const fit = (s: string, max: number): string => (s.length <= max ? s : s.slice(0, max));
+
+/** What every object derived from a source series (SEG, RTSTRUCT) is written from. */
+export interface DerivedSeriesOptions {
+  labels: LabelMap;
+  source: SourceSeriesRecord;
+  algorithm: AlgorithmInfo;
+  provenance?: SegmentationProvenance;
+  /** Only these label ids (default: every label present). */
+  labelIds?: number[];
+  seriesNumber?: number;
+  seriesDescription?: string;
+  /** Fixed UIDs/time for reproducible output (tests); fresh ones by default. */
+  sopInstanceUid?: string;
+  seriesInstanceUid?: string;
+  now?: Date;
+}

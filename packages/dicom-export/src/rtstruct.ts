@@ -1,30 +1,17 @@
-import type { SourceSeriesRecord } from '@vista3d/dicom';
 import { labelById, labelColor, labelTerminology } from '@vista3d/labels';
-import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
+import type { DerivedSeriesOptions } from './common.js';
 import { ExportError, MANUFACTURER, SOFTWARE_VERSION, fit, sourceModules } from './common.js';
 import { ContourScratch, sliceBoxes, sliceContours } from './contours.js';
 import { frameGrid, frameReferences, rasToLps } from './geometry.js';
 import { ByteSink, codeElements, ds, encodeElements } from './encode.js';
 import type { Item } from './encode.js';
 import { concat, dicomDateTime, encodePart10, newUid } from './part10.js';
-import type { LabelMap } from './presence.js';
 
 export const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
 /** Referenced SOP Class of a study in RT Referenced Study Sequence (PS3.3 C.8.8.5, as RT systems expect). */
 const STUDY_COMPONENT_SOP = '1.2.840.10008.3.1.2.3.1';
 
-export interface RtStructOptions {
-  labels: LabelMap;
-  source: SourceSeriesRecord;
-  algorithm: AlgorithmInfo;
-  provenance?: SegmentationProvenance;
-  labelIds?: number[];
-  seriesNumber?: number;
-  seriesDescription?: string;
-  sopInstanceUid?: string;
-  seriesInstanceUid?: string;
-  now?: Date;
-}
+export type RtStructOptions = DerivedSeriesOptions;
 
 export interface RtStructResult {
   sopInstanceUid: string;

@@ -1,6 +1,5 @@
-import type { SourceSeriesRecord } from '@vista3d/dicom';
 import { labelById, labelColor, labelTerminology } from '@vista3d/labels';
-import type { AlgorithmInfo, SegmentationProvenance } from './common.js';
+import type { AlgorithmInfo, DerivedSeriesOptions } from './common.js';
 import { DCM, ExportError, MANUFACTURER, SOFTWARE_VERSION, codeItem, fit, rgbToDicomLab, sourceModules } from './common.js';
 import { sliceBoxes } from './contours.js';
 import { frameGrid, framePosition, frameReferences } from './geometry.js';
@@ -9,23 +8,10 @@ import { ByteSink, codeElements, encodeElements } from './encode.js';
 import type { Element, Item } from './encode.js';
 import { concat, dicomDateTime, encodePart10, nameUid, newUid, pixelDataHeader } from './part10.js';
 import { labelPresence } from './presence.js';
-import type { LabelMap } from './presence.js';
 
 export const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
 
-export interface SegOptions {
-  labels: LabelMap;
-  source: SourceSeriesRecord;
-  algorithm: AlgorithmInfo;
-  provenance?: SegmentationProvenance;
-  /** Only these label ids (default: every label present). */
-  labelIds?: number[];
-  seriesNumber?: number;
-  seriesDescription?: string;
-  /** Fixed UIDs/time for reproducible output (tests); fresh ones by default. */
-  sopInstanceUid?: string;
-  seriesInstanceUid?: string;
-  now?: Date;
+export interface SegOptions extends DerivedSeriesOptions {
   /** Output chunk size in bytes (default 1 MiB). */
   chunkBytes?: number;
 }
