@@ -2,37 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import type { JobErrorInfo, JobQueueFields, JobStatus, JobView } from '@vista3d/api-types';
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { JobErrorInfo, JobStatus };
 export const FINISHED_STATUSES: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
-export interface JobErrorInfo {
-  code: string;
-  message: string;
-}
-
-/** A job as stored in `jobs` (the frontend's Job shape plus queue fields). */
-export interface JobRecord<P = unknown, R = unknown> {
-  id: string;
-  type: string;
-  status: JobStatus;
-  progress: number;
-  message: string;
-  patient?: string;
-  scan?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: JobErrorInfo;
-  results: R[];
-  items: { total: number; done: number };
+/** A job as stored in `jobs` (the API's job shape plus the queue fields). */
+export interface JobRecord<P = unknown, R = unknown> extends JobView<string, R>, JobQueueFields {
   params: P;
-  priority: number;
-  attempts: number;
-  maxAttempts: number;
-  workerId?: string;
-  /** 1 = next to start among queued jobs of its type (ahead: higher priority, then older). */
-  queuePosition?: number;
 }
 
 export interface CreateJobOptions {

@@ -1,25 +1,9 @@
 // What the conversion sidecar (`<scan>.json`: dcm2niix's BIDS fields plus our `Vista3D` stamp) says
 // about a scan's study and series, for the scan cards and the viewer. Unknown or odd values are dropped.
 import { readFile } from 'node:fs/promises';
+import type { ScanMetadata } from '@vista3d/api-types';
 
-export interface ScanMetadata {
-  modality?: string;
-  /** YYYY-MM-DD (StudyDate of the DICOM series, else the date of AcquisitionDateTime). */
-  studyDate?: string;
-  studyDescription?: string;
-  seriesDescription?: string;
-  seriesNumber?: number;
-  protocolName?: string;
-  bodyPart?: string;
-  /** mm, as acquired (may differ from the NIfTI spacing). */
-  sliceThickness?: number;
-  /** Reconstruction kernel (ConvolutionKernel). */
-  kernel?: string;
-  manufacturer?: string;
-  model?: string;
-  kvp?: number;
-  convertedWith?: string;
-}
+export type { ScanMetadata };
 
 export interface Sidecar {
   /** Conversion warnings (`Vista3D.warnings`). */

@@ -1,15 +1,10 @@
 import { EventEmitter } from 'node:events';
+import type { JobQueueFields } from '@vista3d/api-types';
 import type { CreateJobOptions, JobRecord, PgJobStore } from '@vista3d/db';
 import type { Job, JobParams, JobResult, JobType } from './jobs.js';
 
 /** Queue fields the PostgreSQL queue adds to a job (absent in the in-process queue). */
-export interface QueueFields {
-  priority?: number;
-  attempts?: number;
-  maxAttempts?: number;
-  workerId?: string;
-  queuePosition?: number;
-}
+export type QueueFields = Partial<JobQueueFields>;
 
 /**
  * What the job routes need from a queue: the in-process JobManager (no DATABASE_URL: tests, a

@@ -5,27 +5,11 @@ import { z } from 'zod';
 import { writeFileAtomic } from '@vista3d/volume';
 // The pure helper alone (no pg/pg-boss load for the in-process manager).
 import { advancedProgress } from '@vista3d/db/job-progress';
+import type { JobResult, JobStatus, JobType, JobView } from '@vista3d/api-types';
 
-export const JOB_TYPES = ['convert', 'segment', 'mesh'] as const;
-export type JobType = (typeof JOB_TYPES)[number];
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type { JobResult, JobStatus, JobType };
+export const JOB_TYPES = ['convert', 'segment', 'mesh'] as const satisfies readonly JobType[];
 export const FINISHED: ReadonlySet<JobStatus> = new Set(['succeeded', 'failed', 'cancelled']);
-
-export interface JobError {
-  code: string;
-  message: string;
-}
-
-export interface JobResult {
-  patient: string;
-  scan?: string;
-  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-  /** URL (under this origin) or folder of what was produced. */
-  output?: string;
-  error?: JobError;
-  /** Free-form details, e.g. number of labels or files. */
-  detail?: string;
-}
 
 /** What the job was asked to do (validated and resolved when it was created). */
 export interface JobParams {
@@ -39,21 +23,7 @@ export interface JobParams {
   targets: Array<{ patient: string; scan?: string }>;
 }
 
-export interface Job {
-  id: string;
-  type: JobType;
-  status: JobStatus;
-  /** 0..1 */
-  progress: number;
-  message: string;
-  patient?: string;
-  scan?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: JobError;
-  results: JobResult[];
-  items: { total: number; done: number };
+export interface Job extends JobView<JobType, JobResult> {
   params: JobParams;
 }
 

@@ -1,4 +1,6 @@
 // Types of the frontend server's JSON API (apps/frontend/src/server). Pure types: shared by the web app and tests.
+// Those the servers declare too come from @vista3d/api-types (type-only imports: erased from the bundle).
+import type { JobResult, JobStatus, JobType, JobView, ScanMetadata } from '@vista3d/api-types';
 
 export type Rgb = [number, number, number];
 
@@ -36,34 +38,8 @@ export interface ImageServerStatus {
   error?: string;
 }
 
-export type JobType = 'convert' | 'segment' | 'mesh';
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-export interface Job {
-  id: string;
-  type: JobType;
-  status: JobStatus;
-  progress: number;
-  message: string;
-  patient?: string;
-  scan?: string;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  error?: { code: string; message: string };
-  results: JobResult[];
-  items: { total: number; done: number };
-}
-
-/** One item of a job (a patient for convert, a scan for segment and mesh). */
-export interface JobResult {
-  patient: string;
-  scan?: string;
-  status: 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-  output?: string;
-  error?: { code: string; message: string };
-  detail?: string;
-}
+export type { JobResult, JobStatus, JobType, ScanMetadata };
+export type Job = JobView<JobType, JobResult>;
 
 export interface StatusResponse {
   backend: BackendStatus;
@@ -94,22 +70,6 @@ export interface MeshInfo {
   file?: string;
   sizeBytes?: number;
   url: string;
-}
-
-export interface ScanMetadata {
-  modality?: string;
-  studyDate?: string;
-  studyDescription?: string;
-  seriesDescription?: string;
-  seriesNumber?: number;
-  protocolName?: string;
-  bodyPart?: string;
-  sliceThickness?: number;
-  kernel?: string;
-  manufacturer?: string;
-  model?: string;
-  kvp?: number;
-  convertedWith?: string;
 }
 
 export interface ScanInfo {
