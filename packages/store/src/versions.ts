@@ -51,20 +51,13 @@ export interface CtFingerprint {
   mtimeMs: number;
 }
 
-/** Contents of `versions/<scan>/<n>/provenance.json`. */
-export interface VersionProvenance {
+/** Contents of `versions/<scan>/<n>/provenance.json`: the input as saved, its defaults filled in. */
+export interface VersionProvenance extends VersionProvenanceInput {
   version: number;
   createdAt: string;
   createdBy: string;
   source: VersionSource;
   basedOn: number | null;
-  engine?: string;
-  model?: string;
-  jobId?: string;
-  classes?: Array<string | number>;
-  prompts?: VersionPrompt[];
-  comment?: string;
-  ct?: CtFingerprint;
   dims: [number, number, number];
   spacing: [number, number, number];
   labels: LabelStat[];
