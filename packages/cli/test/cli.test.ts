@@ -1,39 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-
-const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = resolve(here, '../bin/vista3d.mjs');
-const SHARED = process.env.VISTA3D_SHARED_DATA ?? resolve(here, '../../../../shared/data');
-const DICOM = join(SHARED, 'dicom');
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+import { buildCli, cli, DICOM } from './helpers.js';
 
 describe('vista3d CLI on the real DICOM', { skip: !existsSync(DICOM) && 'shared data missing' }, () => {
   let work: string;
   before(async () => {
-    // the bin runs the compiled bundle: build it from the current sources
-    const built = spawnSync(process.execPath, [resolve(here, '../../../scripts/build-cli.mjs')], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    buildCli();
     work = await mkdtemp(join(tmpdir(), 'vista3d-cli-'));
   });
   after(async () => {

@@ -1,37 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { retrieveInstance } from '@vista3d/dicom-export';
 import { createVolumeLike, readNifti, writeNifti } from '@vista3d/volume';
 import { startOrthanc } from '../../dicom/test/orthanc.js';
 import type { RunningOrthanc } from '../../dicom/test/orthanc.js';
 import { dciodvfy, syntheticLabels } from '../../dicom-export/test/helpers.js';
+import { buildCli, cli as runCli, DICOM } from './helpers.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = resolve(here, '../bin/vista3d.mjs');
-const SHARED = process.env.VISTA3D_SHARED_DATA ?? resolve(here, '../../../../shared/data');
-const DICOM = join(SHARED, 'dicom');
-
-function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, OUTPUT_FOLDER: '', DICOM_FOLDER: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+// Folders come from the flags alone, never from the environment.
+const cli = (args: string[], cwd: string) => runCli(args, { cwd, env: { OUTPUT_FOLDER: '', DICOM_FOLDER: '' } });
 
 describe('vista3d export (SEG, RTSTRUCT, stats, STOW-RS to a real Orthanc)', { skip: !existsSync(DICOM) && 'shared data missing' }, () => {
   let work: string;
@@ -39,8 +20,7 @@ describe('vista3d export (SEG, RTSTRUCT, stats, STOW-RS to a real Orthanc)', { s
   let scan: string;
   let orthanc: RunningOrthanc;
   before(async () => {
-    const built = spawnSync(process.execPath, [resolve(here, '../../../scripts/build-cli.mjs')], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    buildCli();
     work = await mkdtemp(join(tmpdir(), 'vista3d-cli-export-'));
     orthanc = await startOrthanc(join(work, 'orthanc'));
     await cp(join(DICOM, 'dcmqi_ct_3slice'), join(work, 'dicom', 'pat1', 'ct'), { recursive: true });
