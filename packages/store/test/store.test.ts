@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createVolumeLike, readNifti, voxelVolumeMl } from '@vista3d/volume';
@@ -24,20 +23,14 @@ import {
   validateName,
   voxelsDir,
 } from '../src/index.js';
-
-const data = new URL('../../../../shared/data/', import.meta.url).pathname;
-const CT = join(data, 'totalseg_example_ct_sm.nii.gz');
-const SEG = join(data, 'totalseg_example_ct_sm_seg_vista3d.nii.gz');
+import { CT, tempStoreRoot } from './helpers.js';
 
 let root: string;
 let seg: Volume;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'store-'));
-  await mkdir(join(root, 'p1', 'nifti'), { recursive: true });
-  await copyFile(CT, niftiPath(root, 'p1', 'ct'));
+  ({ root, seg } = await tempStoreRoot('store-'));
   await writeFile(join(root, 'p1', 'nifti', 'ct.json'), '{}');
-  seg = await readNifti(SEG);
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,7 +14,6 @@ import {
   deleteScan,
   labelIntensityStats,
   listVersions,
-  niftiPath,
   readLabelStats,
   saveEditedVersion,
   saveSegmentation,
@@ -23,19 +22,13 @@ import {
   versionsDir,
   voxelsDir,
 } from '../src/index.js';
-
-const data = new URL('../../../../shared/data/', import.meta.url).pathname;
-const CT = join(data, 'totalseg_example_ct_sm.nii.gz');
-const SEG = join(data, 'totalseg_example_ct_sm_seg_vista3d.nii.gz');
+import { CT, tempStoreRoot } from './helpers.js';
 
 let root: string;
 let seg: Volume<Uint8Array>;
 
 before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'store-versions-'));
-  await mkdir(join(root, 'p1', 'nifti'), { recursive: true });
-  await copyFile(CT, niftiPath(root, 'p1', 'ct'));
-  seg = (await readNifti(SEG)) as Volume<Uint8Array>;
+  ({ root, seg } = await tempStoreRoot('store-versions-'));
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });
