@@ -8,6 +8,7 @@ import { zipSync } from 'fflate';
 import type { FastifyInstance } from 'fastify';
 import { createVolumeLike, encodeNifti, parseNifti, readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
+import type { JobQueueFields, JobView } from '@vista3d/api-types';
 import { createEngine } from '@vista3d/segmentation';
 import { defaultConfig as backendConfig } from '../../../backend/src/config.js';
 import { buildServer as buildBackend } from '../../../backend/src/server.js';
@@ -219,16 +220,8 @@ export async function getJson<T = unknown>(url: string, init?: RequestInit): Pro
 export const postJson = <T = unknown>(url: string, body: unknown, method = 'POST'): Promise<{ status: number; body: T }> =>
   getJson<T>(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-export interface JobJson {
-  id: string;
-  type: string;
-  status: string;
-  progress: number;
-  message: string;
-  error?: { code: string; message: string };
-  results: Array<{ patient: string; scan?: string; status: string; output?: string; detail?: string; error?: { code: string; message: string } }>;
-  items: { total: number; done: number };
-}
+/** A job as GET /api/jobs/:id answers it (queue fields with a PostgreSQL queue only). */
+export type JobJson = JobView & Partial<JobQueueFields>;
 
 export async function waitJob(base: string, id: string, timeoutMs = 60_000): Promise<JobJson> {
   const deadline = Date.now() + timeoutMs;
