@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, phaseTimer, pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
-import { PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.js';
+import { phaseTimer, pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
+import { PATIENT, SCAN, type Platform } from './helpers/services.js';
+import { startBrowserSession, type BrowserSession } from './helpers/session.js';
 
 /** In-page predicate (a function, not a string: the app's CSP forbids eval): n volumes, no spinner. */
 function viewerVolumesLoaded(n: number): boolean {
@@ -16,28 +17,19 @@ function viewerVolumesLoaded(n: number): boolean {
 
 interface LabelJson { id: number; name: string; color: [number, number, number] }
 
+let session: BrowserSession;
 let platform: Platform;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const pageErrors: string[] = [];
-const { reset, phase } = phaseTimer();
+const timer = phaseTimer();
+const { phase } = timer;
 
 before(async () => {
-  reset();
-  platform = await startPlatform();
-  phase('platform started');
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(45_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
   // The axial view renders fastest on a software GPU (the app defaults to multiplanar + 3D).
-  await browser.context.addInitScript("localStorage.setItem('vista3d.viewer.view', 'axial')");
+  session = await startBrowserSession({ timeoutMs: 45_000, view: 'axial', timer });
+  ({ platform, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+after(() => session?.close());
 
 test('web app: data page, segmentation job, viewer overlay with label toggles, interactive segmentation, export', async () => {
   const labels = (await (await fetch(`${platform.base}/api/labels`)).json()) as { labels: LabelJson[] };
@@ -154,6 +146,6 @@ test('web app: data page, segmentation job, viewer overlay with label toggles, i
   assert.equal(map.status, 200, `label map ${mapHref}`);
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/export.png` });
 
-  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  assert.deepEqual(session.pageErrors, [], 'no uncaught errors in the page');
   assert.ok(PATIENT);
 });

@@ -10,13 +10,14 @@ import type { Page } from 'playwright-core';
 import { saveSegmentation } from '@vista3d/store';
 import { createVolumeLike, readNifti, writeNifti } from '@vista3d/volume';
 import type { Mat4, Volume } from '@vista3d/volume';
-import { launchBrowser, pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
-import { DATA, PATIENT, SCAN, startPlatform, type Platform } from './helpers/services.js';
+import { pngStats, SHOTS, viewerScreenshot } from './helpers/browser.js';
+import { DATA, PATIENT, SCAN, type Platform } from './helpers/services.js';
+import { startBrowserSession, type BrowserSession } from './helpers/session.js';
+import { referenceDice } from '../../../../packages/store/test/helpers.js';
 
+let session: BrowserSession;
 let platform: Platform;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const pageErrors: string[] = [];
 
 // phantom: 64³ voxels of 2 mm, air; a sphere of radius 14 mm at 100 HU around voxel (32,32,32) and a
 // 10×10-voxel box at 50 HU (x,y 4..13, z 24..40)
@@ -73,22 +74,20 @@ async function pageHash(p: Page): Promise<number> {
 }
 
 before(async () => {
-  platform = await startPlatform();
-  // the sample CT with the reference segmentation as version 1 (as a segment job would save it)
-  const ref = await readNifti(join(DATA, 'totalseg_example_ct_seg_fast_vista3d.nii.gz'));
-  await saveSegmentation(platform.output, PATIENT, SCAN, ref, { provenance: { source: 'segment-job', createdBy: 'system', jobId: 'seeded' } });
-  await writePhantom(platform.output);
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(45_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await browser.context.addInitScript("localStorage.setItem('vista3d.viewer.view', 'axial')");
+  session = await startBrowserSession({
+    timeoutMs: 45_000,
+    view: 'axial',
+    seed: async ({ output }) => {
+      // the sample CT with the reference segmentation as version 1 (as a segment job would save it)
+      const ref = await readNifti(join(DATA, 'totalseg_example_ct_seg_fast_vista3d.nii.gz'));
+      await saveSegmentation(output, PATIENT, SCAN, ref, { provenance: { source: 'segment-job', createdBy: 'system', jobId: 'seeded' } });
+      await writePhantom(output);
+    },
+  });
+  ({ platform, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+after(() => session?.close());
 
 interface LabelJson { id: number; name: string; color: [number, number, number] }
 
@@ -150,22 +149,12 @@ test('label editor: brush a new label, undo/redo, save a version with provenance
   await table.waitFor({ timeout: 60_000 });
   const v1 = await readNifti(join(platform.output, PATIENT, 'versions', SCAN, '1', 'all.nii.gz'));
   const v2 = await readNifti(join(platform.output, PATIENT, 'versions', SCAN, '2', 'all.nii.gz'));
-  const ca = new Map<number, number>();
-  const cb = new Map<number, number>();
-  const both = new Map<number, number>();
-  for (let i = 0; i < v1.data.length; i++) {
-    const x = v1.data[i]!;
-    const y = v2.data[i]!;
-    ca.set(x, (ca.get(x) ?? 0) + 1);
-    cb.set(y, (cb.get(y) ?? 0) + 1);
-    if (x === y) both.set(x, (both.get(x) ?? 0) + 1);
-  }
   const rows = (await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [Number(tr.getAttribute('data-label')), Number(tr.children[1]!.textContent)]))) as Array<[number, number]>;
-  const ids = [...new Set([...ca.keys(), ...cb.keys()])].filter((id) => id !== 0).sort((a, b) => a - b);
-  assert.deepEqual(rows.map((r) => r[0]), ids);
+  const expected = referenceDice(v1.data, v2.data);
+  assert.deepEqual(rows.map((r) => r[0]), [...expected.keys()]);
   let changed = 0;
   for (const [id, shown] of rows) {
-    const dice = (2 * (both.get(id) ?? 0)) / ((ca.get(id) ?? 0) + (cb.get(id) ?? 0));
+    const dice = expected.get(id)!;
     assert.ok(Math.abs(shown - dice) < 6e-5, `label ${id}: table ${shown}, expected ${dice}`);
     if (dice < 1) changed++;
   }
@@ -176,7 +165,7 @@ test('label editor: brush a new label, undo/redo, save a version with provenance
     await table.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}/editor-versions-panel.png` });
   }
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('measurements: distance and ROI statistics match the phantom geometry', async () => {
@@ -231,5 +220,5 @@ test('measurements: distance and ROI statistics match the phantom geometry', asy
   text = (await result.textContent()) ?? '';
   assert.match(text, new RegExp(`HU mean ${mean.toFixed(1).replace('-', '−?-?')} · SD ${sd.toFixed(1)} · min -1000 · max 50`));
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/editor-measure.png` });
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });

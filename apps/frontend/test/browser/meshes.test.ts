@@ -8,40 +8,36 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, phaseTimer, pngStats, viewerScreenshot } from './helpers/browser.js';
-import { PATIENT, SCAN, runJob, startPlatform, type Platform } from './helpers/services.js';
+import { phaseTimer, pngStats, viewerScreenshot } from './helpers/browser.js';
+import { PATIENT, SCAN, runJob, type Platform } from './helpers/services.js';
+import { startBrowserSession, type BrowserSession } from './helpers/session.js';
 
 type Rgb = [number, number, number];
 const LEFT_LUNG = 135;
 const RIGHT_LUNG = 136;
 
+let session: BrowserSession;
 let platform: Platform;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const pageErrors: string[] = [];
 const timer = phaseTimer();
 
 before(async () => {
-  timer.reset();
-  platform = await startPlatform();
-  timer.phase('platform started');
-  await runJob(platform.base, { type: 'segment', patient: PATIENT, scan: SCAN });
-  timer.phase('segment job done');
-  // two labels and one format keep the job (and the viewer's mesh load) short
-  await runJob(platform.base, { type: 'mesh', patient: PATIENT, scan: SCAN, classes: [LEFT_LUNG, RIGHT_LUNG], formats: ['stl'] });
-  timer.phase('mesh job done');
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(90_000); // software WebGL on a loaded 2-core CI machine
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await browser.context.addInitScript("localStorage.setItem('vista3d.viewer.view', 'render')");
-  timer.phase('browser started');
+  session = await startBrowserSession({
+    timeoutMs: 90_000, // software WebGL on a loaded 2-core CI machine
+    view: 'render',
+    timer,
+    seed: async ({ base }) => {
+      await runJob(base, { type: 'segment', patient: PATIENT, scan: SCAN });
+      timer.phase('segment job done');
+      // two labels and one format keep the job (and the viewer's mesh load) short
+      await runJob(base, { type: 'mesh', patient: PATIENT, scan: SCAN, classes: [LEFT_LUNG, RIGHT_LUNG], formats: ['stl'] });
+      timer.phase('mesh job done');
+    },
+  });
+  ({ platform, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+after(() => session?.close());
 
 test('viewer 3D view: lung meshes in their label colours, toggled and faded per mesh', async () => {
   const labels = (await (await fetch(`${platform.base}/api/labels`)).json()) as { labels: Array<{ id: number; name: string; color: Rgb }> };
@@ -112,5 +108,5 @@ test('viewer 3D view: lung meshes in their label colours, toggled and faded per 
   assert.match((await page.getByTestId('meshes-stale').textContent()) ?? '', /segmentation changed after these meshes were made/);
   timer.phase('meshes marked stale after Accept');
 
-  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  assert.deepEqual(session.pageErrors, [], 'no uncaught errors in the page');
 });

@@ -8,22 +8,21 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { keepShot, launchBrowser, phaseTimer, rectCounts, SHOTS, viewerScreenshot } from './helpers/browser.js';
+import { keepShot, phaseTimer, rectCounts, SHOTS, viewerScreenshot } from './helpers/browser.js';
 import { writeMarkerVolume } from './helpers/marker-volume.js';
-import { startPlatform, type Platform } from './helpers/services.js';
+import type { Platform } from './helpers/services.js';
+import { startBrowserSession, type BrowserSession } from './helpers/session.js';
 
 const P = 'orient';
 const WHITE: [number, number, number] = [255, 255, 255];
 
+let session: BrowserSession;
 let platform: Platform;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-const pageErrors: string[] = [];
 const timer = phaseTimer();
 
 before(async () => {
-  timer.reset();
-  platform = await startPlatform(async (output) => {
+  session = await startBrowserSession({ timeoutMs: 60_000, view: 'axial', keepChosenView: true, timer, prepare: async (output) => {
     await mkdir(join(output, P, 'nifti'), { recursive: true });
     await writeMarkerVolume(join(output, P, 'nifti', 'ras.nii.gz'));
     await writeMarkerVolume(join(output, P, 'nifti', 'las.nii.gz'), true);
@@ -33,19 +32,11 @@ before(async () => {
       ConversionSoftware: 'dcm2niix', ConversionSoftwareVersion: 'v1.0.20220720',
       Vista3D: { series: { studyDate: '20240131', studyDescription: 'CT THORAX', sliceThickness: 3 }, warnings: ['gantry tilt of 12° corrected (resampled)'] },
     }));
-  });
-  timer.phase('platform started');
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(60_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  await browser.context.addInitScript("if (!localStorage.getItem('vista3d.viewer.view')) localStorage.setItem('vista3d.viewer.view', 'axial')");
+  } });
+  ({ platform, page } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await platform?.close();
-});
+after(() => session?.close());
 
 /** In-page predicate (a function: the CSP forbids eval): the CT is loaded and nothing is loading. */
 function ctShown(): boolean {
@@ -131,7 +122,7 @@ test('radiological by default: the patient\'s right on screen left in axial, cor
   assert.ok(las.left > 200 && las.left > 10 * las.right, `LAS file: marker on screen left in radiological (${las.left} vs ${las.right})`);
   const l = await readoutAtScreenLeft();
   assert.match(l.side, /^R \d/, `LAS file: screen left reads patient right: "${l.side}"`);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('prompts: markers drawn at their voxels on every view showing that slice, removed one by one; grouped class picker', async () => {
@@ -195,7 +186,7 @@ test('prompts: markers drawn at their voxels on every view showing that slice, r
   const none = await marks('prompts-none');
   assert.ok(none.red < 10 && none.green < 10, `no markers left (${none.green}, ${none.red})`);
   await page.getByLabel('Interactive mode').uncheck();
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('study/series metadata from the conversion sidecar on the scan card and in the viewer', async () => {
@@ -266,5 +257,5 @@ test('keyboard shortcuts: slices, views, window presets, crosshair, convention, 
   // typing in a field is not a shortcut
   await page.getByLabel('Window level').press('2');
   assert.equal(await page.getByRole('button', { name: 'Axial', exact: true }).getAttribute('aria-pressed'), 'true');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });

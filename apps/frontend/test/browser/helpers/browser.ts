@@ -50,17 +50,19 @@ export interface PixelStats {
   hueBrightness: number[];
 }
 
+/** In-page source: the base64 PNG `b64` decoded into `bmp` (its size) and `d` (its RGBA bytes). */
+const DECODE_PNG_SRC = `const blob = await (await fetch('data:image/png;base64,' + b64)).blob();
+  const bmp = await createImageBitmap(blob);
+  const ctx = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d');
+  ctx.drawImage(bmp, 0, 0);
+  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;`;
+
 /**
  * Runs in the page (kept as source text: the test tsconfig has no DOM types, and tsx would inject
  * helpers into a transpiled function): decodes a base64 PNG with createImageBitmap and counts pixels.
  */
 const PNG_STATS_SRC = `async ({ b64, colors, tolerance, hues }) => {
-  const blob = await (await fetch('data:image/png;base64,' + b64)).blob();
-  const bmp = await createImageBitmap(blob);
-  const c = new OffscreenCanvas(bmp.width, bmp.height);
-  const ctx = c.getContext('2d');
-  ctx.drawImage(bmp, 0, 0);
-  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+  ${DECODE_PNG_SRC}
   const levels = new Set();
   let grey = 0;
   const counts = colors.map(() => 0);
@@ -121,12 +123,7 @@ export function phaseTimer(): { reset: () => void; phase: (name: string) => void
 }
 
 const RECT_COUNTS_SRC = `async ({ b64, rects, color, tolerance }) => {
-  const blob = await (await fetch('data:image/png;base64,' + b64)).blob();
-  const bmp = await createImageBitmap(blob);
-  const c = new OffscreenCanvas(bmp.width, bmp.height);
-  const ctx = c.getContext('2d');
-  ctx.drawImage(bmp, 0, 0);
-  const d = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+  ${DECODE_PNG_SRC}
   const t2 = tolerance * tolerance;
   return rects.map(([x0, y0, w, h]) => {
     let n = 0;
