@@ -8,27 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from './helpers/browser.js';
-import { DATA, startPlatform, type Platform } from './helpers/services.js';
+import { DATA, type Platform } from './helpers/services.js';
+import { startBrowserSession, type BrowserSession } from './helpers/session.js';
 
+let session: BrowserSession;
 let platform: Platform;
-let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 let scratch: string;
-const pageErrors: string[] = [];
 
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'v3d-upload-'));
-  platform = await startPlatform();
-  browser = await launchBrowser();
-  page = browser.page;
-  page.setDefaultTimeout(45_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  session = await startBrowserSession({ timeoutMs: 45_000 });
+  ({ platform, page } = session);
 });
 
 after(async () => {
-  await browser?.close();
-  await platform?.close();
+  await session?.close();
   await rm(scratch, { recursive: true, force: true });
 });
 
@@ -68,7 +63,7 @@ test('DICOM folder picked, listed, converted with the page\'s button', async () 
   await card.first().waitFor();
   assert.match(await card.first().getByTestId('scan-dims').innerText(), /\b3\b/, 'the converted scan has 3 slices');
   await assertNoVisibleError('after conversion');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('second folder goes to its own patient; uneven gaps are resampled and the warning is on the scan card and the job', async () => {
@@ -89,7 +84,7 @@ test('second folder goes to its own patient; uneven gaps are resampled and the w
   await series.waitFor();
   assert.match(await series.innerText(), /uneven slice gaps/);
   await assertNoVisibleError('jobs page');
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('a junk folder is refused with a reason; a DICOM-only patient is counted and can be deleted', async () => {
@@ -123,7 +118,7 @@ test('a junk folder is refused with a reason; a DICOM-only patient is counted an
   await page.getByText('Deleted patient dicom_only').waitFor();
   const left = (await (await fetch(`${platform.base}/api/patients`)).json()) as Array<{ id: string }>;
   assert.ok(!left.some((p) => p.id === 'dicom_only'));
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });
 
 test('NIfTI dropped on the drop zone under a typed patient id; a bad id is refused', async () => {
@@ -151,5 +146,5 @@ test('NIfTI dropped on the drop zone under a typed patient id; a bad id is refus
   const card = page.getByRole('region', { name: 'Scans of dropped_patient' }).getByTestId('scan-dropped_ct');
   await card.waitFor();
   assert.match(await card.getByTestId('scan-dims').innerText(), /122\D+101\D+30/);
-  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(session.pageErrors, []);
 });

@@ -21,8 +21,8 @@ export interface BrowserSessionOptions {
   seed?: (platform: Platform) => Promise<void>;
   /** The page's default timeout: software WebGL on a loaded 2-core machine is slow. */
   timeoutMs: number;
-  /** The viewer's view on every page load (axial renders fastest on a software GPU). */
-  view: 'axial' | 'coronal' | 'sagittal' | 'render' | 'multiplanar';
+  /** The viewer's view on every page load (axial renders fastest on a software GPU); unset: the app's default. */
+  view?: 'axial' | 'coronal' | 'sagittal' | 'render' | 'multiplanar';
   /** Preset the view only while the page has stored none (a test that picks one keeps it over reloads). */
   keepChosenView?: boolean;
   /** Reset at the start; 'platform started' and 'browser started' phases (TIMING=1). */
@@ -45,8 +45,10 @@ export async function startBrowserSession(options: BrowserSessionOptions): Promi
     page.setDefaultTimeout(options.timeoutMs);
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    const preset = `localStorage.setItem('vista3d.viewer.view', ${JSON.stringify(options.view)})`;
-    await context.addInitScript(options.keepChosenView ? `if (!localStorage.getItem('vista3d.viewer.view')) ${preset}` : preset);
+    if (options.view) {
+      const preset = `localStorage.setItem('vista3d.viewer.view', ${JSON.stringify(options.view)})`;
+      await context.addInitScript(options.keepChosenView ? `if (!localStorage.getItem('vista3d.viewer.view')) ${preset}` : preset);
+    }
     options.timer?.phase('browser started');
     return { platform, page, context, pageErrors, close };
   } catch (err) {
