@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `npm run build:images`: builds every service image for real with buildah — no daemon, no registry:
 // `--isolation chroot`, vfs storage. The base is made here: a debootstrapped Debian bookworm (minbase,
-// ca-certificates, dcm2niix) plus this machine's Node 20 binary. Each service image is the base plus
+// ca-certificates, dcm2niix, libgdcm-tools, pigz) plus this machine's Node 20 binary. Each service image is the base plus
 // what its Dockerfile's final stage copies (the esbuild bundles of scripts/build.mjs, the web UI,
 // onnxruntime for the backend). Then each image's entrypoint is started with `buildah run` and its
 // health endpoint checked (the worker against a throw-away PostgreSQL), and the sizes are printed.
-// Usage: node scripts/build-images.mjs [--rebuild-base] [--no-check] [app ...]
+// Usage: node scripts/build-images.mjs [--rebuild-base] [--base-only] [--no-check] [app ...]
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 // The base's recipe changes its name, so a machine holding an older base builds the new one.
-const BASE = 'localhost/vista3d-base:bookworm-node20-2';
+const BASE = 'localhost/vista3d-base:bookworm-node20-3';
 const MIRROR = process.env.DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
 const argv = process.argv.slice(2);
 const flags = new Set(argv.filter((a) => a.startsWith('--')));
@@ -56,7 +56,7 @@ function buildBase() {
   const rootfs = join(work, 'rootfs');
   try {
     console.log(`build-images: debootstrap bookworm (minbase) from ${MIRROR}…`);
-    run('debootstrap', ['--variant=minbase', '--include=ca-certificates,dcm2niix', 'bookworm', rootfs, MIRROR]);
+    run('debootstrap', ['--variant=minbase', '--include=ca-certificates,dcm2niix,libgdcm-tools,pigz', 'bookworm', rootfs, MIRROR]);
     // Node 20 is not in bookworm: the machine's own binary (it links only glibc and libstdc++).
     cpSync(process.execPath, join(rootfs, 'usr/local/bin/node'));
     run('chroot', [rootfs, 'sh', '-c', [
@@ -127,6 +127,20 @@ const freePort = () =>
     });
   });
 
+/** The images that convert DICOM (frontend, worker) carry the tools conversion calls: decoding compressed
+ * transfer syntaxes needs gdcmconv, the NIfTI gzip uses pigz when present. */
+const CONVERT_TOOLS = ['dcm2niix', 'gdcmconv', 'pigz'];
+function checkConvertTools(app) {
+  const ctr = buildah('from', `ghcr.io/vista3d/${app}:${VERSION}`);
+  try {
+    const res = spawnSync('buildah', ['run', '--isolation', 'chroot', ctr, '--', 'sh', '-c', CONVERT_TOOLS.map((t) => `command -v ${t}`).join(' && ')], { env, encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`${app}: image lacks a conversion tool (${CONVERT_TOOLS.join(', ')}): ${res.stdout}${res.stderr}`);
+    console.log(`build-images: ${app} has ${CONVERT_TOOLS.join(', ')}`);
+  } finally {
+    spawnSync('buildah', ['rm', ctr], { env, stdio: 'ignore' });
+  }
+}
+
 /** `buildah run` of the image's entrypoint on the host network; resolves once its health endpoint answers. */
 async function checkImage(app, extraEnv) {
   const spec = APPS[app];
@@ -165,6 +179,11 @@ async function checkImage(app, extraEnv) {
 
 if (spawnSync('buildah', ['--version'], { stdio: 'ignore' }).status !== 0) fail('buildah is not installed (npm run setup installs it)');
 if (process.getuid?.() !== 0) fail('buildah with vfs storage and chroot isolation needs root here');
+if (flags.has('--base-only')) {
+  // Set-up (scripts/setup.sh) makes the base once, so building the service images later needs no mirror.
+  buildBase();
+  process.exit(0);
+}
 run(process.execPath, [join(root, 'scripts/build.mjs'), ...wanted], { stdio: 'inherit' });
 buildBase();
 for (const app of wanted) buildApp(app);
@@ -191,6 +210,7 @@ if (!flags.has('--no-check')) {
         });
         extra.VISTA3D_SERVERS = 'http://127.0.0.1:9';
       }
+      if (app === 'frontend' || app === 'worker') checkConvertTools(app);
       await checkImage(app, extra);
     }
   } catch (err) {

@@ -36,4 +36,6 @@ if [ -f package-lock.json ]; then npm ci --no-fund --no-audit; else npm install 
 node scripts/install-tools.mjs
 # The vista3d CLI and the demo-study generator run compiled JavaScript (npm start builds the services).
 node scripts/build-cli.mjs
+# The container images' base (debootstrap from the Debian mirror) is made here, once, where buildah can run.
+if [ "$(id -u)" -eq 0 ] && command -v buildah >/dev/null 2>&1; then node scripts/build-images.mjs --base-only; fi
 echo "setup: done"
