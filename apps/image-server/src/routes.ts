@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError, bearerToken, multipartFileStream, secretMatches } from '@vista3d/service-kit';
-import type { ImageServerConfig } from './config.js';
+import { DEFAULT_MAX_VOLUME_BYTES, type ImageServerConfig } from './config.js';
 import { listDirectory, renderListingHtml, type ListingEntry } from './listing.js';
 import type { FileMetrics } from './metrics.js';
 import { TEMP_FILE, parseRootPath, urlFor, type RootPath } from './request-path.js';
@@ -127,10 +127,10 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       };
 
       const upload = async (request: FastifyRequest, reply: FastifyReply, segments: string[], source: () => Promise<Readable>) => {
-        const target = await resolveWriteTarget(m.dir, m.label, segments);
         let size: number;
         try {
-          size = await writeUpload(target, await source(), config.maxUploadBytes);
+          const target = await resolveWriteTarget(m.dir, m.label, segments);
+          size = await writeUpload(target, await source(), config.maxUploadBytes, config.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
         } catch (err) {
           // The body may be partly unread: close the connection after answering instead of draining it.
           reply.header('connection', 'close');

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { MESH_DEFAULTS, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
+import { checkNiftiInput } from '../inputs.js';
 
 interface MeshCliOptions {
   output?: string;
@@ -93,6 +94,7 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     for (const job of jobs) {
+      await checkNiftiInput(job.labels, 'label map');
       const started = performance.now();
       const options: ExportOptions = {
         formats: opts.formats,
