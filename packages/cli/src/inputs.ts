@@ -1,4 +1,6 @@
+import { nameProblem } from '@vista3d/store';
 import { NiftiError, validateNiftiFile, type NiftiCheck } from '@vista3d/volume';
+import { UsageError } from './ui.js';
 
 /** 1 GiB of decoded voxels unless MAX_VOLUME_BYTES says otherwise: the services' default. */
 export function maxVolumeBytes(env: NodeJS.ProcessEnv = process.env): number {
@@ -9,6 +11,16 @@ export function maxVolumeBytes(env: NodeJS.ProcessEnv = process.env): number {
 /** A NIfTI input the CLI cannot use: exit code 1 with the reason. */
 export class InputError extends Error {
   override name = 'InputError';
+}
+
+/**
+ * The id rule of the store (the one every service applies) for a `--patient`/`--scan` value:
+ * a usage error (exit 2) before anything is read or written.
+ */
+export function checkId(id: string | undefined, option: '--patient' | '--scan'): void {
+  if (id === undefined) return;
+  const why = nameProblem(id);
+  if (why) throw new UsageError(`${option}: invalid ${option === '--patient' ? 'patient' : 'scan'} id ${JSON.stringify(id)}: ${why}`);
 }
 
 /**

@@ -26,7 +26,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-describe('vista3d CLI: NIfTI inputs pass the shared upload rule', () => {
+describe('vista3d CLI: NIfTI inputs pass the shared upload rule; ids follow the store rule', () => {
   let work: string;
   let out: string;
   let bomb: string;
@@ -62,5 +62,22 @@ describe('vista3d CLI: NIfTI inputs pass the shared upload rule', () => {
     const e = await cli(['export', '--format', 'stats', '--output', out, '--patient', 'p1', '--scan', 'flat', '--labels', bomb, '--out', join(work, 's.json')]);
     assert.equal(e.code, 1, e.stderr);
     assert.match(e.stderr, /--labels .* refused: .*INFLATED_SIZE_MISMATCH/);
+  });
+
+  test('ids the store refuses are usage errors (exit 2) on every command that takes one', async () => {
+    const long = 'p'.repeat(129);
+    const cases: string[][] = [
+      ['segment', '--engine', 'cpu', '--output', out, '--patient', long],
+      ['segment', '--engine', 'cpu', '--output', out, '--patient', 'p1', '--scan', '.hidden'],
+      ['mesh', '--output', out, '--scan', 'a:b'],
+      ['export', '--format', 'stats', '--output', out, '--patient', ' p1', '--scan', 'flat'],
+      ['convert', '--dicom', work, '--output', out, '--patient', 'ok', '../up'],
+      ['dicomweb', 'import', '--url', 'http://127.0.0.1:9/dicom-web', '--study', '1.2.3', '--dicom', work, '--patient', 'a|b'],
+    ];
+    for (const args of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^vista3d: --(patient|scan): invalid (patient|scan) id .*: /m, args.join(' '));
+    }
   });
 });

@@ -6,6 +6,7 @@ export {
   nameProblem,
   isValidName,
   scanIdFromFile,
+  outputPathProblem,
   patientDir,
   niftiDir,
   niftiPath,

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { MESH_DEFAULTS, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
-import { checkNiftiInput } from '../inputs.js';
+import { checkId, checkNiftiInput } from '../inputs.js';
 
 interface MeshCliOptions {
   output?: string;
@@ -76,6 +76,8 @@ async function jobsFromOutputFolder(output: string, patient?: string, scan?: str
 }
 
 export async function runMesh(opts: MeshCliOptions): Promise<number> {
+  checkId(opts.patient, '--patient');
+  checkId(opts.scan, '--scan');
   let jobs: { labels: string; out: string }[];
   if (opts.labels !== undefined) {
     if (opts.out === undefined) throw new InvalidArgumentError('--labels needs --out <dir>');

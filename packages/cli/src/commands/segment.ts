@@ -5,7 +5,7 @@ import { labelSetByName, LABEL_SETS, resolveLabel } from '@vista3d/labels';
 import { findScanFile, listPatients, saveSegmentation, scanIds } from '@vista3d/store';
 import { readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
-import { checkNiftiInput } from '../inputs.js';
+import { checkId, checkNiftiInput } from '../inputs.js';
 import { parseOptions } from '../options.js';
 import { abortOnSignals, table, UsageError } from '../ui.js';
 
@@ -92,6 +92,8 @@ export function register(program: Command): void {
     .option('--json', 'print the label statistics as JSON')
     .action(async (raw: unknown) => {
       const o = parseOptions(Options, raw);
+      checkId(o.patient, '--patient');
+      checkId(o.scan, '--scan');
       const root = resolve(o.output);
       const classes = resolveClasses(o.classes, o.labelSet);
       const server = o.engine ? undefined : o.server;
