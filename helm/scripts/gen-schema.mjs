@@ -251,6 +251,16 @@ export function buildSchema() {
         ingressController: { $ref: '#/definitions/peerSelector' },
         monitoring: { $ref: '#/definitions/peerSelector' },
         extraFrom: arr,
+        egress: closed({
+          enabled: bool,
+          dns: closed({ to: arr, ports: arr }),
+          publicInternet: closed({ cidr: str, except: { type: 'array', items: str } }, ['cidr']),
+          oidcIssuer: closed({ to: arr, ports: arr }),
+          externalBackend: closed({ to: arr, ports: arr }),
+          externalDatabase: closed({ to: arr, ports: arr }),
+          backendModelDownload: bool,
+          extra: closed({ frontend: arr, backend: arr, worker: arr, imageServer: arr, postgresql: arr, migrations: arr }, []),
+        }, ['enabled']),
       }, ['enabled']),
       monitoring: closed({
         serviceMonitor: closed({

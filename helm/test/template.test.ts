@@ -197,7 +197,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
     assert.ok(has(objs, 'Ingress', 'vista3d'));
     assert.deepEqual(findAll(objs, 'PodDisruptionBudget').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server']);
     assert.deepEqual(findAll(objs, 'HorizontalPodAutoscaler').map((o) => o.metadata.name).sort(), ['vista3d-frontend', 'vista3d-image-server', 'vista3d-worker']);
-    assert.deepEqual(findAll(objs, 'NetworkPolicy').map((o) => o.metadata.name).sort(), ['vista3d-backend', 'vista3d-frontend', 'vista3d-image-server', 'vista3d-postgresql', 'vista3d-worker']);
+    assert.deepEqual(findAll(objs, 'NetworkPolicy').map((o) => o.metadata.name).sort(), ['vista3d-backend', 'vista3d-frontend', 'vista3d-image-server', 'vista3d-migrations', 'vista3d-postgresql', 'vista3d-worker']);
     assert.ok(has(objs, 'ServiceMonitor', 'vista3d'));
     // With an HPA the Deployment leaves replicas to it.
     for (const name of ['vista3d-frontend', 'vista3d-image-server', 'vista3d-worker']) {
@@ -235,7 +235,7 @@ describe('feature toggles', { concurrency: 4 }, () => {
         podSelector: { matchLabels: Record<string, string> }; policyTypes: string[];
         ingress: Array<{ ports: Array<{ port: number; protocol: string }>; from: Peer[] }>;
       };
-      assert.deepEqual(spec.policyTypes, ['Ingress']);
+      assert.deepEqual(spec.policyTypes, ['Ingress', 'Egress']);
       assert.equal(spec.ingress.length, 1);
       const peers = spec.ingress[0]!.from.map((p) =>
         p.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? `ns:${p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']}`);
@@ -250,6 +250,46 @@ describe('feature toggles', { concurrency: 4 }, () => {
     const noIngress = await render({ set: ['networkPolicy.enabled=true'] });
     const from = JSON.stringify((find(noIngress, 'NetworkPolicy', 'vista3d-backend').spec as { ingress: unknown }).ingress);
     assert.ok(!from.includes('ingress-nginx'));
+  });
+
+  it('NetworkPolicy egress: each component reaches DNS and only the services it calls; external peers one by one', async () => {
+    type Rule = { to?: Array<{ podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: unknown; ipBlock?: { cidr: string; except?: string[] } }>; ports?: Array<{ port: number; protocol: string }> };
+    const egress = (objs: K8sObject[], name: string): Rule[] => (find(objs, 'NetworkPolicy', name).spec as { egress: Rule[] }).egress;
+    /** Each rule as `component:port`, `dns:53`, `public:443` (ipBlock) or `cidr:<cidr>:port`. */
+    const targets = (objs: K8sObject[], name: string): string[] =>
+      egress(objs, name).flatMap((r) => (r.to ?? [{}]).flatMap((t) => (r.ports ?? [{ port: 0 }]).map((p) => {
+        const c = t.podSelector?.matchLabels?.['app.kubernetes.io/component'] ?? (t.podSelector?.matchLabels?.['k8s-app'] === 'kube-dns' ? 'dns' : undefined);
+        if (c) return `${c}:${p.port}`;
+        if (t.ipBlock) return t.ipBlock.cidr === '0.0.0.0/0' ? `public:${p.port}` : `cidr:${t.ipBlock.cidr}:${p.port}`;
+        return `any:${p.port}`;
+      }))).filter((v, i, a) => a.indexOf(v) === i).sort();
+    const objs = await render({ set: ['networkPolicy.enabled=true'] });
+    assert.deepEqual(targets(objs, 'vista3d-frontend'), ['backend:8000', 'dns:53', 'image-server:8888', 'postgresql:5432']);
+    assert.deepEqual(targets(objs, 'vista3d-backend'), ['dns:53', 'image-server:8888', 'public:443'], 'the NIM downloads its model from NGC');
+    assert.deepEqual(targets(objs, 'vista3d-worker'), ['backend:8000', 'dns:53', 'image-server:8888', 'postgresql:5432']);
+    assert.deepEqual(targets(objs, 'vista3d-image-server'), ['dns:53']);
+    assert.deepEqual(targets(objs, 'vista3d-migrations'), ['dns:53', 'postgresql:5432']);
+    assert.deepEqual(egress(objs, 'vista3d-postgresql'), []);
+    assert.deepEqual((find(objs, 'NetworkPolicy', 'vista3d-migrations').spec as { ingress: unknown[] }).ingress, []);
+    // "Public" never includes private, loopback or link-local (cloud metadata) addresses.
+    const pub = egress(objs, 'vista3d-backend').find((r) => r.to?.[0]?.ipBlock)!.to![0]!.ipBlock!;
+    for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16']) assert.ok(pub.except?.includes(range), range);
+
+    const oidc = ['frontend.auth.mode=oidc', 'frontend.auth.oidc.issuer=https://kc.example.org/realms/h', 'frontend.auth.oidc.clientId=vista3d', 'frontend.auth.oidc.redirectUrl=https://v.example.org/api/auth/oidc/callback'];
+    const external = await render({
+      set: ['networkPolicy.enabled=true', 'networkPolicy.egress.backendModelDownload=false', 'backend.enabled=false', 'frontend.config.vista3dServer=https://nim.example.org',
+        'postgresql.enabled=false', 'database.url=postgresql://u:p@db.example.org:5432/v', 'networkPolicy.egress.externalDatabase.to[0].ipBlock.cidr=10.20.0.0/16',
+        'networkPolicy.egress.oidcIssuer.to[0].ipBlock.cidr=203.0.113.10/32', 'networkPolicy.egress.extra.imageServer[0].to[0].ipBlock.cidr=10.30.0.5/32', ...oidc],
+    });
+    assert.deepEqual(targets(external, 'vista3d-frontend'), ['cidr:10.20.0.0/16:5432', 'cidr:203.0.113.10/32:443', 'dns:53', 'image-server:8888', 'public:443']);
+    assert.deepEqual(targets(external, 'vista3d-worker'), ['cidr:10.20.0.0/16:5432', 'dns:53', 'image-server:8888', 'public:443']);
+    assert.deepEqual(targets(external, 'vista3d-migrations'), ['cidr:10.20.0.0/16:5432', 'dns:53']);
+    assert.deepEqual(targets(external, 'vista3d-image-server'), ['cidr:10.30.0.5/32:0', 'dns:53'], 'extra rules per component (no ports: all)');
+    assert.equal(has(external, 'NetworkPolicy', 'vista3d-backend'), false);
+    assert.equal(has(external, 'NetworkPolicy', 'vista3d-postgresql'), false);
+
+    const ingressOnly = await render({ set: ['networkPolicy.enabled=true', 'networkPolicy.egress.enabled=false'] });
+    for (const o of findAll(ingressOnly, 'NetworkPolicy')) assert.deepEqual((o.spec as { policyTypes: string[] }).policyTypes, ['Ingress'], o.metadata.name);
   });
 
   it('ServiceMonitor scrapes /metrics on the http port of the release services, with extra labels', async () => {

@@ -6,6 +6,9 @@ import type { ServerTimeouts } from '@vista3d/service-kit';
 /** 500 MiB: a large whole-body CT as .nii.gz plus headroom; bigger uploads are refused with 413. */
 export const DEFAULT_MAX_UPLOAD_BYTES = 500 * 1024 * 1024;
 
+/** 1 GiB of decoded voxels, the backend's and the web app's MAX_VOLUME_BYTES default. */
+export const DEFAULT_MAX_VOLUME_BYTES = 1024 * 1024 * 1024;
+
 export interface ImageServerConfig {
   port: number;
   host: string;
@@ -21,6 +24,8 @@ export interface ImageServerConfig {
    */
   writeToken?: string;
   maxUploadBytes: number;
+  /** Decoded voxel bytes a NIfTI written here may promise (MAX_VOLUME_BYTES; default 1 GiB). */
+  maxVolumeBytes?: number;
   /** When true every upload/delete answers 405. */
   readOnly: boolean;
   /** HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS (defaults when absent). */
@@ -35,6 +40,7 @@ export const envSchema = z
     DICOM_FOLDER: z.string().min(1).default('./dicom'),
     CORS_ORIGINS: envList,
     MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_UPLOAD_BYTES),
+    MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_VOLUME_BYTES),
     READ_ONLY: envBool(false),
     IMAGE_SERVER_WRITE_TOKEN: z.string().optional().transform((s) => (s && s.trim() ? s.trim() : undefined)),
     ...timeoutEnvShape,
@@ -49,6 +55,7 @@ export const envSchema = z
       corsOrigins: e.CORS_ORIGINS,
       writeToken: e.IMAGE_SERVER_WRITE_TOKEN,
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxVolumeBytes: e.MAX_VOLUME_BYTES,
       readOnly: e.READ_ONLY,
       timeouts: timeoutsFromEnv(e),
     }),

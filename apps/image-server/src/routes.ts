@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { HttpError, bearerToken, multipartFileStream, secretMatches } from '@vista3d/service-kit';
-import type { ImageServerConfig } from './config.js';
+import { outputPathProblem } from '@vista3d/store';
+import { DEFAULT_MAX_VOLUME_BYTES, type ImageServerConfig } from './config.js';
 import { listDirectory, renderListingHtml, type ListingEntry } from './listing.js';
 import type { FileMetrics } from './metrics.js';
 import { TEMP_FILE, parseRootPath, urlFor, type RootPath } from './request-path.js';
@@ -34,6 +35,13 @@ function rawTail(request: FastifyRequest, mountUrl: string): RootPath {
   // In-flight upload temp files are invisible, as if they did not exist.
   if (parsed.segments.some((s) => TEMP_FILE.test(s))) throw new HttpError(404, 'NOT_FOUND', 'not found');
   return parsed;
+}
+
+/** Under /output the store's id rule holds: a patient or scan id it would refuse is a 400 here too. */
+function checkIds(mount: Mount, segments: readonly string[]): void {
+  if (mount.label !== 'output') return;
+  const why = outputPathProblem(segments);
+  if (why) throw new HttpError(400, 'INVALID_NAME', why);
 }
 
 function wantsJson(request: FastifyRequest, format: 'json' | 'html' | undefined): boolean {
@@ -110,6 +118,7 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       const serve = async (request: FastifyRequest, reply: FastifyReply) => {
         const { format } = querySchema.parse(request.query);
         const { segments, trailingSlash } = rawTail(request, mountUrl);
+        checkIds(m, segments);
         const shown = `/${m.label}/${segments.join('/')}`;
         const real = await resolveExisting(m.dir, m.label, segments);
         const st = await stat(real).catch((err: unknown) => {
@@ -127,10 +136,11 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
       };
 
       const upload = async (request: FastifyRequest, reply: FastifyReply, segments: string[], source: () => Promise<Readable>) => {
-        const target = await resolveWriteTarget(m.dir, m.label, segments);
         let size: number;
         try {
-          size = await writeUpload(target, await source(), config.maxUploadBytes);
+          checkIds(m, segments);
+          const target = await resolveWriteTarget(m.dir, m.label, segments);
+          size = await writeUpload(target, await source(), config.maxUploadBytes, config.maxVolumeBytes ?? DEFAULT_MAX_VOLUME_BYTES);
         } catch (err) {
           // The body may be partly unread: close the connection after answering instead of draining it.
           reply.header('connection', 'close');
@@ -170,6 +180,7 @@ export function registerFileRoutes(app: FastifyInstance, config: ImageServerConf
         refuseWrites(request, reply, m, config, prefix);
         const { segments } = rawTail(request, mountUrl);
         if (segments.length === 0) throw new HttpError(400, 'BAD_PATH', 'cannot delete the root');
+        checkIds(m, segments);
         const parent = await resolveExisting(m.dir, m.label, segments.slice(0, -1));
         await deleteFile(join(parent, segments[segments.length - 1]), `/${m.label}/${segments.join('/')}`);
         return reply.send({ deleted: segments.join('/') });

@@ -2,7 +2,7 @@ import { lstat, rm } from 'node:fs/promises';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '@vista3d/service-kit';
-import { writeFileAtomic } from '@vista3d/volume';
+import { NiftiError, NiftiValidator, isNiftiName, uploadRefusal, writeFileAtomic } from '@vista3d/volume';
 import { TEMP_FILE, parseRootPath } from './request-path.js';
 
 /** Refuses a declared body larger than the limit before a single byte is read. */
@@ -41,8 +41,10 @@ export function detachedBody(raw: IncomingMessage): Readable {
 /**
  * Streams `source` into `target` through a byte counter, atomically (temp file in the same folder,
  * then rename). Over the limit, or on any error, the temp file is removed and nothing appears.
+ * A `.nii`/`.nii.gz` target is checked on the way by the upload rule every entry point shares (a 3D
+ * volume within `maxVolumeBytes`, inflating to no more than its header promises).
  */
-export async function writeUpload(target: string, source: Readable, maxBytes: number): Promise<number> {
+export async function writeUpload(target: string, source: Readable, maxBytes: number, maxVolumeBytes: number): Promise<number> {
   let size = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -54,10 +56,15 @@ export async function writeUpload(target: string, source: Readable, maxBytes: nu
   try {
     const st = await lstat(target).catch(() => null);
     if (st?.isDirectory()) throw new HttpError(409, 'IS_DIRECTORY', 'the target is a directory');
-    await writeFileAtomic(target, source, [limiter]);
+    const checks = isNiftiName(target) ? [new NiftiValidator({ maxVolumeBytes })] : [];
+    await writeFileAtomic(target, source, [limiter, ...checks]);
   } catch (err) {
     if (!source.destroyed) source.destroy();
     if (err instanceof HttpError) throw err;
+    if (err instanceof NiftiError) {
+      const r = uploadRefusal(err);
+      throw new HttpError(r.status, r.code, `${target.split('/').pop()}: ${r.message}`);
+    }
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EEXIST') throw new HttpError(409, 'NOT_A_DIRECTORY', 'a parent of the target is a file, not a folder');
     if (code === 'ENOSPC') throw new HttpError(507, 'NO_SPACE', 'the output volume is full');

@@ -279,3 +279,19 @@ loopback-only. OIDC needs its issuer, client id and redirect URL.
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/*
+One egress rule to peers outside the release: `rule.to` when given, otherwise public addresses only
+(`publicInternet`: everything but private, loopback and link-local ranges), on `rule.ports`.
+*/}}
+{{- define "vista3d.externalEgress" -}}
+- to:
+    {{- if .rule.to }}
+    {{- toYaml .rule.to | nindent 4 }}
+    {{- else }}
+    - ipBlock:
+        {{- toYaml .public | nindent 8 }}
+    {{- end }}
+  ports:
+    {{- toYaml .rule.ports | nindent 4 }}
+{{- end }}

@@ -6,6 +6,7 @@ export {
   nameProblem,
   isValidName,
   scanIdFromFile,
+  outputPathProblem,
   patientDir,
   niftiDir,
   niftiPath,
@@ -29,7 +30,7 @@ export type { CtFingerprint, SegmentationVersionInfo, VersionProvenance, Version
 export { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
 export type { LabelComparison, LabelIntensityStat } from './label-metrics.js';
 export { saveEditedVersion, compareVersions, versionStatistics, EDIT_DATATYPES } from './version-ops.js';
-export type { VersionComparison, VersionStatistics } from './version-ops.js';
+export type { VersionComparison, VersionStatistics, SaveEditedOptions } from './version-ops.js';
 export {
   listPatients,
   listScans,

@@ -35,6 +35,33 @@ export function isValidName(name: string): boolean {
   return nameProblem(name) === null;
 }
 
+/** Per-scan folders under `<patient>/`: their next segment is a scan id. */
+const SCAN_FOLDERS = new Set(['voxels', 'meshes', 'versions']);
+
+/**
+ * The first id in a path relative to OUTPUT_FOLDER (`<patient>/nifti/<scan>.nii.gz`,
+ * `<patient>/{voxels,meshes,versions}/<scan>/...`) that breaks the id rule, said for people;
+ * null when every id in it is valid. What other services check before they serve or write a path,
+ * so an id is accepted (and routable) everywhere or nowhere.
+ */
+export function outputPathProblem(segments: readonly string[]): string | null {
+  if (segments.length === 0) return null;
+  const ids: Array<{ kind: 'patient' | 'scan'; id: string }> = [{ kind: 'patient', id: segments[0] }];
+  const [, folder, third] = segments;
+  if (third !== undefined && folder !== undefined) {
+    if (SCAN_FOLDERS.has(folder)) ids.push({ kind: 'scan', id: third });
+    else if (folder === 'nifti') {
+      const stem = /^(.*?)\.(nii\.gz|nii|json)$/i.exec(third)?.[1];
+      if (stem !== undefined) ids.push({ kind: 'scan', id: stem });
+    }
+  }
+  for (const { kind, id } of ids) {
+    const why = nameProblem(id);
+    if (why) return `invalid ${kind} id ${JSON.stringify(id.length > 140 ? `${id.slice(0, 140)}…` : id)}: ${why}`;
+  }
+  return null;
+}
+
 /** Scan id of a NIfTI file name ("ct.nii.gz" → "ct"), or null if it is not .nii/.nii.gz. */
 export function scanIdFromFile(file: string): string | null {
   const m = /^(.*)\.nii(\.gz)?$/i.exec(file);

@@ -1,5 +1,6 @@
 import { affinesEqual, readNifti, readNiftiHeader } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
+import { ctFingerprint, sameCt } from './ct-fingerprint.js';
 import { StoreError } from './errors.js';
 import { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
 import type { LabelComparison, LabelIntensityStat } from './label-metrics.js';
@@ -18,9 +19,16 @@ async function ctFile(root: string, patient: string, scan: string): Promise<stri
   return file;
 }
 
+export interface SaveEditedOptions {
+  /** sha256 of the CT file the editor drew on (as versions record it in `ct`); another CT → CT_CHANGED. */
+  expectedCtSha256?: string;
+}
+
 /**
  * Validates an edited label map (a NIfTI file) against the scan's CT — same dims and affine, uint8
- * or uint16, one frame, ids 0..255, no intensity scaling — and saves it as a new version.
+ * or uint16, one frame, ids 0..255, no intensity scaling — and saves it as a new version that records
+ * the CT's fingerprint. Refused with CT_CHANGED when the CT is not the one the edit was drawn on: not
+ * the `expectedCtSha256`, not the CT of the `basedOn` version, or replaced while this save ran.
  */
 export async function saveEditedVersion(
   root: string,
@@ -28,8 +36,21 @@ export async function saveEditedVersion(
   scan: string,
   file: string,
   provenance: VersionProvenanceInput,
+  options: SaveEditedOptions = {},
 ): Promise<{ version: SegmentationVersionInfo; stats: LabelStat[] }> {
-  const ct = await readNiftiHeader(await ctFile(root, patient, scan));
+  const ctPath = await ctFile(root, patient, scan);
+  const fingerprint = await ctFingerprint(ctPath);
+  const what = `the CT ${patient}/${scan}`;
+  if (options.expectedCtSha256 !== undefined && options.expectedCtSha256.toLowerCase() !== fingerprint.sha256) {
+    throw new StoreError('CT_CHANGED', `${what} is not the one this edit was drawn on (it was replaced); nothing was saved — reload the scan and edit again`);
+  }
+  if (typeof provenance.basedOn === 'number') {
+    const based = await getVersion(root, patient, scan, provenance.basedOn);
+    if (based.ct && !sameCt(based.ct, fingerprint)) {
+      throw new StoreError('CT_CHANGED', `version ${provenance.basedOn} was computed from another CT than ${what} holds now; nothing was saved`);
+    }
+  }
+  const ct = await readNiftiHeader(ctPath);
   const nvox = ct.dims[0] * ct.dims[1] * ct.dims[2];
   const header = await readNiftiHeader(file);
   if (!(EDIT_DATATYPES as readonly string[]).includes(header.datatype)) {
@@ -50,7 +71,13 @@ export async function saveEditedVersion(
   for (let i = 0; i < d.length; i++) {
     if (d[i]! > 255) throw new StoreError('INVALID_LABEL_MAP', `label id ${d[i]} at voxel ${i} is above 255`);
   }
-  const saved = await saveSegmentationVersion(root, patient, scan, { ...vol, affine: ct.affine }, { provenance });
+  const saved = await saveSegmentationVersion(root, patient, scan, { ...vol, affine: ct.affine }, {
+    provenance: { ...provenance, ct: fingerprint },
+    verify: async () => {
+      const now = await ctFingerprint(ctPath).catch(() => null);
+      if (!now || !sameCt(now, fingerprint)) throw new StoreError('CT_CHANGED', `${what} was replaced while this edit was being saved; nothing was saved`);
+    },
+  });
   return { version: await getVersion(root, patient, scan, saved.version.version), stats: saved.stats };
 }
 

@@ -17,6 +17,7 @@ import {
   meshesDir,
   mergeLabelMask,
   niftiPath,
+  outputPathProblem,
   readLabelStats,
   saveSegmentation,
   scanIdFromFile,
@@ -53,6 +54,21 @@ describe('names and paths', () => {
     assert.equal(scanIdFromFile('a.b.nii.gz'), 'a.b');
     assert.equal(scanIdFromFile('x.NII'), 'x');
     assert.equal(scanIdFromFile('x.json'), null);
+  });
+  it('outputPathProblem applies the id rule to the ids inside an OUTPUT_FOLDER path', () => {
+    const long = 'x'.repeat(128);
+    for (const ok of [[], [long], [long, 'nifti', `${long}.nii.gz`], ['p', 'nifti', 'a.b.json'], ['p', 'voxels', long, 'all.nii.gz'], ['p', 'archive', '.x'], ['p', 'nifti']]) {
+      assert.equal(outputPathProblem(ok), null, ok.join('/'));
+    }
+    const bad: Array<[string[], RegExp]> = [
+      [['x'.repeat(129)], /invalid patient id .*longer than 128/],
+      [['.jobs.json'], /invalid patient id .*dot/],
+      [['p', 'nifti', `${'s'.repeat(129)}.nii.gz`], /invalid scan id/],
+      [['p', 'nifti', ' s.json'], /invalid scan id .*whitespace/],
+      [['p', 'meshes', 'a:b', 'm.glb'], /invalid scan id/],
+      [['p', 'versions', '..x', '1'], /invalid scan id/],
+    ];
+    for (const [segments, why] of bad) assert.match(outputPathProblem(segments) ?? '', why, segments.join('/'));
   });
 });
 

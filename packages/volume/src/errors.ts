@@ -7,7 +7,10 @@ export type NiftiErrorCode =
   | 'TRUNCATED'
   | 'CORRUPT_GZIP'
   | 'TOO_LARGE'
-  | 'INCONSISTENT';
+  | 'INCONSISTENT'
+  | 'NOT_3D'
+  | 'BAD_SPACING'
+  | 'INFLATED_SIZE_MISMATCH';
 
 /** A NIfTI file that cannot be read or written; `code` says why, the message says it for people. */
 export class NiftiError extends Error {

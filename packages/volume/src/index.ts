@@ -19,3 +19,5 @@ export type { ReadOptions } from './reader.js';
 export { writeNifti, encodeNifti, writeFileAtomic } from './writer.js';
 export type { WriteOptions } from './writer.js';
 export { createVolumeLike, voxelVolumeMl } from './create.js';
+export { NiftiValidator, checkVolumeHeader, validateNiftiFile, isNiftiName, uploadRefusal } from './validate.js';
+export type { VolumeUploadLimits, NiftiCheck } from './validate.js';

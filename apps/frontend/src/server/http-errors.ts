@@ -8,7 +8,7 @@ import { JobFailure } from './jobs.js';
 export function toHttpError(err: unknown): unknown {
   if (err instanceof HttpError) return err;
   if (err instanceof StoreError) {
-    const status = err.code === 'INVALID_NAME' ? 400 : err.code === 'GRID_MISMATCH' ? 409 : err.code === 'INVALID_LABEL_MAP' ? 422 : 404;
+    const status = err.code === 'INVALID_NAME' ? 400 : err.code === 'GRID_MISMATCH' || err.code === 'CT_CHANGED' ? 409 : err.code === 'INVALID_LABEL_MAP' ? 422 : 404;
     return new HttpError(status, err.code, err.message);
   }
   if (err instanceof NiftiError) return new HttpError(422, `INVALID_NIFTI`, `${err.message} (${err.code})`);

@@ -2,7 +2,7 @@ import { convertDicomFolder } from '@vista3d/dicom';
 import { exportScanToFile, importSegFile } from '@vista3d/dicom-export';
 import { exportMeshes } from '@vista3d/mesh';
 import { compareVersions, saveEditedVersion, versionStatistics } from '@vista3d/store';
-import type { VersionProvenanceInput } from '@vista3d/store';
+import type { SaveEditedOptions, VersionProvenanceInput } from '@vista3d/store';
 import { isTaskChild, runIsolated, serveTasks } from './isolated-task.js';
 import type { IsolatedOptions, TaskStats } from './isolated-task.js';
 
@@ -18,8 +18,8 @@ const TASKS = {
   importSegFile,
   // segmentation versions: a 512×512×300 label map is ~80 MB decoded; parse, validate and compare off the event loop
   // (the trailing options object is what `isolate` expects last)
-  saveEditedVersion: (root: string, patient: string, scan: string, file: string, provenance: VersionProvenanceInput, _options: object = {}) =>
-    saveEditedVersion(root, patient, scan, file, provenance),
+  saveEditedVersion: (root: string, patient: string, scan: string, file: string, provenance: VersionProvenanceInput, options: SaveEditedOptions = {}) =>
+    saveEditedVersion(root, patient, scan, file, provenance, options),
   compareVersions: (root: string, patient: string, scan: string, a: number, b: number, _options: object = {}) => compareVersions(root, patient, scan, a, b),
   versionStatistics: (root: string, patient: string, scan: string, version: number, _options: object = {}) => versionStatistics(root, patient, scan, version),
 };

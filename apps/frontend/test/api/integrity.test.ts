@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildServer as buildImageServer } from '../../../image-server/src/server.js';
-import { readNifti, writeNifti } from '@vista3d/volume';
+import { encodeNifti, readNifti, writeNifti } from '@vista3d/volume';
 import { CT_FULL, CT_SM, getJson, postJson, startEnv, waitJob } from './helpers.js';
 import type { Env, JobJson } from './helpers.js';
 
@@ -106,6 +106,30 @@ describe('segment jobs and the CT they were computed from', () => {
     }
     assert.deepEqual(await readFile(join(voxels(), 'all.nii.gz')), labelsBefore, 'old labels untouched, none saved on the new CT');
     assert.deepEqual(await versions(), versionsBefore, 'no version recorded');
+  });
+
+  it('an edited label map is saved only onto the CT it was drawn on (409 CT_CHANGED otherwise)', async () => {
+    // The CT was replaced by the test above: versions computed before it name the old CT.
+    const edit = await encodeNifti(await readNifti(join(voxels(), 'all.nii.gz')), { gzip: true });
+    const base = `${env.base}/api/patients/p1/scans/ct/versions`;
+    const post = (query: string): Promise<Response> => fetch(`${base}${query}`, { method: 'POST', headers: { 'content-type': 'application/gzip' }, body: edit });
+    const sha = createHash('sha256').update(await readFile(ctPath())).digest('hex');
+    const listed = await getJson<Array<{ version: number; ct?: { sha256: string } }>>(base);
+    const stale = listed.body.find((v) => v.ct && v.ct.sha256 !== sha)?.version;
+    assert.ok(stale !== undefined, JSON.stringify(listed.body));
+    const before = await versions();
+    for (const query of [`?basedOn=${stale}`, `?ct=${'0'.repeat(64)}`]) {
+      const res = await post(query);
+      const body = (await res.json()) as { code: string; message: string };
+      assert.equal(res.status, 409, `${query}: ${JSON.stringify(body)}`);
+      assert.equal(body.code, 'CT_CHANGED');
+    }
+    assert.deepEqual(await versions(), before, 'nothing saved');
+    const ok = await post(`?ct=${sha}`);
+    const saved = (await ok.json()) as { version: { ct?: { sha256: string } } };
+    assert.equal(ok.status, 201, JSON.stringify(saved));
+    assert.equal(saved.version.ct?.sha256, sha, 'the edit records the CT it was saved onto');
+    assert.equal((await post('?ct=not-a-hash')).status, 400);
   });
 });
 

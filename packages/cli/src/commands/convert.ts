@@ -4,6 +4,7 @@ import { z } from 'zod';
 // subpath imports: the CLI bundle then loads no DICOMweb client at start-up
 import { convertDicomFolder } from '@vista3d/dicom/convert';
 import type { ConversionReport } from '@vista3d/dicom/convert';
+import { checkId } from '../inputs.js';
 import { intOption, parseOptions } from '../options.js';
 import { abortOnSignals, progress, table } from '../ui.js';
 
@@ -72,6 +73,7 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(async (raw: unknown) => {
       const o = parseOptions(Options, raw);
+      for (const p of o.patient ?? []) checkId(p, '--patient');
       const ac = abortOnSignals();
       const bar = progress(o.quiet || o.json);
       let report: ConversionReport;

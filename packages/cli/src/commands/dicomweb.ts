@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { checkId } from '../inputs.js';
 import { intOption, parseOptions } from '../options.js';
 import { abortOnSignals, progress, table } from '../ui.js';
 
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress output')
     .action(async (raw: unknown) => {
       const o = parseOptions(ImportOptions, raw);
+      checkId(o.patient, '--patient');
       const ac = abortOnSignals();
       const bar = progress(o.quiet);
       let res;

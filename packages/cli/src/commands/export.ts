@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { checkId, checkNiftiInput } from '../inputs.js';
 import { parseOptions } from '../options.js';
 import { UsageError } from '../ui.js';
 
@@ -45,6 +46,9 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (raw: unknown) => {
       const o = parseOptions(ExportOptions, raw);
+      checkId(o.patient, '--patient');
+      checkId(o.scan, '--scan');
+      if (o.labels) await checkNiftiInput(resolve(o.labels), '--labels');
       const { exportScan, stowInstances, collect } = await import('@vista3d/dicom-export');
       const { resolveLabel } = await import('@vista3d/labels');
       const { writeFileAtomic } = await import('@vista3d/volume');

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { MESH_DEFAULTS, MESH_FORMATS, type ExportOptions, type MeshFormat } from '@vista3d/mesh';
+import { checkId, checkNiftiInput } from '../inputs.js';
 
 interface MeshCliOptions {
   output?: string;
@@ -75,6 +76,8 @@ async function jobsFromOutputFolder(output: string, patient?: string, scan?: str
 }
 
 export async function runMesh(opts: MeshCliOptions): Promise<number> {
+  checkId(opts.patient, '--patient');
+  checkId(opts.scan, '--scan');
   let jobs: { labels: string; out: string }[];
   if (opts.labels !== undefined) {
     if (opts.out === undefined) throw new InvalidArgumentError('--labels needs --out <dir>');
@@ -93,6 +96,7 @@ export async function runMesh(opts: MeshCliOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     for (const job of jobs) {
+      await checkNiftiInput(job.labels, 'label map');
       const started = performance.now();
       const options: ExportOptions = {
         formats: opts.formats,

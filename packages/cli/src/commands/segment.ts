@@ -5,6 +5,7 @@ import { labelSetByName, LABEL_SETS, resolveLabel } from '@vista3d/labels';
 import { findScanFile, listPatients, saveSegmentation, scanIds } from '@vista3d/store';
 import { readNifti } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
+import { checkId, checkNiftiInput } from '../inputs.js';
 import { parseOptions } from '../options.js';
 import { abortOnSignals, table, UsageError } from '../ui.js';
 
@@ -91,6 +92,8 @@ export function register(program: Command): void {
     .option('--json', 'print the label statistics as JSON')
     .action(async (raw: unknown) => {
       const o = parseOptions(Options, raw);
+      checkId(o.patient, '--patient');
+      checkId(o.scan, '--scan');
       const root = resolve(o.output);
       const classes = resolveClasses(o.classes, o.labelSet);
       const server = o.engine ? undefined : o.server;
@@ -105,12 +108,31 @@ export function register(program: Command): void {
         }
       }
       if (jobs.length === 0) throw new UsageError(`no CT volumes under ${root}`);
-      const ac = abortOnSignals();
-      const seg = await segmenter(server, classes);
       const results: Array<{ patient: string; scan: string; labels?: unknown; error?: string }> = [];
       const rows: Array<Array<string | number>> = [];
+      // Every CT is checked before the engine starts: a bad one is reported and skipped, never sent.
+      const valid: typeof jobs = [];
+      for (const job of jobs) {
+        try {
+          await checkNiftiInput(job.path, `CT ${job.patient}/${job.scan}`);
+          valid.push(job);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          process.stderr.write(`vista3d: ${msg}\n`);
+          results.push({ patient: job.patient, scan: job.scan, error: msg });
+          rows.push([job.patient, job.scan, '-', `FAILED: ${msg}`, '', '']);
+        }
+      }
+      const print = (): void => {
+        if (o.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        else process.stdout.write(`${table(['patient', 'scan', 'id', 'label', 'voxels', 'ml'], rows)}\n`);
+        if (results.some((r) => r.error)) process.exitCode = 1;
+      };
+      if (valid.length === 0) return print();
+      const ac = abortOnSignals();
+      const seg = await segmenter(server, classes);
       try {
-        for (const job of jobs) {
+        for (const job of valid) {
           process.stderr.write(`segmenting ${job.patient}/${job.scan}\n`);
           try {
             const labels = await seg.run(job.path, ac.signal);
@@ -130,8 +152,6 @@ export function register(program: Command): void {
       } finally {
         await seg.close();
       }
-      if (o.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-      else process.stdout.write(`${table(['patient', 'scan', 'id', 'label', 'voxels', 'ml'], rows)}\n`);
-      if (results.some((r) => r.error)) process.exitCode = 1;
+      print();
     });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { envList, loadConfig } from '@vista3d/service-kit';
 import { isRole } from './roles.js';
 import type { Role } from './roles.js';
+import type { LoginThrottleOptions } from './login-throttle.js';
 
 export type AuthMode = 'local' | 'oidc' | 'off';
 
@@ -35,6 +36,8 @@ export interface AuthConfig {
   /** Fastify's trustProxy: whose X-Forwarded-For is believed for the caller's address. */
   trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   oidc?: OidcConfig;
+  /** Lock-out of local logins after failed passwords (LOGIN_MAX_FAILURES, LOGIN_LOCK_SECONDS; defaults in login-throttle.ts). */
+  loginThrottle?: Partial<LoginThrottleOptions>;
 }
 
 const authEnv = z.object({
@@ -56,6 +59,10 @@ const authEnv = z.object({
   /** `provider-role=our-role` pairs, e.g. `radiologist=annotator,pacs-admin=admin`. */
   OIDC_ROLE_MAP: envList,
   OIDC_POST_LOGOUT_REDIRECT_URL: z.string().url().optional(),
+  /** Failed passwords for one user name from one address before it is locked out (429 + Retry-After). */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+  /** The first lock-out; it doubles with every further failure, up to 15 minutes. */
+  LOGIN_LOCK_SECONDS: z.coerce.number().positive().default(60),
 });
 
 export function authConfigFromEnv(env: NodeJS.ProcessEnv, outputFolder: string): AuthConfig {
@@ -92,6 +99,7 @@ export function authConfigFromEnv(env: NodeJS.ProcessEnv, outputFolder: string):
     cookieSecure: e.COOKIE_SECURE,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     ...(oidc ? { oidc } : {}),
+    loginThrottle: { maxFailures: e.LOGIN_MAX_FAILURES, lockMs: e.LOGIN_LOCK_SECONDS * 1000 },
   };
 }
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import type { AuthConfig } from './config.js';
+import { LoginThrottle } from './login-throttle.js';
 import { clearSessionCookie, parseCookies, SESSION_COOKIE, sessionCookie } from './identity.js';
 import type { Identity } from './identity.js';
 import { csrfTokenFor, dummyHash, randomSecret, secretDigest, verifyPassword } from './secrets.js';
@@ -42,6 +43,7 @@ export async function startSession(store: AuthStore, config: AuthConfig, user: U
 /** GET /api/session, POST /api/login (local accounts), POST /api/logout. */
 export async function sessionRoutes(app: FastifyInstance, opts: { config: AuthConfig; store: AuthStore | null; endSessionUrl?: (idToken?: string) => string | undefined }): Promise<void> {
   const { config, store } = opts;
+  const throttle = new LoginThrottle(config.loginThrottle);
   app.get('/api/session', { config: { role: 'public' } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return sessionJson(config.mode, request.identity);
@@ -51,16 +53,25 @@ export async function sessionRoutes(app: FastifyInstance, opts: { config: AuthCo
     reply.header('cache-control', 'no-store');
     if (config.mode !== 'local' || !store) throw new HttpError(400, 'LOCAL_LOGIN_DISABLED', config.mode === 'oidc' ? 'this deployment logs in through its identity provider: GET /api/auth/oidc/login' : 'authentication is off');
     const body = parseBody(loginSchema, request.body);
+    const audit = (outcome: 'ok' | 'refused', status: number, userId?: string): Promise<void> =>
+      store.appendAudit([{ at: new Date().toISOString(), actor: body.username, ...(userId ? { userId } : {}), action: 'login', outcome, status, ip: request.ip }]);
+    // Before any password is checked: a locked-out guesser costs neither a hash nor a clue.
+    const retryAfter = throttle.retryAfterSeconds(body.username, request.ip);
+    if (retryAfter > 0) {
+      await audit('refused', 429);
+      reply.header('retry-after', String(retryAfter));
+      throw new HttpError(429, 'TOO_MANY_LOGIN_ATTEMPTS', `too many failed logins for this user name from this address; try again in ${retryAfter} s`, { retryAfterSeconds: retryAfter });
+    }
     const user = await store.userByName(body.username);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), body.password);
-    const audit = (outcome: 'ok' | 'refused'): Promise<void> =>
-      store.appendAudit([{ at: new Date().toISOString(), actor: body.username, ...(user ? { userId: user.id } : {}), action: 'login', outcome, status: outcome === 'ok' ? 200 : 401, ip: request.ip }]);
     if (!user || !ok || user.disabled || user.source !== 'local') {
-      await audit('refused');
+      throttle.failed(body.username, request.ip);
+      await audit('refused', 401, user?.id);
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'wrong user name or password (or the account is disabled)');
     }
+    throttle.succeeded(body.username, request.ip);
     const { secret, cookieMaxAgeMs } = await startSession(store, config, user, request.ip);
-    await audit('ok');
+    await audit('ok', 200, user.id);
     reply.header('set-cookie', sessionCookie(request, config, secret, cookieMaxAgeMs));
     return { mode: config.mode, user: { username: user.username, role: user.role, source: user.source }, csrfToken: csrfTokenFor(secret) };
   });

@@ -26,6 +26,8 @@ const compareQuery = z.object({ a: z.coerce.number().int().min(1), b: z.coerce.n
 const saveQuery = z.object({
   basedOn: z.coerce.number().int().min(1).optional(),
   comment: z.string().max(500).optional(),
+  /** sha256 of the CT the edit was drawn on (a version's `ct.sha256`); a replaced CT → 409 CT_CHANGED. */
+  ct: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the CT file\'s sha256 (64 hex digits)').optional(),
 });
 /** Content types a label map upload may have (NIfTI-1, gzipped or not). */
 export const LABEL_MAP_TYPES = ['application/octet-stream', 'application/gzip', 'application/x-gzip'];
@@ -36,7 +38,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-const STORE_CODES = new Set<string>(['GRID_MISMATCH', 'INVALID_LABEL_MAP', 'VERSION_NOT_FOUND', 'SCAN_NOT_FOUND', 'SEGMENTATION_NOT_FOUND']);
+const STORE_CODES = new Set<string>(['CT_CHANGED', 'GRID_MISMATCH', 'INVALID_LABEL_MAP', 'VERSION_NOT_FOUND', 'SCAN_NOT_FOUND', 'SEGMENTATION_NOT_FOUND']);
 
 /** A store error raised in the child process arrives as a JobFailure: give it the store error's status again. */
 async function inChild<T>(work: Promise<T>): Promise<T> {
@@ -149,7 +151,7 @@ export async function versionRoutes(app: FastifyInstance, opts: { config: Fronte
         createdBy: userOf(request),
         ...(query.basedOn !== undefined ? { basedOn: query.basedOn } : {}),
         ...(query.comment ? { comment: query.comment } : {}),
-      }, {}));
+      }, query.ct ? { expectedCtSha256: query.ct } : {}));
       reply.code(201);
       return { patient, version: versionJson(patient, scan, saved.version), labels: saved.stats };
     } finally {
