@@ -6,6 +6,7 @@ import { bodyMask } from './body.js';
 import { boneMask } from './bone.js';
 import { lungMasks } from './lungs.js';
 import { axisInfo, type AxisInfo } from './orientation.js';
+import { runsProfile, type Runs } from './runs.js';
 import { segmentFromClicks } from './interactive.js';
 import { validatePrompts } from '../prompts.js';
 
@@ -68,39 +69,29 @@ export class CpuEngine implements SegmentationEngine {
     const needBody = needAirway || want(CPU_CLASSES.body) || want(CPU_CLASSES.bone);
 
     await progress(0, 'body');
-    const body = needBody ? bodyMask(ct, axes, new Uint8Array(n)) : null;
-    if (body) {
+    const body = needBody ? new Uint8Array(n) : null;
+    const bodyRuns = body ? bodyMask(ct, axes, body) : null;
+    if (body && bodyRuns) {
       let a: Uint8Array | null = null;
       if (needAirway) {
         await progress(0.2, 'airway');
         a = new Uint8Array(n);
-        const { mid, width } = bodyExtent(body, ct.dims, axes);
+        const { mid, width } = bodyExtent(bodyRuns, ct.dims, axes);
         airwayMask(ct, axes, body, mid, width, a);
       }
-      let lungs: Uint8Array | null = null;
+      // Lungs are written as 1 (left) / 2 (right) straight into the label buffer, renamed below.
       if (needLungs) {
         await progress(0.35, 'lungs');
-        lungs = new Uint8Array(n);
-        lungMasks(ct, axes, body, a, lungs, labels);
-        labels.fill(0);
+        lungMasks(ct, axes, body, bodyRuns, a, labels);
       }
+      let bone: Uint8Array | null = null;
       if (want(CPU_CLASSES.bone)) {
         await progress(0.55, 'bone');
-        const bone = lungs ?? new Uint8Array(n);
-        // Paint lungs first so the bone pass can reuse their buffer.
-        if (lungs) paintLungs(lungs, labels, want);
-        boneMask(ct, axes, body, bone);
-        for (let i = 0; i < n; i++) if (bone[i] !== 0 && labels[i] === 0) labels[i] = CPU_CLASSES.bone;
-      } else if (lungs) paintLungs(lungs, labels, want);
-      if (a) {
-        const trachea = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
-        const airway = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
-        for (let i = 0; i < n; i++) {
-          if (a[i] === 2 && trachea) labels[i] = trachea;
-          else if (a[i] === 1 && airway) labels[i] = airway;
-        }
+        bone = new Uint8Array(n);
+        boneMask(ct, axes, body, bodyRuns, bone);
       }
-      if (want(CPU_CLASSES.body)) for (let i = 0; i < n; i++) if (body[i] !== 0 && labels[i] === 0) labels[i] = CPU_CLASSES.body;
+      await progress(0.7, 'labels');
+      paintLabels(labels, body, a, bone, want);
     }
     if (prompts.length > 0) {
       const region = body ?? new Uint8Array(n);
@@ -115,25 +106,32 @@ export class CpuEngine implements SegmentationEngine {
   }
 }
 
-function paintLungs(lungs: Uint8Array, labels: Uint8Array, want: (id: number) => boolean): void {
+/**
+ * All automatic labels in one pass over the label buffer (which holds the lungs as 1/2 on entry):
+ * airway and trachea over everything, then lungs, bone where there is no lung, body elsewhere.
+ */
+function paintLabels(labels: Uint8Array, body: Uint8Array, a: Uint8Array | null, bone: Uint8Array | null, want: (id: number) => boolean): void {
   const left = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
   const right = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
-  for (let i = 0; i < lungs.length; i++) {
-    if (lungs[i] === 1 && left) labels[i] = left;
-    else if (lungs[i] === 2 && right) labels[i] = right;
+  const trachea = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+  const airway = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+  const bodyId = want(CPU_CLASSES.body) ? CPU_CLASSES.body : 0;
+  for (let i = 0; i < labels.length; i++) {
+    const side = labels[i];
+    let l = side === 1 ? left : side === 2 ? right : 0;
+    if (l === 0 && bone !== null && bone[i] !== 0) l = CPU_CLASSES.bone;
+    if (a !== null) {
+      if (a[i] === 2 && trachea) l = trachea;
+      else if (a[i] === 1 && airway) l = airway;
+    }
+    if (l === 0 && body[i] !== 0) l = bodyId;
+    labels[i] = l;
   }
 }
 
-/** Centre and width of the body along the left-right voxel axis (index units). */
-function bodyExtent(body: Uint8Array, dims: Vec3, axes: AxisInfo): { mid: number; width: number } {
-  const stride = [1, dims[0], dims[0] * dims[1]][axes.lrAxis];
+/** Centre and width of the body along the left-right voxel axis (index units), from its runs. */
+function bodyExtent(bodyRuns: Runs, dims: Vec3, axes: AxisInfo): { mid: number; width: number } {
   const len = dims[axes.lrAxis];
-  const count = new Float64Array(len);
-  for (let i = 0; i < body.length; i++) if (body[i] !== 0) count[Math.floor(i / stride) % len]++;
-  let lo = -1;
-  let hi = -1;
-  let s = 0;
-  let t = 0;
-  for (let k = 0; k < len; k++) if (count[k] > 0) { if (lo < 0) lo = k; hi = k; s += k * count[k]; t += count[k]; }
-  return t > 0 ? { mid: s / t, width: hi - lo + 1 } : { mid: (len - 1) / 2, width: len };
+  const p = runsProfile(bodyRuns, axes.lrAxis);
+  return p.count > 0 ? { mid: p.sum / p.count, width: p.max - p.min + 1 } : { mid: (len - 1) / 2, width: len };
 }

@@ -1,0 +1,181 @@
+import type { Vec3 } from '@vista3d/volume';
+import { sliceGeometry, type SliceGeometry } from './slices.js';
+
+/**
+ * In-plane (2D) operations on one slice held in a small buffer (nu × nv, u fastest). Stages that
+ * only need in-plane morphology and hole fills run them slice by slice on such a buffer, so the
+ * whole chain costs one sweep over the volume instead of one per operation, and every inner loop
+ * stays in cache (a 512×512 slice is 256 kB).
+ */
+export class Plane {
+  readonly g: SliceGeometry;
+  readonly area: number;
+  private readonly tmp: Uint8Array;
+  private readonly count: Uint16Array;
+  private readonly holes: HoleScratch;
+
+  constructor(dims: Vec3, axis: number) {
+    this.g = sliceGeometry(dims, axis);
+    this.area = this.g.nu * this.g.nv;
+    this.tmp = new Uint8Array(this.area);
+    this.count = new Uint16Array(this.g.nu);
+    this.holes = new HoleScratch(this.g.nu, this.g.nv);
+  }
+
+  /** Volume index of pixel (a, b) of slice w. */
+  voxel(w: number, a: number, b: number): number {
+    return w * this.g.sw + a * this.g.su + b * this.g.sv;
+  }
+
+  /** Copies slice w of a volume mask into `out`. */
+  gather(vol: Uint8Array, w: number, out: Uint8Array): Uint8Array {
+    const { nu, nv, su, sv, sw } = this.g;
+    if (su === 1) for (let b = 0; b < nv; b++) out.set(vol.subarray(w * sw + b * sv, w * sw + b * sv + nu), b * nu);
+    else for (let b = 0; b < nv; b++) for (let a = 0; a < nu; a++) out[a + b * nu] = vol[w * sw + a * su + b * sv];
+    return out;
+  }
+
+  /** Writes `slice` into slice w of a volume mask. */
+  scatter(slice: Uint8Array, vol: Uint8Array, w: number): void {
+    const { nu, nv, su, sv, sw } = this.g;
+    if (su === 1) for (let b = 0; b < nv; b++) vol.set(slice.subarray(b * nu, (b + 1) * nu), w * sw + b * sv);
+    else for (let b = 0; b < nv; b++) for (let a = 0; a < nu; a++) vol[w * sw + a * su + b * sv] = slice[a + b * nu];
+  }
+
+  /**
+   * Erosion/dilation of a slice by a (2ru+1)×(2rv+1) rectangle (u then v, running counts), in place.
+   * Outside the slice counts as background; the same result as the separable 3D `morph` restricted
+   * to the two in-plane axes.
+   */
+  morph(s: Uint8Array, ru: number, rv: number, op: 'erode' | 'dilate'): void {
+    const { nu, nv } = this.g;
+    const t = this.tmp;
+    if (ru > 0) {
+      const full = 2 * ru + 1;
+      for (let b = 0; b < nv; b++) {
+        const base = b * nu;
+        let c = 0;
+        for (let k = 0; k < Math.min(ru, nu); k++) c += s[base + k];
+        for (let k = 0; k < nu; k++) {
+          if (k + ru < nu) c += s[base + k + ru];
+          if (k - ru - 1 >= 0) c -= s[base + k - ru - 1];
+          t[base + k] = op === 'dilate' ? (c > 0 ? 1 : 0) : (c === full && k >= ru && k + ru < nu ? 1 : 0);
+        }
+      }
+    } else t.set(s);
+    if (rv <= 0) { s.set(t); return; }
+    const count = this.count;
+    count.fill(0);
+    const full = 2 * rv + 1;
+    for (let k = 0; k < Math.min(rv, nv); k++) for (let j = 0, row = k * nu; j < nu; j++) count[j] += t[row + j];
+    for (let k = 0; k < nv; k++) {
+      if (k + rv < nv) for (let j = 0, row = (k + rv) * nu; j < nu; j++) count[j] += t[row + j];
+      if (k - rv - 1 >= 0) for (let j = 0, row = (k - rv - 1) * nu; j < nu; j++) count[j] -= t[row + j];
+      const out = k * nu;
+      if (op === 'dilate') for (let j = 0; j < nu; j++) s[out + j] = count[j] > 0 ? 1 : 0;
+      else if (k < rv || k + rv >= nv) s.fill(0, out, out + nu);
+      else for (let j = 0; j < nu; j++) s[out + j] = count[j] === full ? 1 : 0;
+    }
+  }
+
+  /**
+   * Fills the holes of a slice in place: background (4-connected) not connected to an outside
+   * border pixel becomes `value`, holes larger than maxHole pixels stay. `outside(a, b)` limits
+   * which background border pixels count as outside (asked only for border pixels). One labelling
+   * of the background's runs (union-find per row pair), not a flood over every background pixel.
+   */
+  fillHoles(s: Uint8Array, value: number, maxHole: number, outside?: (a: number, b: number) => boolean): void {
+    fillHoles2d(s, this.g.nu, this.g.nv, value, maxHole, outside, this.holes);
+  }
+}
+
+class HoleScratch {
+  start: Int32Array;
+  end: Int32Array;
+  parent: Int32Array;
+  size: Float64Array;
+  out: Uint8Array;
+  rowOffset: Int32Array;
+  constructor(nu: number, nv: number) {
+    const max = Math.ceil(nu / 2 + 1) * nv;
+    this.start = new Int32Array(max);
+    this.end = new Int32Array(max);
+    this.parent = new Int32Array(max);
+    this.size = new Float64Array(max);
+    this.out = new Uint8Array(max);
+    this.rowOffset = new Int32Array(nv + 1);
+  }
+}
+
+export function fillHoles2d(s: Uint8Array, nu: number, nv: number, value: number, maxHole: number, outside?: (a: number, b: number) => boolean, scratch?: HoleScratch): void {
+  const h = scratch ?? new HoleScratch(nu, nv);
+  const { start, end, parent, size, out, rowOffset } = h;
+  let n = 0;
+  for (let b = 0; b < nv; b++) {
+    rowOffset[b] = n;
+    const base = b * nu;
+    let a = 0;
+    while (a < nu) {
+      while (a < nu && s[base + a] !== 0) a++;
+      if (a >= nu) break;
+      const from = a;
+      while (a < nu && s[base + a] === 0) a++;
+      start[n] = from;
+      end[n] = a - 1;
+      parent[n] = n;
+      n++;
+    }
+  }
+  rowOffset[nv] = n;
+  if (n === 0) return;
+  const find = (x: number): number => {
+    while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; }
+    return x;
+  };
+  for (let b = 1; b < nv; b++) {
+    let i = rowOffset[b];
+    const iEnd = rowOffset[b + 1];
+    let j = rowOffset[b - 1];
+    const jEnd = rowOffset[b];
+    while (i < iEnd && j < jEnd) {
+      if (end[i] < start[j]) i++;
+      else if (end[j] < start[i]) j++;
+      else {
+        const ri = find(i);
+        const rj = find(j);
+        if (ri !== rj) { if (ri < rj) parent[rj] = ri; else parent[ri] = rj; }
+        if (end[i] < end[j]) i++;
+        else j++;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) { size[i] = 0; out[i] = 0; }
+  for (let i = 0; i < n; i++) {
+    const r = find(i);
+    size[r] += end[i] - start[i] + 1;
+  }
+  // Outside: components holding a border pixel that may seed the outside.
+  const mark = (i: number, a: number, b: number): void => {
+    if (!outside || outside(a, b)) out[find(i)] = 1;
+  };
+  for (const b of nv > 1 ? [0, nv - 1] : [0]) {
+    for (let i = rowOffset[b]; i < rowOffset[b + 1]; i++) {
+      if (out[find(i)] === 1) continue;
+      for (let a = start[i]; a <= end[i]; a++) { mark(i, a, b); if (out[find(i)] === 1) break; }
+    }
+  }
+  for (let b = 1; b < nv - 1; b++) {
+    const first = rowOffset[b];
+    const last = rowOffset[b + 1] - 1;
+    if (last < first) continue;
+    if (start[first] === 0) mark(first, 0, b);
+    if (end[last] === nu - 1) mark(last, nu - 1, b);
+  }
+  for (let b = 0; b < nv; b++) {
+    for (let i = rowOffset[b]; i < rowOffset[b + 1]; i++) {
+      const r = find(i);
+      if (out[r] === 1 || size[r] > maxHole) continue;
+      s.fill(value, b * nu + start[i], b * nu + end[i] + 1);
+    }
+  }
+}
