@@ -18,14 +18,15 @@ const MIN_PART_SIDE_MM = 30;
  * outside), then opened in-plane by a 5 mm radius (an erosion, keeping the
  * trunk and every part at least 2 % of its size whose in-plane box is ≥ 30 mm on both sides — arms
  * included, table slabs and boards not — then a dilation back inside the tissue), so a table shell
- * or blanket fused to the skin by a thin contact is cut off. Writes 1/0 into `out` (zero on entry)
+ * or blanket fused to the skin by a thin contact is cut off. Writes 1/0 into `out` (zero on entry;
+ * `scratch`, any content, holds the filled tissue and is free again afterwards)
  * and returns its runs (later stages take the body's midline and extent from them, not from a pass).
  *
  * Two sweeps over the volume, slice by slice: (threshold, hole fill, erosion, runs of the eroded
  * mask) and (paint of the kept parts, dilation, clip to the filled tissue, runs of the result);
  * the component labelling in between works on runs only.
  */
-export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array): Runs {
+export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array, scratch?: Uint8Array): Runs {
   const { lo } = rawRange(ct, BODY_MIN_HU, 0);
   const data = ct.data;
   const dims = ct.dims;
@@ -41,7 +42,7 @@ export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array): Runs {
   // border too but is parenchyma (≈ −850 HU), so it must not seed the outside. Filled first, so
   // a thin shell around air (chest wall over lung, a phantom's skull) is thick for the opening.
   const gas = rawRange(ct, -Infinity, OUTSIDE_AIR_HU).hi;
-  const filled = new Uint8Array(out.length);
+  const filled = scratch ?? new Uint8Array(out.length);
   const s = new Uint8Array(plane.area);
   const eroded = new RunCollector(dims);
   for (let w = 0; w < g.count; w++) {

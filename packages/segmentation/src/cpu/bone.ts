@@ -33,7 +33,7 @@ export interface BoneOptions {
 export const BONE_DEFAULTS: BoneOptions = { minHu: 130, cortexHu: 500, bloodMaxStdHu: 30, minBloodMl: 5, cartilageHu: [80, 130], cartilageMaxMm: 18, minComponentMl: 0.5, maxHoleMm2: 1500, closeRadius: 1 };
 
 /**
- * Bone mask (1/0) into `out` (zero on entry). Two thresholds with a distance between them (hysteresis by reach):
+ * Bone mask (1/0) into `out` (any content on entry: it is the stage's only buffer). Two thresholds with a distance between them (hysteresis by reach):
  * voxels above `cortexHu` are cortex; voxels above `minHu` are bone only within `reachMm` of
  * cortex; then small components are dropped, thin cortex sealed in-plane and marrow enclosed by
  * it filled per slice. Contrast-filled blood is as bright as trabecular bone but is not ringed by
@@ -50,11 +50,12 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
   const lo = rawRange(ct, o.minHu, 0).lo;
   const cortex = rawRange(ct, o.cortexHu, 0).lo;
   const data = ct.data;
-  const n = out.length;
   const dims = ct.dims;
   const [nx, ny, nz] = dims;
   const voxelMl = (ct.spacing[0] * ct.spacing[1] * ct.spacing[2]) / 1000;
-  const band = new Uint8Array(n);
+  // One buffer for the whole stage: the band (1), then its pools (2), then the bone mask itself.
+  const band = out;
+  band.fill(0);
   const noise = new NoiseHistogram(ct);
   for (let i = 0; i < bodyRuns.start.length; i++) {
     const base = bodyRuns.rowOf[i] * nx;
@@ -64,9 +65,8 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
   const slope = Math.abs(ct.scl.slope) > 0 ? Math.abs(ct.scl.slope) : 1;
   const maxStdHu = Math.max(o.bloodMaxStdHu, 2.3 * noise.hu());
   const pools = lowStdComponents(data, dims, band, maxStdHu / slope);
-  const isPool = (l: number): boolean => pools.size[l] * voxelMl >= o.minBloodMl;
-  const pool = out; // borrowed, cleared by the same runs below
-  paintComponents(pools, isPool, pool, 1);
+  // Pools lie inside the band: marked 2 in the band's buffer.
+  paintComponents(pools, (l) => pools.size[l] * voxelMl >= o.minBloodMl, band, 2);
   // Bone candidates: > minHu minus the pools and their rim (partial volume with the wall: band
   // voxels with a pool voxel among their 26 neighbours), straight into runs.
   const candidates = new RunCollector(dims);
@@ -81,11 +81,11 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
       let on = data[v] >= lo;
       if (on && band[v] !== 0) {
         // 26 neighbours (the rim is one voxel thick in every direction), only for band voxels.
-        let rim = pool[v] !== 0;
+        let rim = band[v] === 2;
         for (let c = Math.max(0, z - 1); c <= Math.min(nz - 1, z + 1) && !rim; c++)
           for (let b = Math.max(0, y - 1); b <= Math.min(ny - 1, y + 1) && !rim; b++) {
             const row = nx * (b + ny * c);
-            for (let a = Math.max(0, x - 1); a <= Math.min(nx - 1, x + 1); a++) if (pool[row + a] !== 0) { rim = true; break; }
+            for (let a = Math.max(0, x - 1); a <= Math.min(nx - 1, x + 1); a++) if (band[row + a] === 2) { rim = true; break; }
           }
         on = !rim;
       }
@@ -93,7 +93,6 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
     }
     if (from >= 0) candidates.addRun(r, from, bodyRuns.end[i]);
   }
-  paintComponents(pools, isPool, pool, 0);
   const comps = candidates.components();
   const keep = (l: number): boolean => comps.size[l] * voxelMl >= o.minComponentMl;
   const plane = new Plane(dims, axes.siAxis);
@@ -104,7 +103,8 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
   const cartRuns = new RunCollector(dims);
   const maxHole = o.maxHoleMm2 / (ct.spacing[g.u] * ct.spacing[g.v]);
   const s = new Uint8Array(plane.area);
-  if (!axial) paintComponents(comps, keep, out, 1);
+  // Axial slices are painted from the runs, each slice overwritten whole; else paint the volume.
+  if (!axial) { out.fill(0); paintComponents(comps, keep, out, 1); }
   for (let w = 0; w < g.count; w++) {
     if (axial) { s.fill(0); paintSlice(comps, keep, w, s, 1); } else plane.gather(out, w, s);
     if (o.closeRadius > 0) {

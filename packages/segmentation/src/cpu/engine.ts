@@ -69,29 +69,31 @@ export class CpuEngine implements SegmentationEngine {
     const needBody = needAirway || want(CPU_CLASSES.body) || want(CPU_CLASSES.bone);
 
     await progress(0, 'body');
+    // Three whole-volume buffers in all (body, labels, one scratch): fresh pages cost a page fault
+    // each on first touch, as much as a pass, so stages pass buffers on instead of allocating.
     const body = needBody ? new Uint8Array(n) : null;
-    const bodyRuns = body ? bodyMask(ct, axes, body) : null;
+    const scratch = needBody ? new Uint8Array(n) : null;
+    const bodyRuns = body && scratch ? bodyMask(ct, axes, body, scratch) : null;
     if (body && bodyRuns) {
-      let a: Uint8Array | null = null;
+      // Airway (1 bronchi, 2 trachea) and lungs (3 left, 4 right, disjoint from the airway) are
+      // written as codes straight into the label buffer, renamed by the final paint.
       if (needAirway) {
         await progress(0.2, 'airway');
-        a = new Uint8Array(n);
         const { mid, width } = bodyExtent(bodyRuns, ct.dims, axes);
-        airwayMask(ct, axes, body, mid, width, a);
+        airwayMask(ct, axes, body, mid, width, labels);
       }
-      // Lungs are written as 1 (left) / 2 (right) straight into the label buffer, renamed below.
       if (needLungs) {
         await progress(0.35, 'lungs');
-        lungMasks(ct, axes, body, bodyRuns, a, labels);
+        lungMasks(ct, axes, body, bodyRuns, needAirway ? labels : null, labels, [CODE.left, CODE.right]);
       }
       let bone: Uint8Array | null = null;
-      if (want(CPU_CLASSES.bone)) {
+      if (want(CPU_CLASSES.bone) && scratch) {
         await progress(0.55, 'bone');
-        bone = new Uint8Array(n);
+        bone = scratch;
         boneMask(ct, axes, body, bodyRuns, bone);
       }
       await progress(0.7, 'labels');
-      paintLabels(labels, body, a, bone, want);
+      paintLabels(labels, body, bone, want);
     }
     if (prompts.length > 0) {
       const region = body ?? new Uint8Array(n);
@@ -106,25 +108,23 @@ export class CpuEngine implements SegmentationEngine {
   }
 }
 
+/** Codes of the label buffer before the final paint. */
+const CODE = { airway: 1, trachea: 2, left: 3, right: 4 } as const;
+
 /**
- * All automatic labels in one pass over the label buffer (which holds the lungs as 1/2 on entry):
- * airway and trachea over everything, then lungs, bone where there is no lung, body elsewhere.
+ * All automatic labels in one pass over the label buffer (airway, trachea and lungs as CODE on
+ * entry): airway and trachea, lungs, bone where there is neither, body elsewhere.
  */
-function paintLabels(labels: Uint8Array, body: Uint8Array, a: Uint8Array | null, bone: Uint8Array | null, want: (id: number) => boolean): void {
-  const left = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
-  const right = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
-  const trachea = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
-  const airway = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+function paintLabels(labels: Uint8Array, body: Uint8Array, bone: Uint8Array | null, want: (id: number) => boolean): void {
+  const id = new Uint8Array(5);
+  id[CODE.left] = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
+  id[CODE.right] = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
+  id[CODE.trachea] = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+  id[CODE.airway] = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
   const bodyId = want(CPU_CLASSES.body) ? CPU_CLASSES.body : 0;
   for (let i = 0; i < labels.length; i++) {
-    const side = labels[i];
-    let l = side === 1 ? left : side === 2 ? right : 0;
-    if (l === 0 && bone !== null && bone[i] !== 0) l = CPU_CLASSES.bone;
-    if (a !== null) {
-      if (a[i] === 2 && trachea) l = trachea;
-      else if (a[i] === 1 && airway) l = airway;
-    }
-    if (l === 0 && body[i] !== 0) l = bodyId;
+    let l = id[labels[i]];
+    if (l === 0) l = bone !== null && bone[i] !== 0 ? CPU_CLASSES.bone : body[i] !== 0 ? bodyId : 0;
     labels[i] = l;
   }
 }

@@ -30,7 +30,7 @@ export interface LungResult {
  * from each component's world-x centroid against the body midline (RAS+: −x is patient left);
  * a component crossing the midline (lungs touching at the anterior junction) is split by
  * connectivity: eroded until it parts into a left and a right piece, each voxel then going to the
- * piece it reaches first inside the lung (the narrowest sagittal plane only when erosion fails). Writes 1 (left) / 2 (right) into `out` (must be zero on entry).
+ * piece it reaches first inside the lung (the narrowest sagittal plane only when erosion fails). Writes values[0] (left) / values[1] (right) into `out`, which must be zero on entry (or hold only the airway, `airway` may be the same array).
  */
 export function lungMasks(
   ct: Volume,
@@ -39,6 +39,7 @@ export function lungMasks(
   bodyRuns: Runs,
   airway: Uint8Array | null,
   out: Uint8Array,
+  values: readonly [number, number] = [1, 2],
 ): LungResult {
   const { hi } = rawRange(ct, -Infinity, LUNG_AIR_MAX_HU);
   const gas = rawRange(ct, -Infinity, GAS_HU).hi;
@@ -150,7 +151,7 @@ export function lungMasks(
         side = high === rightIsHigh ? 2 : 1;
       } else side = ([x, y, z][axes.lrAxis] > cut[label]) === rightIsHigh ? 2 : 1;
     }
-    out[v] = side;
+    out[v] = values[side - 1];
     if (side === 1) result.left++;
     else result.right++;
   }, (label) => keepSide[label] !== 0);

@@ -30,7 +30,8 @@ export class Plane {
   /** Copies slice w of a volume mask into `out`. */
   gather(vol: Uint8Array, w: number, out: Uint8Array): Uint8Array {
     const { nu, nv, su, sv, sw } = this.g;
-    if (su === 1) for (let b = 0; b < nv; b++) out.set(vol.subarray(w * sw + b * sv, w * sw + b * sv + nu), b * nu);
+    if (su === 1 && sv === nu) out.set(vol.subarray(w * sw, w * sw + nu * nv));
+    else if (su === 1) for (let b = 0; b < nv; b++) out.set(vol.subarray(w * sw + b * sv, w * sw + b * sv + nu), b * nu);
     else for (let b = 0; b < nv; b++) for (let a = 0; a < nu; a++) out[a + b * nu] = vol[w * sw + a * su + b * sv];
     return out;
   }
@@ -38,43 +39,69 @@ export class Plane {
   /** Writes `slice` into slice w of a volume mask. */
   scatter(slice: Uint8Array, vol: Uint8Array, w: number): void {
     const { nu, nv, su, sv, sw } = this.g;
-    if (su === 1) for (let b = 0; b < nv; b++) vol.set(slice.subarray(b * nu, (b + 1) * nu), w * sw + b * sv);
+    if (su === 1 && sv === nu) vol.set(slice.subarray(0, nu * nv), w * sw);
+    else if (su === 1) for (let b = 0; b < nv; b++) vol.set(slice.subarray(b * nu, (b + 1) * nu), w * sw + b * sv);
     else for (let b = 0; b < nv; b++) for (let a = 0; a < nu; a++) vol[w * sw + a * su + b * sv] = slice[a + b * nu];
   }
 
   /**
-   * Erosion/dilation of a slice by a (2ru+1)×(2rv+1) rectangle (u then v, running counts), in place.
-   * Outside the slice counts as background; the same result as the separable 3D `morph` restricted
-   * to the two in-plane axes.
+   * Erosion/dilation of a slice by a (2ru+1)×(2rv+1) rectangle, in place: along u on the row's runs
+   * (a run [s, e] becomes [s−ru, e+ru] or [s+ru, e−ru]), then along v with running column counts
+   * inside the foreground's bounding box only. Outside the slice counts as background; the same
+   * result as the separable 3D `morph` restricted to the two in-plane axes.
    */
   morph(s: Uint8Array, ru: number, rv: number, op: 'erode' | 'dilate'): void {
     const { nu, nv } = this.g;
     const t = this.tmp;
-    if (ru > 0) {
-      const full = 2 * ru + 1;
-      for (let b = 0; b < nv; b++) {
-        const base = b * nu;
-        let c = 0;
-        for (let k = 0; k < Math.min(ru, nu); k++) c += s[base + k];
-        for (let k = 0; k < nu; k++) {
-          if (k + ru < nu) c += s[base + k + ru];
-          if (k - ru - 1 >= 0) c -= s[base + k - ru - 1];
-          t[base + k] = op === 'dilate' ? (c > 0 ? 1 : 0) : (c === full && k >= ru && k + ru < nu ? 1 : 0);
-        }
+    const dilate = op === 'dilate';
+    const grow = Math.max(0, ru);
+    let rFirst = -1;
+    let rLast = -1;
+    let cMin = nu;
+    let cMax = -1;
+    t.fill(0);
+    for (let b = 0; b < nv; b++) {
+      const base = b * nu;
+      let a = 0;
+      while (a < nu) {
+        while (a < nu && s[base + a] === 0) a++;
+        if (a >= nu) break;
+        const from = a;
+        while (a < nu && s[base + a] !== 0) a++;
+        const lo = dilate ? Math.max(0, from - grow) : from + grow;
+        const hi = dilate ? Math.min(nu - 1, a - 1 + grow) : a - 1 - grow;
+        if (lo > hi) continue;
+        t.fill(1, base + lo, base + hi + 1);
+        if (lo < cMin) cMin = lo;
+        if (hi > cMax) cMax = hi;
+        if (rFirst < 0) rFirst = b;
+        rLast = b;
       }
-    } else t.set(s);
+    }
     if (rv <= 0) { s.set(t); return; }
+    s.fill(0);
+    if (rFirst < 0) return;
+    const k0 = dilate ? Math.max(0, rFirst - rv) : rFirst + rv;
+    const k1 = dilate ? Math.min(nv - 1, rLast + rv) : rLast - rv;
+    if (k0 > k1) return;
     const count = this.count;
     count.fill(0);
     const full = 2 * rv + 1;
-    for (let k = 0; k < Math.min(rv, nv); k++) for (let j = 0, row = k * nu; j < nu; j++) count[j] += t[row + j];
-    for (let k = 0; k < nv; k++) {
-      if (k + rv < nv) for (let j = 0, row = (k + rv) * nu; j < nu; j++) count[j] += t[row + j];
-      if (k - rv - 1 >= 0) for (let j = 0, row = (k - rv - 1) * nu; j < nu; j++) count[j] -= t[row + j];
+    const add = (row: number, sign: number): void => {
+      if (row < rFirst || row > rLast) return;
+      const base = row * nu;
+      if (sign > 0) for (let j = cMin; j <= cMax; j++) count[j] += t[base + j];
+      else for (let j = cMin; j <= cMax; j++) count[j] -= t[base + j];
+    };
+    for (let k = Math.max(0, k0 - rv); k <= Math.min(nv - 1, k0 + rv); k++) add(k, 1);
+    for (let k = k0; k <= k1; k++) {
+      if (k > k0) {
+        if (k + rv < nv) add(k + rv, 1);
+        if (k - rv - 1 >= 0) add(k - rv - 1, -1);
+      }
       const out = k * nu;
-      if (op === 'dilate') for (let j = 0; j < nu; j++) s[out + j] = count[j] > 0 ? 1 : 0;
-      else if (k < rv || k + rv >= nv) s.fill(0, out, out + nu);
-      else for (let j = 0; j < nu; j++) s[out + j] = count[j] === full ? 1 : 0;
+      if (dilate) { for (let j = cMin; j <= cMax; j++) if (count[j] > 0) s[out + j] = 1; }
+      else for (let j = cMin; j <= cMax; j++) if (count[j] === full) s[out + j] = 1;
     }
   }
 
