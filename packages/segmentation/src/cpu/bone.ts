@@ -241,9 +241,12 @@ function addCartilage(ct: Volume, bodyRuns: Runs, bone: Uint8Array, comps: Compo
     box.fill(1, from + comps.start[i], from + comps.end[i] + 1);
   }
   // Thick parts (opening survivors, grown back by one voxel more) are organs, not cartilage.
+  // (A thin rim is gone after the first axis: an empty erosion skips the rest.)
   const thick = Uint8Array.from(box);
-  for (let a = 0; a < 3; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])), 'erode', undefined, [a]);
-  for (let a = 0; a < 3; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', undefined, [a]);
+  const tmp = new Uint8Array(box.length);
+  let left = 1;
+  for (let a = 0; a < 3 && left > 0; a++) left = morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])), 'erode', tmp, [a]);
+  for (let a = 0; a < 3 && left > 0; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', tmp, [a]);
   // Costal cartilage lies in the front half of the chest; elsewhere the band is the partial-volume
   // rim of bones, which is not bone.
   const ap = anteriorHalf(ct, bodyRuns, lo3, hi3);
