@@ -18,15 +18,14 @@ const MIN_PART_SIDE_MM = 30;
  * outside), then opened in-plane by a 5 mm radius (an erosion, keeping the
  * trunk and every part at least 2 % of its size whose in-plane box is ≥ 30 mm on both sides — arms
  * included, table slabs and boards not — then a dilation back inside the tissue), so a table shell
- * or blanket fused to the skin by a thin contact is cut off. Writes 1/0 into `out` (zero on entry;
- * `scratch`, any content, holds the filled tissue and is free again afterwards)
+ * or blanket fused to the skin by a thin contact is cut off. Writes 1/0 into `out` (zero on entry)
  * and returns its runs (later stages take the body's midline and extent from them, not from a pass).
  *
  * Two sweeps over the volume, slice by slice: (threshold, hole fill, erosion, runs of the eroded
  * mask) and (paint of the kept parts, dilation, clip to the filled tissue, runs of the result);
  * the component labelling in between works on runs only.
  */
-export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array, scratch?: Uint8Array): Runs {
+export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array): Runs {
   const { lo } = rawRange(ct, BODY_MIN_HU, 0);
   const data = ct.data;
   const dims = ct.dims;
@@ -42,8 +41,11 @@ export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array, scratch?: 
   // border too but is parenchyma (≈ −850 HU), so it must not seed the outside. Filled first, so
   // a thin shell around air (chest wall over lung, a phantom's skull) is thick for the opening.
   const gas = rawRange(ct, -Infinity, OUTSIDE_AIR_HU).hi;
-  const filled = scratch ?? new Uint8Array(out.length);
+  // The filled tissue is kept as runs on axial scans (a volume only for other orientations).
+  const filledRuns = new RunCollector(dims);
+  const filled = axial ? null : new Uint8Array(out.length);
   const s = new Uint8Array(plane.area);
+  const f = new Uint8Array(plane.area);
   const eroded = new RunCollector(dims);
   for (let w = 0; w < g.count; w++) {
     for (let b = 0, p = 0; b < g.nv; b++) {
@@ -51,14 +53,16 @@ export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array, scratch?: 
       for (let a = 0; a < g.nu; a++, p++) s[p] = data[row + a * g.su] >= lo ? 1 : 0;
     }
     plane.fillHoles(s, 1, Infinity, (a, b) => data[plane.voxel(w, a, b)] <= gas);
-    plane.scatter(s, filled, w);
+    if (filled) plane.scatter(s, filled, w);
+    else for (let b = 0; b < g.nv; b++) filledRuns.addRow(b + ny * w, s, b * g.nu);
     plane.morph(s, ru, rv, 'erode');
     if (axial) for (let b = 0; b < g.nv; b++) eroded.addRow(b + ny * w, s, b * g.nu);
     else plane.scatter(s, out, w);
   }
   let comps = axial ? eroded.components() : componentsOfMask(out, dims);
   // Nothing thicker than the opening (a tiny or thin scan): fall back to the filled tissue.
-  if (comps.count === 0) comps = componentsOfMask(filled, dims);
+  const filledAsRuns = filled ? null : filledRuns.components();
+  if (comps.count === 0) comps = filledAsRuns ?? componentsOfMask(filled!, dims);
   const stats = componentStats(comps);
   let largest = 0;
   for (let k = 1; k <= comps.count; k++) if (largest === 0 || comps.size[k] > comps.size[largest]) largest = k;
@@ -76,10 +80,8 @@ export function bodyMask(ct: Volume, axes: AxisInfo, out: Uint8Array, scratch?: 
   for (let w = 0; w < g.count; w++) {
     if (axial) { s.fill(0); paintSlice(comps, keep, w, s, 1); } else plane.gather(out, w, s);
     plane.morph(s, ru, rv, 'dilate');
-    for (let b = 0, p = 0; b < g.nv; b++) {
-      const row = w * g.sw + b * g.sv;
-      for (let a = 0; a < g.nu; a++, p++) if (filled[row + a * g.su] === 0) s[p] = 0;
-    }
+    if (filledAsRuns) { f.fill(0); paintSlice(filledAsRuns, () => true, w, f, 1); } else plane.gather(filled!, w, f);
+    for (let p = 0; p < plane.area; p++) s[p] &= f[p];
     plane.scatter(s, out, w);
     if (axial) for (let b = 0; b < g.nv; b++) result.addRow(b + ny * w, s, b * g.nu);
   }

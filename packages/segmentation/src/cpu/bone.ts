@@ -45,7 +45,7 @@ export const BONE_DEFAULTS: BoneOptions = { minHu: 130, cortexHu: 500, bloodMaxS
  * in-plane closing, marrow fill and the cartilage band's runs. Pools are painted and cleared by
  * their runs; the cartilage works in its own box.
  */
-export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns: Runs, out: Uint8Array, options: Partial<BoneOptions> = {}): void {
+export function boneMask(ct: Volume, axes: AxisInfo, bodyRuns: Runs, out: Uint8Array, options: Partial<BoneOptions> = {}): void {
   const o = { ...BONE_DEFAULTS, ...options };
   const lo = rawRange(ct, o.minHu, 0).lo;
   const cortex = rawRange(ct, o.cortexHu, 0).lo;
@@ -145,7 +145,11 @@ export function boneMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyRuns:
   addCartilage(ct, bodyRuns, out, cartRuns.components(), o.cartilageMaxMm);
 }
 
-/** The noise estimate's histogram (see noiseHu), fed run by run of the body. */
+/**
+ * Image noise (HU): robust standard deviation of the difference between x-neighbours in soft tissue
+ * (both 0–100 HU) inside the body, from every 5th voxel: MAD·1.4826/√2. Fed run by run of the
+ * body's runs, inside the band's sweep.
+ */
 class NoiseHistogram {
   readonly hist = new Float64Array(256);
   total = 0;
@@ -181,31 +185,6 @@ class NoiseHistogram {
     for (let k = 0; k < 256; k++) { acc += this.hist[k]; if (acc >= this.total / 2) return (k * 1.4826) / Math.SQRT2; }
     return 0;
   }
-}
-
-/**
- * Image noise (HU): robust standard deviation of the difference between x-neighbours in soft tissue
- * (both 0–100 HU) inside the body, from every 5th voxel: MAD·1.4826/√2.
- */
-export function noiseHu(ct: Volume, body: Uint8Array): number {
-  const { lo, hi } = rawRange(ct, 0, 100);
-  const slope = Math.abs(ct.scl.slope) > 0 ? Math.abs(ct.scl.slope) : 1;
-  const data = ct.data;
-  const nx = ct.dims[0];
-  const hist = new Float64Array(256);
-  let total = 0;
-  for (let i = 0; i + 1 < data.length; i += 5) {
-    if (body[i] === 0 || (i + 1) % nx === 0) continue;
-    const a = data[i];
-    const b = data[i + 1];
-    if (a < lo || a > hi || b < lo || b > hi) continue;
-    hist[Math.min(255, Math.round(Math.abs(a - b) * slope))]++;
-    total++;
-  }
-  if (total < 100) return 0;
-  let acc = 0;
-  for (let k = 0; k < 256; k++) { acc += hist[k]; if (acc >= total / 2) return (k * 1.4826) / Math.SQRT2; }
-  return 0;
 }
 
 /** Adds to `bone` the thin parts of the cartilage HU band's components (`comps`) that touch bone. */

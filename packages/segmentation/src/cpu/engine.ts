@@ -69,11 +69,10 @@ export class CpuEngine implements SegmentationEngine {
     const needBody = needAirway || want(CPU_CLASSES.body) || want(CPU_CLASSES.bone);
 
     await progress(0, 'body');
-    // Three whole-volume buffers in all (body, labels, one scratch): fresh pages cost a page fault
-    // each on first touch, as much as a pass, so stages pass buffers on instead of allocating.
+    // Two whole-volume buffers in all (body, labels): fresh pages cost a page fault each on first
+    // touch, about as much as a pass, so stages hand buffers on instead of allocating.
     const body = needBody ? new Uint8Array(n) : null;
-    const scratch = needBody ? new Uint8Array(n) : null;
-    const bodyRuns = body && scratch ? bodyMask(ct, axes, body, scratch) : null;
+    const bodyRuns = body ? bodyMask(ct, axes, body) : null;
     if (body && bodyRuns) {
       // Airway (1 bronchi, 2 trachea) and lungs (3 left, 4 right, disjoint from the airway) are
       // written as codes straight into the label buffer, renamed by the final paint.
@@ -86,14 +85,15 @@ export class CpuEngine implements SegmentationEngine {
         await progress(0.35, 'lungs');
         lungMasks(ct, axes, body, bodyRuns, needAirway ? labels : null, labels, [CODE.left, CODE.right]);
       }
+      // From here on the body is its runs: its buffer becomes the bone stage's.
       let bone: Uint8Array | null = null;
-      if (want(CPU_CLASSES.bone) && scratch) {
+      if (want(CPU_CLASSES.bone)) {
         await progress(0.55, 'bone');
-        bone = scratch;
-        boneMask(ct, axes, body, bodyRuns, bone);
+        bone = body;
+        boneMask(ct, axes, bodyRuns, bone);
       }
       await progress(0.7, 'labels');
-      paintLabels(labels, body, bone, want);
+      paintLabels(labels, bodyRuns, bone, want);
     }
     if (prompts.length > 0) {
       const region = body ?? new Uint8Array(n);
@@ -113,19 +113,32 @@ const CODE = { airway: 1, trachea: 2, left: 3, right: 4 } as const;
 
 /**
  * All automatic labels in one pass over the label buffer (airway, trachea and lungs as CODE on
- * entry): airway and trachea, lungs, bone where there is neither, body elsewhere.
+ * entry), row by row along the body's runs: airway and trachea, lungs, bone where there is
+ * neither, body elsewhere inside the body's runs.
  */
-function paintLabels(labels: Uint8Array, body: Uint8Array, bone: Uint8Array | null, want: (id: number) => boolean): void {
+function paintLabels(labels: Uint8Array, bodyRuns: Runs, bone: Uint8Array | null, want: (id: number) => boolean): void {
   const id = new Uint8Array(5);
   id[CODE.left] = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
   id[CODE.right] = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
   id[CODE.trachea] = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
   id[CODE.airway] = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
   const bodyId = want(CPU_CLASSES.body) ? CPU_CLASSES.body : 0;
-  for (let i = 0; i < labels.length; i++) {
-    let l = id[labels[i]];
-    if (l === 0) l = bone !== null && bone[i] !== 0 ? CPU_CLASSES.bone : body[i] !== 0 ? bodyId : 0;
-    labels[i] = l;
+  const nx = bodyRuns.dims[0];
+  const span = (from: number, to: number, otherwise: number): void => {
+    for (let v = from; v < to; v++) {
+      const l = id[labels[v]];
+      labels[v] = l !== 0 ? l : bone !== null && bone[v] !== 0 ? CPU_CLASSES.bone : otherwise;
+    }
+  };
+  for (let r = 0; r + 1 < bodyRuns.rowOffset.length; r++) {
+    const base = r * nx;
+    let x = 0;
+    for (let i = bodyRuns.rowOffset[r]; i < bodyRuns.rowOffset[r + 1]; i++) {
+      span(base + x, base + bodyRuns.start[i], 0);
+      span(base + bodyRuns.start[i], base + bodyRuns.end[i] + 1, bodyId);
+      x = bodyRuns.end[i] + 1;
+    }
+    span(base + x, base + nx, 0);
   }
 }
 
