@@ -11,14 +11,14 @@ export class Plane {
   readonly g: SliceGeometry;
   readonly area: number;
   private readonly tmp: Uint8Array;
-  private readonly count: Uint16Array;
+  private readonly col: Int32Array;
   private readonly holes: HoleScratch;
 
   constructor(dims: Vec3, axis: number) {
     this.g = sliceGeometry(dims, axis);
     this.area = this.g.nu * this.g.nv;
     this.tmp = new Uint8Array(this.area);
-    this.count = new Uint16Array(this.g.nu);
+    this.col = new Int32Array(this.g.nu);
     this.holes = new HoleScratch(this.g.nu, this.g.nv);
   }
 
@@ -46,8 +46,8 @@ export class Plane {
 
   /**
    * Erosion/dilation of a slice by a (2ru+1)×(2rv+1) rectangle, in place: along u on the row's runs
-   * (a run [s, e] becomes [s−ru, e+ru] or [s+ru, e−ru]), then along v with running column counts
-   * inside the foreground's bounding box only. Outside the slice counts as background; the same
+   * (a run [s, e] becomes [s−ru, e+ru] or [s+ru, e−ru]), then along v with a per-column run length
+   * (erosion) or last-seen row (dilation) inside the foreground's bounding box only. Outside the slice counts as background; the same
    * result as the separable 3D `morph` restricted to the two in-plane axes.
    */
   morph(s: Uint8Array, ru: number, rv: number, op: 'erode' | 'dilate'): void {
@@ -81,27 +81,33 @@ export class Plane {
     if (rv <= 0) { s.set(t); return; }
     s.fill(0);
     if (rFirst < 0) return;
-    const k0 = dilate ? Math.max(0, rFirst - rv) : rFirst + rv;
-    const k1 = dilate ? Math.min(nv - 1, rLast + rv) : rLast - rv;
-    if (k0 > k1) return;
-    const count = this.count;
-    count.fill(0);
+    // Per column: erosion keeps a row where the run of ones ending rv rows below is ≥ 2rv+1 long;
+    // dilation keeps a row within rv of the last one seen up to rv rows below.
+    const col = this.col;
     const full = 2 * rv + 1;
-    const add = (row: number, sign: number): void => {
-      if (row < rFirst || row > rLast) return;
-      const base = row * nu;
-      if (sign > 0) for (let j = cMin; j <= cMax; j++) count[j] += t[base + j];
-      else for (let j = cMin; j <= cMax; j++) count[j] -= t[base + j];
-    };
-    for (let k = Math.max(0, k0 - rv); k <= Math.min(nv - 1, k0 + rv); k++) add(k, 1);
-    for (let k = k0; k <= k1; k++) {
-      if (k > k0) {
-        if (k + rv < nv) add(k + rv, 1);
-        if (k - rv - 1 >= 0) add(k - rv - 1, -1);
+    if (dilate) {
+      col.fill(-full);
+      let read = rFirst;
+      for (let k = Math.max(0, rFirst - rv); k <= Math.min(nv - 1, rLast + rv); k++) {
+        for (; read <= Math.min(k + rv, rLast); read++) {
+          const base = read * nu;
+          for (let j = cMin; j <= cMax; j++) if (t[base + j] !== 0) col[j] = read;
+        }
+        const out = k * nu;
+        const since = k - rv;
+        for (let j = cMin; j <= cMax; j++) if (col[j] >= since) s[out + j] = 1;
       }
-      const out = k * nu;
-      if (dilate) { for (let j = cMin; j <= cMax; j++) if (count[j] > 0) s[out + j] = 1; }
-      else for (let j = cMin; j <= cMax; j++) if (count[j] === full) s[out + j] = 1;
+    } else {
+      col.fill(0);
+      for (let k = rFirst; k <= rLast; k++) {
+        const base = k * nu;
+        const out = (k - rv) * nu;
+        for (let j = cMin; j <= cMax; j++) {
+          const c = t[base + j] !== 0 ? col[j] + 1 : 0;
+          col[j] = c;
+          if (c >= full) s[out + j] = 1;
+        }
+      }
     }
   }
 
