@@ -38,9 +38,9 @@ export interface Runs {
  * the mask and scanning it again.
  */
 export class RunCollector {
-  private readonly start = new IntList(1 << 16);
-  private readonly end = new IntList(1 << 16);
-  private readonly rowOf = new IntList(1 << 16);
+  private readonly start = new IntList(1 << 12);
+  private readonly end = new IntList(1 << 12);
+  private readonly rowOf = new IntList(1 << 12);
   private readonly rowOffset: Int32Array;
   private next = 0;
   constructor(readonly dims: Vec3) {
