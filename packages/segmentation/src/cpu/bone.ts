@@ -4,7 +4,7 @@ import { morph } from './morphology.js';
 import { rawRange } from './hu.js';
 import type { AxisInfo } from './orientation.js';
 import { Plane } from './plane.js';
-import { componentStats, paintComponents, paintSlice, RunCollector, runsProfile, type Components, type Runs } from './runs.js';
+import { paintComponents, paintSlice, RunCollector, runsProfile, type Components, type Runs } from './runs.js';
 
 export interface BoneOptions {
   /** Trabecular bone and marrow-rich cortex; contrast-filled blood (150–500 HU) passes too. */
@@ -192,25 +192,71 @@ function addCartilage(ct: Volume, bodyRuns: Runs, bone: Uint8Array, comps: Compo
   const touches = new Uint8Array(comps.count + 1);
   const [nx, ny, nz] = ct.dims;
   const sxy = nx * ny;
-  forEachRunVoxel(comps, (label, v) => {
-    if (touches[label] === 1) return;
-    const x = v % nx;
-    const y = Math.floor(v / nx) % ny;
-    const z = Math.floor(v / sxy);
-    if ((x > 0 && bone[v - 1] !== 0) || (x < nx - 1 && bone[v + 1] !== 0) || (y > 0 && bone[v - nx] !== 0)
-      || (y < ny - 1 && bone[v + nx] !== 0) || (z > 0 && bone[v - sxy] !== 0) || (z < nz - 1 && bone[v + sxy] !== 0)) touches[label] = 1;
-  });
-  // Work in the box of the kept components: the opening below is the costly part.
-  const stats = componentStats(comps);
+  for (let i = 0; i < comps.start.length; i++) {
+    const label = comps.label[i];
+    if (touches[label] === 1) continue;
+    const r = comps.rowOf[i];
+    const y = r % ny;
+    const z = (r - y) / ny;
+    const base = r * nx;
+    for (let x = comps.start[i]; x <= comps.end[i]; x++) {
+      const v = base + x;
+      if ((x > 0 && bone[v - 1] !== 0) || (x < nx - 1 && bone[v + 1] !== 0) || (y > 0 && bone[v - nx] !== 0)
+        || (y < ny - 1 && bone[v + nx] !== 0) || (z > 0 && bone[v - sxy] !== 0) || (z < nz - 1 && bone[v + sxy] !== 0)) { touches[label] = 1; break; }
+    }
+  }
+  // Box of the kept components, and their longest run along x.
   const lo3 = [Infinity, Infinity, Infinity];
   const hi3 = [-1, -1, -1];
-  for (let k = 1; k <= comps.count; k++) if (touches[k] === 1) for (let a = 0; a < 3; a++) {
-    lo3[a] = Math.min(lo3[a], stats[k].min[a]);
-    hi3[a] = Math.max(hi3[a], stats[k].max[a]);
+  let longest = 0;
+  for (let i = 0; i < comps.start.length; i++) {
+    if (touches[comps.label[i]] !== 1) continue;
+    const r = comps.rowOf[i];
+    const y = r % ny;
+    const z = (r - y) / ny;
+    lo3[0] = Math.min(lo3[0], comps.start[i]);
+    hi3[0] = Math.max(hi3[0], comps.end[i]);
+    lo3[1] = Math.min(lo3[1], y);
+    hi3[1] = Math.max(hi3[1], y);
+    lo3[2] = Math.min(lo3[2], z);
+    hi3[2] = Math.max(hi3[2], z);
+    longest = Math.max(longest, comps.end[i] - comps.start[i] + 1);
   }
   if (hi3[0] < 0) return;
+  const radius = [0, 1, 2].map((a) => Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])));
+  // Costal cartilage lies in the front half of the chest; elsewhere the band is the partial-volume
+  // rim of bones, which is not bone.
+  const ap = anteriorHalf(ct, bodyRuns, lo3, hi3);
   const bd = [0, 1, 2].map((a) => hi3[a] - lo3[a] + 1) as Vec3;
-  const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
+  // Thick parts (opening survivors, grown back by one voxel more) are organs, not cartilage. The
+  // opening's first axis keeps only runs of ≥ 2r+1 voxels along x: with none (a thin rim, the usual
+  // case) nothing is thick and no box is needed.
+  let thick: Uint8Array | null = null;
+  if (longest >= 2 * radius[0] + 1) {
+    const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
+    paintBox(comps, touches, box, bd, lo3, ny);
+    const tmp = new Uint8Array(box.length);
+    let left = 1;
+    for (let a = 0; a < 3 && left > 0; a++) left = morph(box, bd, radius[a], 'erode', tmp, [a]);
+    for (let a = 0; a < 3 && left > 0; a++) morph(box, bd, radius[a] + 1, 'dilate', tmp, [a]);
+    if (left > 0) thick = box;
+  }
+  for (let i = 0; i < comps.start.length; i++) {
+    if (touches[comps.label[i]] !== 1) continue;
+    const r = comps.rowOf[i];
+    const y = r % ny;
+    const z = (r - y) / ny;
+    const base = r * nx;
+    const from = bd[0] * (y - lo3[1] + bd[1] * (z - lo3[2])) - lo3[0];
+    for (let x = comps.start[i]; x <= comps.end[i]; x++) {
+      if (thick !== null && thick[from + x] !== 0) continue;
+      if (ap(base + x)) bone[base + x] = 1;
+    }
+  }
+}
+
+/** Paints the touching components' runs into their box (x fastest, origin lo3). */
+function paintBox(comps: Components, touches: Uint8Array, box: Uint8Array, bd: Vec3, lo3: number[], ny: number): void {
   for (let i = 0; i < comps.start.length; i++) {
     if (touches[comps.label[i]] !== 1) continue;
     const r = comps.rowOf[i];
@@ -218,22 +264,6 @@ function addCartilage(ct: Volume, bodyRuns: Runs, bone: Uint8Array, comps: Compo
     const z = (r - y) / ny;
     const from = bd[0] * (y - lo3[1] + bd[1] * (z - lo3[2])) - lo3[0];
     box.fill(1, from + comps.start[i], from + comps.end[i] + 1);
-  }
-  // Thick parts (opening survivors, grown back by one voxel more) are organs, not cartilage.
-  // (A thin rim is gone after the first axis: an empty erosion skips the rest.)
-  const thick = Uint8Array.from(box);
-  const tmp = new Uint8Array(box.length);
-  let left = 1;
-  for (let a = 0; a < 3 && left > 0; a++) left = morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])), 'erode', tmp, [a]);
-  for (let a = 0; a < 3 && left > 0; a++) morph(thick, bd, Math.max(1, Math.round(maxMm / 2 / ct.spacing[a])) + 1, 'dilate', tmp, [a]);
-  // Costal cartilage lies in the front half of the chest; elsewhere the band is the partial-volume
-  // rim of bones, which is not bone.
-  const ap = anteriorHalf(ct, bodyRuns, lo3, hi3);
-  for (let z = 0; z < bd[2]; z++) for (let y = 0; y < bd[1]; y++) for (let x = 0; x < bd[0]; x++) {
-    const b = x + bd[0] * (y + bd[1] * z);
-    if (box[b] === 0 || thick[b] !== 0) continue;
-    const v = lo3[0] + x + nx * (lo3[1] + y + ny * (lo3[2] + z));
-    if (ap(v)) bone[v] = 1;
   }
 }
 
@@ -250,12 +280,4 @@ function anteriorHalf(ct: Volume, bodyRuns: Runs, lo3: number[], hi3: number[]):
   const p = runsProfile(bodyRuns, axis, lo3[2], hi3[2]);
   const mid = p.count > 0 ? p.sum / p.count : (len - 1) / 2;
   return (v) => sign * ((Math.floor(v / stride) % len) - mid) > 0;
-}
-
-function forEachRunVoxel(c: Components, fn: (label: number, voxel: number) => void): void {
-  const nx = c.dims[0];
-  for (let i = 0; i < c.start.length; i++) {
-    const base = c.rowOf[i] * nx;
-    for (let x = c.start[i]; x <= c.end[i]; x++) fn(c.label[i], base + x);
-  }
 }
