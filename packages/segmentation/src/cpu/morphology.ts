@@ -4,8 +4,8 @@ import type { Vec3 } from '@vista3d/volume';
  * Binary erosion/dilation by a (2r+1)³ cube, separable: three 1D sliding-window passes using a
  * running count, so the cost is O(voxels) whatever r is. Outside the grid counts as background.
  * `axes` restricts the element (e.g. in-plane only). `tmp` (same length) can be passed to avoid an allocation; the result is written to `mask`.
- * Returns the number of foreground voxels of the result; an erosion that empties the mask stops
- * there (the remaining axes cannot bring anything back).
+ * Returns the number of foreground voxels of the result (−1 when r ≤ 0: nothing done, not counted);
+ * an erosion that empties the mask stops there (the remaining axes cannot bring anything back).
  */
 export function morph(
   mask: Uint8Array,
@@ -15,7 +15,7 @@ export function morph(
   tmp?: Uint8Array,
   axes: readonly number[] = [0, 1, 2],
 ): number {
-  if (r <= 0) { let c = 0; for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) c++; return c; }
+  if (r <= 0) return -1;
   const buf = tmp ?? new Uint8Array(mask.length);
   const stride: Vec3 = [1, dims[0], dims[0] * dims[1]];
   let src = mask;
