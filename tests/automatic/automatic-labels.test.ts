@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { convertSeries, discoverSeries } from '@vista3d/dicom';
+import { phantomVolume, TISSUE_HU, torsoPhantom } from '@vista3d/phantom';
 import { createEngine, type SegmentationEngine } from '@vista3d/segmentation';
 import { readNifti, voxelToWorld, worldToVoxel, type Volume } from '@vista3d/volume';
 
@@ -164,5 +165,24 @@ describe('automatic labels on the shared DICOM series (converted by @vista3d/dic
     const out = await engine.segment(ct, {});
     assert.deepEqual(out.dims, ct.dims);
     assert.equal(count(out.data, isLung), 0);
+  });
+});
+
+describe('automatic labels on the demo phantom (what `npm start` shows)', () => {
+  it('labels the sternum (cortical plate and marrow) as bone, not as blood', async () => {
+    const p = torsoPhantom();
+    const ct = phantomVolume(p);
+    const out = await engine.segment(ct, { classes: [21, 200] });
+    // The phantom's own grid has rows in the other order than the NIfTI volume (see phantomVolume).
+    const n = p.size;
+    let sternum = 0;
+    let asBone = 0;
+    for (let k = 0; k < p.slices; k++) for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) {
+      if (p.hu[(k * n + j) * n + i] < 150 || Math.abs(p.origin[0] + i * p.pixelSpacing) >= 16 || p.origin[1] + j * p.pixelSpacing > -60) continue;
+      sternum++;
+      if (out.data[(k * n + (n - 1 - j)) * n + i] === 21) asBone++;
+    }
+    console.log(`# phantom sternum (plate ${TISSUE_HU.sternum} HU, marrow ${TISSUE_HU.cancellous} HU): ${asBone} of ${sternum} voxels as bone`);
+    assert.ok(sternum > 1000 && asBone >= 0.95 * sternum, `sternum as bone ${asBone}/${sternum}`);
   });
 });

@@ -53,7 +53,8 @@ export const TISSUE_HU = {
   cancellous: 230,
   cortical: 750,
   rib: 620,
-  sternum: 420,
+  /** The sternum's cortical plate (its marrow is `cancellous`). */
+  sternum: 680,
   outsideFov: -1024,
 } as const;
 
@@ -137,7 +138,11 @@ export function tissueAt(x: number, y: number, z: number, fovRadius: number): nu
         if (Math.abs(z - zc) < 4.5) return T.rib;
       }
     }
-    if (Math.abs(x) < 16 && y < -by + 44 && y > -by + 31 && z > 160 && z < 262) return T.sternum;
+    // Sternum: a cortical plate around marrow, like a real one (a solid slab at blood-like HU
+    // has no texture and reads as a contrast-filled vessel, not as bone).
+    if (Math.abs(x) < 16 && y < -by + 44 && y > -by + 31 && z > 160 && z < 262) {
+      return Math.abs(x) < 14 && y < -by + 42 && y > -by + 33 && z > 162 && z < 260 ? T.cancellous : T.sternum;
+    }
   }
 
   // heart and great vessels

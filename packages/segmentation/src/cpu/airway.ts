@@ -25,7 +25,7 @@ export interface AirwayResult {
 /**
  * Trachea + bronchi: seeded from a round, midline, air-filled blob in the most superior slice,
  * then a 3D fill below −950 HU (−980 if that leaks). Above the carina (while each axial slice holds
- * one blob) voxels are trachea (out = 2), below it airway (out = 1). Finds nothing when the scan
+ * one blob) voxels are trachea (out = 2), below it airway (out = 1); `out` must be zero on entry. Finds nothing when the scan
  * starts below the trachea (abdominal CTs): that is the honest answer, not a failure.
  */
 export function airwayMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyMidIndex: number, bodyWidth: number, out: Uint8Array): AirwayResult {
@@ -57,8 +57,10 @@ export function airwayMask(ct: Volume, axes: AxisInfo, body: Uint8Array, bodyMid
     for (let a = comps.start[i]; a <= comps.end[i]; a++) seeds.push(top * g.sw + a * g.su + b * g.sv);
   }
   const voxelMl = (ct.spacing[0] * ct.spacing[1] * ct.spacing[2]) / 1000;
+  let dirty = false; // out is zero on entry; cleared only after a leaking try
   for (const hu of LUMEN_HU) {
-    out.fill(0);
+    if (dirty) out.fill(0);
+    dirty = true;
     const { hi } = rawRange(ct, -Infinity, hu);
     const data = ct.data;
     const count = flood(ct.dims, seeds, (v) => data[v] <= hi && body[v] !== 0, out, MAX_AIRWAY_ML / voxelMl);

@@ -6,6 +6,7 @@ import { bodyMask } from './body.js';
 import { boneMask } from './bone.js';
 import { lungMasks } from './lungs.js';
 import { axisInfo, type AxisInfo } from './orientation.js';
+import { runsProfile, type Runs } from './runs.js';
 import { segmentFromClicks } from './interactive.js';
 import { validatePrompts } from '../prompts.js';
 
@@ -68,39 +69,31 @@ export class CpuEngine implements SegmentationEngine {
     const needBody = needAirway || want(CPU_CLASSES.body) || want(CPU_CLASSES.bone);
 
     await progress(0, 'body');
-    const body = needBody ? bodyMask(ct, axes, new Uint8Array(n)) : null;
-    if (body) {
-      let a: Uint8Array | null = null;
+    // Two whole-volume buffers in all (body, labels): fresh pages cost a page fault each on first
+    // touch, about as much as a pass, so stages hand buffers on instead of allocating.
+    const body = needBody ? new Uint8Array(n) : null;
+    const bodyRuns = body ? bodyMask(ct, axes, body) : null;
+    if (body && bodyRuns) {
+      // Airway (1 bronchi, 2 trachea) and lungs (3 left, 4 right, disjoint from the airway) are
+      // written as codes straight into the label buffer, renamed by the final paint.
       if (needAirway) {
         await progress(0.2, 'airway');
-        a = new Uint8Array(n);
-        const { mid, width } = bodyExtent(body, ct.dims, axes);
-        airwayMask(ct, axes, body, mid, width, a);
+        const { mid, width } = bodyExtent(bodyRuns, ct.dims, axes);
+        airwayMask(ct, axes, body, mid, width, labels);
       }
-      let lungs: Uint8Array | null = null;
       if (needLungs) {
         await progress(0.35, 'lungs');
-        lungs = new Uint8Array(n);
-        lungMasks(ct, axes, body, a, lungs, labels);
-        labels.fill(0);
+        lungMasks(ct, axes, body, bodyRuns, needAirway ? labels : null, labels, [CODE.left, CODE.right]);
       }
+      // From here on the body is its runs: its buffer becomes the bone stage's.
+      let bone: Uint8Array | null = null;
       if (want(CPU_CLASSES.bone)) {
         await progress(0.55, 'bone');
-        const bone = lungs ?? new Uint8Array(n);
-        // Paint lungs first so the bone pass can reuse their buffer.
-        if (lungs) paintLungs(lungs, labels, want);
-        boneMask(ct, axes, body, bone);
-        for (let i = 0; i < n; i++) if (bone[i] !== 0 && labels[i] === 0) labels[i] = CPU_CLASSES.bone;
-      } else if (lungs) paintLungs(lungs, labels, want);
-      if (a) {
-        const trachea = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
-        const airway = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
-        for (let i = 0; i < n; i++) {
-          if (a[i] === 2 && trachea) labels[i] = trachea;
-          else if (a[i] === 1 && airway) labels[i] = airway;
-        }
+        bone = body;
+        boneMask(ct, axes, bodyRuns, bone);
       }
-      if (want(CPU_CLASSES.body)) for (let i = 0; i < n; i++) if (body[i] !== 0 && labels[i] === 0) labels[i] = CPU_CLASSES.body;
+      await progress(0.7, 'labels');
+      paintLabels(labels, bodyRuns, bone, want);
     }
     if (prompts.length > 0) {
       const region = body ?? new Uint8Array(n);
@@ -115,25 +108,43 @@ export class CpuEngine implements SegmentationEngine {
   }
 }
 
-function paintLungs(lungs: Uint8Array, labels: Uint8Array, want: (id: number) => boolean): void {
-  const left = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
-  const right = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
-  for (let i = 0; i < lungs.length; i++) {
-    if (lungs[i] === 1 && left) labels[i] = left;
-    else if (lungs[i] === 2 && right) labels[i] = right;
+/** Codes of the label buffer before the final paint. */
+const CODE = { airway: 1, trachea: 2, left: 3, right: 4 } as const;
+
+/**
+ * All automatic labels in one pass over the label buffer (airway, trachea and lungs as CODE on
+ * entry), row by row along the body's runs: airway and trachea, lungs, bone where there is
+ * neither, body elsewhere inside the body's runs.
+ */
+function paintLabels(labels: Uint8Array, bodyRuns: Runs, bone: Uint8Array | null, want: (id: number) => boolean): void {
+  const id = new Uint8Array(5);
+  id[CODE.left] = want(CPU_CLASSES.leftLung) ? CPU_CLASSES.leftLung : 0;
+  id[CODE.right] = want(CPU_CLASSES.rightLung) ? CPU_CLASSES.rightLung : 0;
+  id[CODE.trachea] = want(CPU_CLASSES.trachea) ? CPU_CLASSES.trachea : want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+  id[CODE.airway] = want(CPU_CLASSES.airway) ? CPU_CLASSES.airway : 0;
+  const bodyId = want(CPU_CLASSES.body) ? CPU_CLASSES.body : 0;
+  const nx = bodyRuns.dims[0];
+  const span = (from: number, to: number, otherwise: number): void => {
+    for (let v = from; v < to; v++) {
+      const l = id[labels[v]];
+      labels[v] = l !== 0 ? l : bone !== null && bone[v] !== 0 ? CPU_CLASSES.bone : otherwise;
+    }
+  };
+  for (let r = 0; r + 1 < bodyRuns.rowOffset.length; r++) {
+    const base = r * nx;
+    let x = 0;
+    for (let i = bodyRuns.rowOffset[r]; i < bodyRuns.rowOffset[r + 1]; i++) {
+      span(base + x, base + bodyRuns.start[i], 0);
+      span(base + bodyRuns.start[i], base + bodyRuns.end[i] + 1, bodyId);
+      x = bodyRuns.end[i] + 1;
+    }
+    span(base + x, base + nx, 0);
   }
 }
 
-/** Centre and width of the body along the left-right voxel axis (index units). */
-function bodyExtent(body: Uint8Array, dims: Vec3, axes: AxisInfo): { mid: number; width: number } {
-  const stride = [1, dims[0], dims[0] * dims[1]][axes.lrAxis];
+/** Centre and width of the body along the left-right voxel axis (index units), from its runs. */
+function bodyExtent(bodyRuns: Runs, dims: Vec3, axes: AxisInfo): { mid: number; width: number } {
   const len = dims[axes.lrAxis];
-  const count = new Float64Array(len);
-  for (let i = 0; i < body.length; i++) if (body[i] !== 0) count[Math.floor(i / stride) % len]++;
-  let lo = -1;
-  let hi = -1;
-  let s = 0;
-  let t = 0;
-  for (let k = 0; k < len; k++) if (count[k] > 0) { if (lo < 0) lo = k; hi = k; s += k * count[k]; t += count[k]; }
-  return t > 0 ? { mid: s / t, width: hi - lo + 1 } : { mid: (len - 1) / 2, width: len };
+  const p = runsProfile(bodyRuns, axes.lrAxis);
+  return p.count > 0 ? { mid: p.sum / p.count, width: p.max - p.min + 1 } : { mid: (len - 1) / 2, width: len };
 }

@@ -1,74 +1,52 @@
 import type { Vec3, VoxelArray } from '@vista3d/volume';
+import { RunCollector, type Components } from './runs.js';
 
 /**
- * out[i] = 1 where within[i] ≠ 0 and the standard deviation of the raw values of the `within`
- * voxels in the 3×3×3 neighbourhood of i (at least minCount of them) is at most maxStd (raw units):
- * a masked statistic, so a thin homogeneous tube is not made "textured" by its own wall. One streaming pass:
- * in-plane 3×3 sums of value and value² are kept for three consecutive slices only, so memory is
- * a few slices whatever the volume's size.
+ * Components (runs, 6-connected) of the voxels with within[i] ≠ 0 whose 3×3×3 neighbourhood, over
+ * the `within` voxels only (at least minCount of them), has a standard deviation of the raw values
+ * of at most maxStd (raw units): a masked statistic, so a thin homogeneous tube is not made
+ * "textured" by its own wall. Computed only at `within` voxels (a sparse band of the CT), straight
+ * into runs: no mask and no per-voxel sums of the whole volume are written.
  */
-export function lowStdMask(data: VoxelArray, dims: Vec3, within: Uint8Array, maxStd: number, out: Uint8Array, minCount = 7): number {
+export function lowStdComponents(data: VoxelArray, dims: Vec3, within: Uint8Array, maxStd: number, minCount = 7): Components {
   const [nx, ny, nz] = dims;
-  const area = nx * ny;
-  const sums = [0, 1, 2].map(() => ({ s: new Float64Array(area), q: new Float64Array(area), c: new Float64Array(area) }));
-  const row = { s: new Float64Array(area), q: new Float64Array(area), c: new Float64Array(area) };
-  const planeSums = (z: number, dst: { s: Float64Array; q: Float64Array; c: Float64Array }): void => {
-    const base = z * area;
-    for (let y = 0; y < ny; y++) {
-      const o = y * nx;
-      for (let x = 0; x < nx; x++) {
-        let s = 0;
-        let q = 0;
-        let c = 0;
-        for (let a = x - 1; a <= x + 1; a++) {
-          if (a < 0 || a >= nx || within[base + o + a] === 0) continue;
-          const v = data[base + o + a];
-          s += v;
-          q += v * v;
-          c++;
-        }
-        row.s[o + x] = s;
-        row.q[o + x] = q;
-        row.c[o + x] = c;
-      }
-    }
+  const sxy = nx * ny;
+  const limit = maxStd * maxStd;
+  const out = new RunCollector(dims);
+  for (let z = 0; z < nz; z++) {
+    const z0 = Math.max(0, z - 1);
+    const z1 = Math.min(nz - 1, z + 1);
     for (let y = 0; y < ny; y++) {
       const y0 = Math.max(0, y - 1);
       const y1 = Math.min(ny - 1, y + 1);
+      const r = y + ny * z;
+      const base = r * nx;
+      let from = -1;
       for (let x = 0; x < nx; x++) {
-        let s = 0;
-        let q = 0;
-        let c = 0;
-        for (let b = y0; b <= y1; b++) {
-          s += row.s[b * nx + x];
-          q += row.q[b * nx + x];
-          c += row.c[b * nx + x];
+        let ok = false;
+        if (within[base + x] !== 0) {
+          const x0 = Math.max(0, x - 1);
+          const x1 = Math.min(nx - 1, x + 1);
+          let s = 0;
+          let q = 0;
+          let c = 0;
+          for (let cz = z0; cz <= z1; cz++) for (let cy = y0; cy <= y1; cy++) {
+            const row = cz * sxy + cy * nx;
+            for (let cx = x0; cx <= x1; cx++) {
+              if (within[row + cx] === 0) continue;
+              const v = data[row + cx];
+              s += v;
+              q += v * v;
+              c++;
+            }
+          }
+          const mean = s / c;
+          ok = c >= minCount && q / c - mean * mean <= limit;
         }
-        dst.s[y * nx + x] = s;
-        dst.q[y * nx + x] = q;
-        dst.c[y * nx + x] = c;
+        if (ok) { if (from < 0) from = x; } else if (from >= 0) { out.addRun(r, from, x - 1); from = -1; }
       }
-    }
-  };
-  const limit = maxStd * maxStd;
-  let count = 0;
-  if (nz > 0) planeSums(0, sums[0]);
-  for (let z = 0; z < nz; z++) {
-    if (z + 1 < nz) planeSums(z + 1, sums[(z + 1) % 3]);
-    const base = z * area;
-    const parts = [z - 1, z, z + 1].filter((k) => k >= 0 && k < nz).map((k) => sums[k % 3]);
-    for (let p = 0; p < area; p++) {
-      const i = base + p;
-      if (within[i] === 0) { out[i] = 0; continue; }
-      let s = 0;
-      let q = 0;
-      let c = 0;
-      for (const part of parts) { s += part.s[p]; q += part.q[p]; c += part.c[p]; }
-      const mean = s / c;
-      const ok = c >= minCount && q / c - mean * mean <= limit;
-      out[i] = ok ? 1 : 0;
-      if (ok) count++;
+      if (from >= 0) out.addRun(r, from, nx - 1);
     }
   }
-  return count;
+  return out.components();
 }

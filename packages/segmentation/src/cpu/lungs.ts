@@ -2,7 +2,8 @@ import { voxelToWorld, type Volume } from '@vista3d/volume';
 import { rawRange } from './hu.js';
 import { morph } from './morphology.js';
 import type { AxisInfo } from './orientation.js';
-import { componentsOfMask, componentStats, type Components } from './runs.js';
+import { Plane } from './plane.js';
+import { componentStats, RunCollector, runsCountIn, runsProfile, type Components, type Runs } from './runs.js';
 import { splitByErosion } from './split.js';
 
 export const LUNG_AIR_MAX_HU = -400;
@@ -29,44 +30,77 @@ export interface LungResult {
  * from each component's world-x centroid against the body midline (RAS+: −x is patient left);
  * a component crossing the midline (lungs touching at the anterior junction) is split by
  * connectivity: eroded until it parts into a left and a right piece, each voxel then going to the
- * piece it reaches first inside the lung (the narrowest sagittal plane only when erosion fails). Writes 1 (left) / 2 (right) into `out` (must be zero on entry).
+ * piece it reaches first inside the lung (the narrowest sagittal plane only when erosion fails). Writes values[0] (left) / values[1] (right) into `out`, which must be zero on entry (or hold only the airway, `airway` may be the same array).
  */
 export function lungMasks(
   ct: Volume,
   axes: AxisInfo,
   body: Uint8Array,
+  bodyRuns: Runs,
   airway: Uint8Array | null,
   out: Uint8Array,
-  scratch: Uint8Array,
+  values: readonly [number, number] = [1, 2],
 ): LungResult {
-  const n = body.length;
   const { hi } = rawRange(ct, -Infinity, LUNG_AIR_MAX_HU);
   const gas = rawRange(ct, -Infinity, GAS_HU).hi;
   const data = ct.data;
-  const air = out; // reuse: air mask first, labels written at the end
-  for (let i = 0; i < n; i++) air[i] = body[i] !== 0 && data[i] <= hi && (airway === null || airway[i] === 0) ? 1 : 0;
-  const comps = componentsOfMask(air, ct.dims);
-  air.fill(0);
+  const dims = ct.dims;
+  const [nx, ny] = dims;
+  // Air runs straight from the body's runs: only body voxels are read, no air mask is written.
+  const air = new RunCollector(dims);
+  for (let i = 0; i < bodyRuns.start.length; i++) {
+    const r = bodyRuns.rowOf[i];
+    const base = r * nx;
+    let from = -1;
+    for (let x = bodyRuns.start[i]; x <= bodyRuns.end[i]; x++) {
+      const v = base + x;
+      if (data[v] <= hi && (airway === null || airway[v] === 0)) { if (from < 0) from = x; } else if (from >= 0) { air.addRun(r, from, x - 1); from = -1; }
+    }
+    if (from >= 0) air.addRun(r, from, bodyRuns.end[i]);
+  }
+  const comps = air.components();
   if (comps.count === 0) return { left: 0, right: 0 };
   const stats = componentStats(comps);
   const voxelMl = (ct.spacing[0] * ct.spacing[1] * ct.spacing[2]) / 1000;
+  const candidate = (label: number): boolean => stats[label].size * voxelMl >= MIN_LUNG_ML;
 
-  // Body eroded in-plane by the chest-wall depth (in-plane so the scan's top/bottom slices survive).
-  scratch.set(body);
+  // Body eroded in-plane by the chest-wall depth (in-plane so the scan's top/bottom slices survive),
+  // slice by slice, counted at once against the candidates' runs of that slice.
   const inPlane = [0, 1, 2].filter((a) => a !== axes.siAxis);
   const r = Math.max(1, Math.round(WALL_MM / Math.max(ct.spacing[inPlane[0]], ct.spacing[inPlane[1]])));
-  morph(scratch, ct.dims, r, 'erode', air, inPlane);
-  air.fill(0);
-
   const gasCount = new Float64Array(comps.count + 1);
   const deepCount = new Float64Array(comps.count + 1);
-  forEachVoxel(comps, (label, v) => {
-    if (data[v] <= gas) gasCount[label]++;
-    if (scratch[v] !== 0) deepCount[label]++;
-  }, (label) => stats[label].size * voxelMl >= MIN_LUNG_ML);
+  if (axes.siAxis === 2) {
+    const plane = new Plane(dims, 2);
+    const s = new Uint8Array(plane.area);
+    for (let z = 0; z < dims[2]; z++) {
+      const r0 = z * ny;
+      let any = false;
+      for (let i = comps.rowOffset[r0]; i < comps.rowOffset[r0 + ny] && !any; i++) any = candidate(comps.label[i]);
+      if (!any) continue;
+      plane.gather(body, z, s);
+      plane.morph(s, r, r, 'erode');
+      for (let i = comps.rowOffset[r0]; i < comps.rowOffset[r0 + ny]; i++) {
+        const label = comps.label[i];
+        if (!candidate(label)) continue;
+        const p = (comps.rowOf[i] - r0) * nx;
+        const v = comps.rowOf[i] * nx;
+        for (let x = comps.start[i]; x <= comps.end[i]; x++) {
+          if (data[v + x] <= gas) gasCount[label]++;
+          if (s[p + x] !== 0) deepCount[label]++;
+        }
+      }
+    }
+  } else {
+    const deep = Uint8Array.from(body);
+    morph(deep, dims, r, 'erode', undefined, inPlane);
+    forEachVoxel(comps, (label, v) => {
+      if (data[v] <= gas) gasCount[label]++;
+      if (deep[v] !== 0) deepCount[label]++;
+    }, candidate);
+  }
 
-  const midline = bodyMidlineX(ct, body, axes);
-  const [nx, ny] = ct.dims;
+  const midline = bodyMidlineX(ct, bodyRuns, axes);
   const keepSide = new Int8Array(comps.count + 1); // 0 drop, 1 left, 2 right, 3 split
   for (let k = 1; k <= comps.count; k++) {
     const ml = stats[k].size * voxelMl;
@@ -82,7 +116,7 @@ export function lungMasks(
     const crosses = Math.min(lo, hiX) < midline && Math.max(lo, hiX) > midline && Math.min(leftPart, rightPart) > 0.25 * span;
     keepSide[k] = crosses ? 3 : cx < midline ? 1 : 2;
   }
-  if (!insideThorax(comps, stats, keepSide, body, ct.dims, axes.siAxis)) return { left: 0, right: 0 };
+  if (!insideThorax(comps, stats, keepSide, bodyRuns, axes.siAxis)) return { left: 0, right: 0 };
   const cut = new Float64Array(comps.count + 1);
   const splits = new Map<number, { box: { min: [number, number, number]; dims: [number, number, number] }; labels: Uint8Array }>();
   const midIndex = worldXToIndex(ct, axes, midline);
@@ -117,7 +151,7 @@ export function lungMasks(
         side = high === rightIsHigh ? 2 : 1;
       } else side = ([x, y, z][axes.lrAxis] > cut[label]) === rightIsHigh ? 2 : 1;
     }
-    out[v] = side;
+    out[v] = values[side - 1];
     if (side === 1) result.left++;
     else result.right++;
   }, (label) => keepSide[label] !== 0);
@@ -130,7 +164,7 @@ export function lungMasks(
  * filling most of a body (a head phantom, an air-filled container) is not lung.
  */
 const MAX_LUNG_FRACTION = 0.5;
-function insideThorax(c: Components, stats: ReturnType<typeof componentStats>, keep: Int8Array, body: Uint8Array, dims: [number, number, number], siAxis: number): boolean {
+function insideThorax(c: Components, stats: ReturnType<typeof componentStats>, keep: Int8Array, bodyRuns: Runs, siAxis: number): boolean {
   let lo = Infinity;
   let hi = -Infinity;
   let lung = 0;
@@ -140,13 +174,7 @@ function insideThorax(c: Components, stats: ReturnType<typeof componentStats>, k
     lung += stats[k].size;
   }
   if (lung === 0) return true;
-  const stride = [1, dims[0], dims[0] * dims[1]][siAxis];
-  let inBody = 0;
-  for (let i = 0; i < body.length; i++) if (body[i] !== 0) {
-    const w = Math.floor(i / stride) % dims[siAxis];
-    if (w >= lo && w <= hi) inBody++;
-  }
-  return lung <= MAX_LUNG_FRACTION * inBody;
+  return lung <= MAX_LUNG_FRACTION * runsCountIn(bodyRuns, siAxis, lo, hi);
 }
 
 function forEachVoxel(c: Components, fn: (label: number, voxel: number) => void, want: (label: number) => boolean): void {
@@ -160,15 +188,10 @@ function forEachVoxel(c: Components, fn: (label: number, voxel: number) => void,
 }
 
 /** World x (mm) of the body's centroid: the patient's midline for left/right decisions. */
-function bodyMidlineX(ct: Volume, body: Uint8Array, axes: AxisInfo): number {
+function bodyMidlineX(ct: Volume, bodyRuns: Runs, axes: AxisInfo): number {
   const dims = ct.dims;
-  const stride = [1, dims[0], dims[0] * dims[1]];
-  const count = new Float64Array(dims[axes.lrAxis]);
-  for (let i = 0; i < body.length; i++) if (body[i] !== 0) count[Math.floor(i / stride[axes.lrAxis]) % dims[axes.lrAxis]]++;
-  let s = 0;
-  let t = 0;
-  for (let k = 0; k < count.length; k++) { s += k * count[k]; t += count[k]; }
-  const idx = t > 0 ? s / t : (dims[axes.lrAxis] - 1) / 2;
+  const p0 = runsProfile(bodyRuns, axes.lrAxis);
+  const idx = p0.count > 0 ? p0.sum / p0.count : (dims[axes.lrAxis] - 1) / 2;
   const p: [number, number, number] = [(dims[0] - 1) / 2, (dims[1] - 1) / 2, (dims[2] - 1) / 2];
   p[axes.lrAxis] = idx;
   return voxelToWorld(ct.affine, ...p)[0];

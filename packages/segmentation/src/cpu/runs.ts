@@ -23,30 +23,79 @@ export interface Components {
   size: Float64Array;
 }
 
-/** Voxel test for run extraction: mask[i] !== 0. */
-export function componentsOfMask(mask: Uint8Array, dims: Vec3): Components {
-  const [nx, ny, nz] = dims;
-  const start = new IntList(1 << 16);
-  const end = new IntList(1 << 16);
-  const rowOf = new IntList(1 << 16);
-  const nRows = ny * nz;
-  const rowOffset = new Int32Array(nRows + 1);
-  for (let r = 0; r < nRows; r++) {
-    rowOffset[r] = start.length;
-    const base = r * nx;
+/** The foreground runs of a mask, row by row (no labels): what a mask costs to keep as runs. */
+export interface Runs {
+  dims: Vec3;
+  start: Int32Array;
+  end: Int32Array;
+  rowOf: Int32Array;
+  rowOffset: Int32Array;
+}
+
+/**
+ * Collects the runs of a mask row by row, in increasing row order (row = y + ny·z), so a pass that
+ * computes a mask slice by slice can hand over its rows while they are in cache instead of writing
+ * the mask and scanning it again.
+ */
+export class RunCollector {
+  private readonly start = new IntList(1 << 12);
+  private readonly end = new IntList(1 << 12);
+  private readonly rowOf = new IntList(1 << 12);
+  private readonly rowOffset: Int32Array;
+  private next = 0;
+  constructor(readonly dims: Vec3) {
+    this.rowOffset = new Int32Array(dims[1] * dims[2] + 1);
+  }
+
+  /** Adds row r from src[offset .. offset + nx): nonzero is foreground. */
+  addRow(r: number, src: Uint8Array, offset: number): void {
+    const nx = this.dims[0];
+    while (this.next <= r) this.rowOffset[this.next++] = this.start.length;
     let x = 0;
     while (x < nx) {
-      while (x < nx && mask[base + x] === 0) x++;
+      while (x < nx && src[offset + x] === 0) x++;
       if (x >= nx) break;
       const s = x;
-      while (x < nx && mask[base + x] !== 0) x++;
-      start.push(s);
-      end.push(x - 1);
-      rowOf.push(r);
+      while (x < nx && src[offset + x] !== 0) x++;
+      this.start.push(s);
+      this.end.push(x - 1);
+      this.rowOf.push(r);
     }
   }
-  rowOffset[nRows] = start.length;
-  return labelRuns(dims, start.view(), end.view(), rowOf.view(), rowOffset);
+
+  /** Adds a run [s, e] to row r (rows in increasing order, runs within a row by increasing x). */
+  addRun(r: number, s: number, e: number): void {
+    while (this.next <= r) this.rowOffset[this.next++] = this.start.length;
+    this.start.push(s);
+    this.end.push(e);
+    this.rowOf.push(r);
+  }
+
+  runs(): Runs {
+    while (this.next < this.rowOffset.length) this.rowOffset[this.next++] = this.start.length;
+    return { dims: this.dims, start: this.start.view(), end: this.end.view(), rowOf: this.rowOf.view(), rowOffset: this.rowOffset };
+  }
+
+  components(): Components {
+    return labelRunList(this.runs());
+  }
+}
+
+/** Voxel test for run extraction: mask[i] !== 0. */
+export function componentsOfMask(mask: Uint8Array, dims: Vec3): Components {
+  return labelRunList(runsOfMask(mask, dims));
+}
+
+export function runsOfMask(mask: Uint8Array, dims: Vec3): Runs {
+  const c = new RunCollector(dims);
+  const nx = dims[0];
+  for (let r = 0; r < dims[1] * dims[2]; r++) c.addRow(r, mask, r * nx);
+  return c.runs();
+}
+
+/** 6-connected components of a run list. */
+export function labelRunList(r: Runs): Components {
+  return labelRuns(r.dims, r.start, r.end, r.rowOf, r.rowOffset);
 }
 
 function labelRuns(dims: Vec3, start: Int32Array, end: Int32Array, rowOf: Int32Array, rowOffset: Int32Array): Components {
@@ -155,4 +204,66 @@ export function componentStats(c: Components): ComponentStats[] {
   }
   for (const s of stats) if (s.size > 0) for (let a = 0; a < 3; a++) s.centroid[a] /= s.size;
   return stats;
+}
+
+/**
+ * Voxel count and coordinate sum along `axis` of a run list, optionally only over slices
+ * z ∈ [zLo, zHi]; min/max coordinate with any voxel. Exact (integer sums), no voxel pass.
+ */
+export function runsProfile(r: Runs, axis: number, zLo = 0, zHi = Infinity): { count: number; sum: number; min: number; max: number } {
+  const ny = r.dims[1];
+  let count = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < r.start.length; i++) {
+    const row = r.rowOf[i];
+    const y = row % ny;
+    const z = (row - y) / ny;
+    if (z < zLo || z > zHi) continue;
+    const len = r.end[i] - r.start[i] + 1;
+    count += len;
+    if (axis === 0) {
+      sum += ((r.start[i] + r.end[i]) * len) / 2;
+      if (r.start[i] < min) min = r.start[i];
+      if (r.end[i] > max) max = r.end[i];
+    } else {
+      const c = axis === 1 ? y : z;
+      sum += c * len;
+      if (c < min) min = c;
+      if (c > max) max = c;
+    }
+  }
+  return { count, sum, min, max };
+}
+
+/** Voxels of a run list whose coordinate along `axis` lies in [lo, hi]. */
+export function runsCountIn(r: Runs, axis: number, lo: number, hi: number): number {
+  const ny = r.dims[1];
+  let count = 0;
+  for (let i = 0; i < r.start.length; i++) {
+    if (axis === 0) {
+      const a = Math.max(lo, r.start[i]);
+      const b = Math.min(hi, r.end[i]);
+      if (b >= a) count += b - a + 1;
+      continue;
+    }
+    const row = r.rowOf[i];
+    const y = row % ny;
+    const c = axis === 1 ? y : (row - y) / ny;
+    if (c >= lo && c <= hi) count += r.end[i] - r.start[i] + 1;
+  }
+  return count;
+}
+
+/** Paints the runs of axial slice z (rows z·ny … z·ny+ny−1) whose component passes `keep` into a
+ *  slice buffer (nx × ny, x fastest). */
+export function paintSlice(c: Components, keep: (label: number) => boolean, z: number, out: Uint8Array, value: number): void {
+  const [nx, ny] = c.dims;
+  const r0 = z * ny;
+  for (let i = c.rowOffset[r0]; i < c.rowOffset[r0 + ny]; i++) {
+    if (!keep(c.label[i])) continue;
+    const base = (c.rowOf[i] - r0) * nx;
+    out.fill(value, base + c.start[i], base + c.end[i] + 1);
+  }
 }
