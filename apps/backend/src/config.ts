@@ -18,6 +18,10 @@ export interface BackendConfig {
   uploadIdleTimeoutMs: number;
   /** Receiving a whole request (headers and body) may take at most this long. */
   requestTimeoutMs: number;
+  /** The request line and headers must arrive within this long (a client that dribbles headers is cut off). */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long between requests. */
+  keepAliveTimeoutMs: number;
   /** Largest accepted image as sent (compressed) bytes, by URL or upload. */
   maxImageBytes: number;
   /** `host`, `host:port` or `host:*` the server may fetch images from, besides imageServer. */
@@ -63,6 +67,8 @@ export const envSchema = z
     MAX_VOLUME_BYTES: z.coerce.number().int().positive().default(DEFAULT_MAX_VOLUME_BYTES),
     UPLOAD_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(15 * 60_000),
+    HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
     ALLOWED_IMAGE_HOSTS: envList,
     IMAGE_SERVER: optionalString.pipe(z.string().url().optional()),
     ALLOW_PRIVATE_IMAGE_ADDRESSES: envBool(false),
@@ -100,6 +106,8 @@ export const envSchema = z
       maxVolumeBytes: e.MAX_VOLUME_BYTES,
       uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
       allowedImageHosts: e.ALLOWED_IMAGE_HOSTS.map((h) => h.toLowerCase()),
       imageServer: e.IMAGE_SERVER,
       allowPrivateImageAddresses: e.ALLOW_PRIVATE_IMAGE_ADDRESSES,

@@ -74,6 +74,15 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
     // Receiving the request (not answering it: inference may take minutes) has a deadline, and an
     // upload that goes quiet is cut off sooner (see holdUploadIdleTimeout).
     requestTimeout: config.requestTimeoutMs,
+    // No idle timeout on the connection itself: a synchronous inference may be silent for minutes while
+    // the client waits; the upload's own idle timeout and the header deadline cover slow senders.
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // Node checks the header and request deadlines on an interval (30 s by default): check often enough
+    // that a short deadline is honoured close to its value.
+    http: {
+      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))),
+    },
   });
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_backend');

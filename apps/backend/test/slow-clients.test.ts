@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { createVolumeLike, encodeNifti, identity, readNifti } from '@vista3d/volume';
+import { configFromEnv } from '../src/config.js';
 import { CT, CT_SM, postJson, startHarness, type Harness } from './helpers.js';
 
 /** A raw upload we control byte by byte: `send` more, `ended` resolves when the server drops or answers. */
@@ -83,6 +85,43 @@ describe('slow clients cannot hold the backend', () => {
     const ok = await postJson(h.base, { image: `${h.images}/ct.nii.gz`, prompts: { classes: ['bone'] } });
     assert.equal(ok.status, 200);
     await ok.arrayBuffer();
+  });
+});
+
+describe('a client that dribbles its headers is cut off at the header deadline', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ headersTimeoutMs: 1500 });
+  });
+  after(() => h.close());
+
+  test('one header byte every 200 ms (never idle) is answered 408 or dropped within the deadline, others served meanwhile', async () => {
+    const url = new URL(h.base);
+    const socket = connect(Number(url.port), url.hostname);
+    const head = Buffer.from(`GET /v1/health/ready HTTP/1.1\r\nHost: ${url.host}\r\nX-Slow: ${'a'.repeat(200)}`);
+    let sent = 0;
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    const t0 = performance.now();
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - t0)));
+    socket.once('connect', () => socket.write(head.subarray(0, ++sent)));
+    const dribble = setInterval(() => sent < head.length && socket.write(head.subarray(sent, ++sent)), 200);
+    try {
+      const ok = await fetch(`${h.base}/v1/health/ready`);
+      assert.equal(ok.status, 200, 'another client is served while one dribbles');
+      const after = await closed;
+      assert.ok(after < 1500 + 1500, `cut off after ${after.toFixed(0)} ms`);
+      assert.ok(answer === '' || answer.startsWith('HTTP/1.1 408'), answer.slice(0, 80));
+    } finally {
+      clearInterval(dribble);
+      socket.destroy();
+    }
+  });
+
+  test('HEADERS_TIMEOUT_MS and KEEP_ALIVE_TIMEOUT_MS come from the environment', () => {
+    const c = configFromEnv({ HEADERS_TIMEOUT_MS: '12000', KEEP_ALIVE_TIMEOUT_MS: '3000' });
+    assert.equal(c.headersTimeoutMs, 12_000);
+    assert.equal(c.keepAliveTimeoutMs, 3_000);
   });
 });
 
