@@ -131,6 +131,29 @@ describe('segment jobs and the CT they were computed from', () => {
     assert.equal(saved.version.ct?.sha256, sha, 'the edit records the CT it was saved onto');
     assert.equal((await post('?ct=not-a-hash')).status, 400);
   });
+
+  it('a point-prompt result is accepted only onto the CT it was computed from (409 CT_CHANGED otherwise)', async () => {
+    const click = { patient: 'p1', scan: 'ct', class: 'spleen', points: [[60, 50, 15]] };
+    const accept = { patient: 'p1', scan: 'ct', class: 'spleen' };
+    const first = await postJson(`${env.base}/api/segment/interactive`, click);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const replaced = await readNifti(ctPath());
+    replaced.data[1] = (replaced.data[1] as number) + 7;
+    await writeNifti(ctPath(), replaced);
+    const before = await versions();
+    const refused = await postJson<{ code: string; message: string }>(`${env.base}/api/segment/interactive/accept`, accept);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'CT_CHANGED');
+    assert.deepEqual(await versions(), before, 'nothing saved');
+    const again = await postJson(`${env.base}/api/segment/interactive`, click);
+    assert.equal(again.status, 200);
+    const ok = await postJson<{ labels: unknown[] }>(`${env.base}/api/segment/interactive/accept`, accept);
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    const listed = await getJson<Array<{ version: number; source: string; current: boolean; ct?: { sha256: string } }>>(`${env.base}/api/patients/p1/scans/ct/versions`);
+    const current = listed.body.find((v) => v.current)!;
+    assert.equal(current.source, 'interactive');
+    assert.equal(current.ct?.sha256, createHash('sha256').update(await readFile(ctPath())).digest('hex'), 'the accepted result records its CT');
+  });
 });
 
 describe('overwriting a CT', () => {

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { labelFileStem, resolveLabel } from '@vista3d/labels';
-import { findScanFile, interactivePath, mergeLabelMask } from '@vista3d/store';
-import type { VersionPrompt } from '@vista3d/store';
+import { ctFingerprint, findScanFile, interactivePath, mergeLabelMask, sameCt } from '@vista3d/store';
+import type { CtFingerprint, VersionPrompt } from '@vista3d/store';
 import { createVolumeLike, readNifti, readNiftiHeader, voxelVolumeMl, writeNifti } from '@vista3d/volume';
 import type { Vec3 } from '@vista3d/volume';
 import type { FrontendConfig } from '../config.js';
@@ -23,6 +23,14 @@ export const interactiveSchema = z.object({
   pointLabels: z.array(z.union([z.literal(0), z.literal(1)])).optional(),
 });
 export const acceptSchema = z.object({ patient: z.string(), scan: z.string(), class: z.union([z.string().min(1), z.number().int()]) });
+
+/** What is kept beside a pending interactive result until it is accepted. */
+interface PendingResult {
+  class: string;
+  points: Array<[number, number, number]>;
+  pointLabels: Array<0 | 1>;
+  ct?: CtFingerprint;
+}
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -56,6 +64,8 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
         throw badRequest('POINT_OUTSIDE', `point ${i} [${p.join(', ')}] is not an integer voxel inside the volume ${header.dims.join('×')}`);
       }
     });
+    // The CT the result is computed from: accepting it later is refused if the scan's CT changed.
+    const ct = await ctFingerprint(file);
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     request.raw.socket.once('close', abort);
@@ -87,7 +97,8 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     const out = interactivePath(root, patient, scan, cls.name);
     await writeNifti(out, mask, { level: 1 });
     // the prompts travel to the version's provenance when the result is accepted
-    await writeFile(out.replace(/\.nii\.gz$/, '.json'), JSON.stringify({ class: cls.name, points: body.points, pointLabels: body.pointLabels ?? body.points.map(() => 1) }));
+    const pending: PendingResult = { class: cls.name, points: body.points, pointLabels: body.pointLabels ?? body.points.map(() => 1), ct };
+    await writeFile(out.replace(/\.nii\.gz$/, '.json'), JSON.stringify(pending));
     return {
       url: `/images/output/${enc(patient)}/voxels/${enc(scan)}/${enc(basename(out))}`,
       labelId: cls.id,
@@ -113,7 +124,18 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
       throw err;
     }
     const promptFile = pending.replace(/\.nii\.gz$/, '.json');
-    const prompt = await readFile(promptFile, 'utf8').then((t) => JSON.parse(t) as VersionPrompt, () => null);
+    const saved = await readFile(promptFile, 'utf8').then((t) => JSON.parse(t) as PendingResult, () => null);
+    const ct = saved?.ct;
+    const prompt: VersionPrompt | null = saved ? { class: saved.class, points: saved.points, pointLabels: saved.pointLabels } : null;
+    const ctFile = await findScanFile(root, patient, scan);
+    if (!ctFile) throw new HttpError(404, 'SCAN_NOT_FOUND', `no scan "${scan}" for patient "${patient}"`);
+    const ctChanged = async (): Promise<void> => {
+      const now = await ctFingerprint(ctFile).catch(() => null);
+      if (ct && (!now || !sameCt(now, ct))) {
+        throw new HttpError(409, 'CT_CHANGED', `the CT of ${patient}/${scan} was replaced after this result was computed; nothing was saved — click again on the new CT`);
+      }
+    };
+    await ctChanged();
     const stats = await mergeLabelMask(root, patient, scan, mask, cls.id, {
       provenance: {
         source: 'interactive',
@@ -121,7 +143,10 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
         engine: config.vista3dServer,
         classes: [cls.name],
         ...(prompt ? { prompts: [prompt] } : {}),
+        ...(ct ? { ct } : {}),
       },
+      // again under the scan's lock, as segment jobs do: a replacement during the save is caught too
+      verify: ctChanged,
     });
     await rm(pending, { force: true });
     await rm(promptFile, { force: true });
