@@ -212,6 +212,19 @@ CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EA
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION vista3d_audit_append_only();
 `,
   },
+  {
+    version: 7,
+    name: 'failed logins shared by the frontend replicas',
+    sql: `
+-- One row per (user name, address) pair or per address: every replica counts the same guesses.
+CREATE TABLE login_failures (
+  key             text PRIMARY KEY,
+  failures        integer NOT NULL,
+  last_failure_at timestamptz NOT NULL
+);
+CREATE INDEX login_failures_last ON login_failures (last_failure_at);
+`,
+  },
 ];
 
 /** Arbitrary constant: the advisory lock that serialises replicas migrating at the same moment. */

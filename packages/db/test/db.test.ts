@@ -38,11 +38,11 @@ describe('@vista3d/db on a real PostgreSQL', () => {
 
   it('migrates once even when replicas migrate at the same moment', async () => {
     const runs = await Promise.all([migrate(pool), migrate(pool), migrate(pool)]);
-    assert.deepEqual(runs.flat().sort(), [1, 2, 3, 4, 5, 6]);
-    assert.equal(await schemaVersion(pool), 6);
+    assert.deepEqual(runs.flat().sort(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.equal(await schemaVersion(pool), 7);
     assert.deepEqual(await migrate(pool), []);
     const tables = (await pool.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t);
-    for (const t of ['patients', 'studies', 'series', 'scans', 'segmentation_versions', 'jobs', 'users', 'sessions', 'api_tokens', 'audit_log']) assert.ok(tables.includes(t), t);
+    for (const t of ['patients', 'studies', 'series', 'scans', 'segmentation_versions', 'jobs', 'users', 'sessions', 'api_tokens', 'audit_log', 'login_failures']) assert.ok(tables.includes(t), t);
   });
 
   it('reconciles the index from the file tree and follows changes on rescan', async () => {

@@ -1,5 +1,6 @@
 import { appendFile, chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { memoryLoginFailures } from './login-throttle.js';
 import type { ApiToken, AuditEntry, AuditQuery, AuthStore, LoginRequest, Session, User } from './store.js';
 import { matchesAudit } from './audit-query.js';
 
@@ -51,6 +52,8 @@ export async function openFileStore(dir: string): Promise<AuthStore> {
 
   return {
     kind: 'files',
+    // One process serves a files store: its lock-out counts can stay in memory.
+    loginFailures: memoryLoginFailures(),
     async countUsers() {
       return state.users.length;
     },

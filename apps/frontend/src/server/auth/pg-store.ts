@@ -1,4 +1,5 @@
 import type { Pool } from '@vista3d/db';
+import type { LoginFailureStore } from './login-throttle.js';
 import type { Role } from './roles.js';
 import type { ApiToken, AuditEntry, AuthStore, Session, User } from './store.js';
 
@@ -26,6 +27,7 @@ const toAudit = (r: AuditRow): AuditEntry =>
 export function pgAuthStore(pool: Pool): AuthStore {
   return {
     kind: 'postgres',
+    loginFailures: pgLoginFailures(pool),
     async countUsers() {
       return Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM users')).rows[0].n);
     },
@@ -134,6 +136,34 @@ export function pgAuthStore(pool: Pool): AuthStore {
     },
     async close() {
       /* the pool belongs to the platform state */
+    },
+  };
+}
+
+/** Lock-out counts in PostgreSQL (migration 7): every replica sees the same guesses. */
+function pgLoginFailures(pool: Pool): LoginFailureStore {
+  const row = (r: { failures: number; last_failure_at: Date }) => ({ failures: r.failures, lastFailureAt: r.last_failure_at.getTime() });
+  return {
+    async get(key) {
+      const r = await pool.query<{ failures: number; last_failure_at: Date }>('SELECT failures, last_failure_at FROM login_failures WHERE key = $1', [key]);
+      return r.rows[0] ? row(r.rows[0]) : undefined;
+    },
+    async bump(key, at, forgetBefore) {
+      // One statement, so concurrent failures on two replicas both count.
+      const r = await pool.query<{ failures: number; last_failure_at: Date }>(
+        `INSERT INTO login_failures (key, failures, last_failure_at) VALUES ($1, 1, $2)
+         ON CONFLICT (key) DO UPDATE SET
+           failures = CASE WHEN login_failures.last_failure_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
+           last_failure_at = EXCLUDED.last_failure_at
+         RETURNING failures, last_failure_at`,
+        [key, new Date(at), new Date(forgetBefore)],
+      );
+      // Forgotten rows are removed now and then, not on every login.
+      if (Math.random() < 0.01) await pool.query('DELETE FROM login_failures WHERE last_failure_at < $1', [new Date(forgetBefore)]);
+      return row(r.rows[0]);
+    },
+    async clear(key) {
+      await pool.query('DELETE FROM login_failures WHERE key = $1', [key]);
     },
   };
 }

@@ -43,7 +43,7 @@ export async function startSession(store: AuthStore, config: AuthConfig, user: U
 /** GET /api/session, POST /api/login (local accounts), POST /api/logout. */
 export async function sessionRoutes(app: FastifyInstance, opts: { config: AuthConfig; store: AuthStore | null; endSessionUrl?: (idToken?: string) => string | undefined }): Promise<void> {
   const { config, store } = opts;
-  const throttle = new LoginThrottle(config.loginThrottle);
+  const throttle = new LoginThrottle(config.loginThrottle, store?.loginFailures);
   app.get('/api/session', { config: { role: 'public' } }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     return sessionJson(config.mode, request.identity);
@@ -56,7 +56,7 @@ export async function sessionRoutes(app: FastifyInstance, opts: { config: AuthCo
     const audit = (outcome: 'ok' | 'refused', status: number, userId?: string): Promise<void> =>
       store.appendAudit([{ at: new Date().toISOString(), actor: body.username, ...(userId ? { userId } : {}), action: 'login', outcome, status, ip: request.ip }]);
     // Before any password is checked: a locked-out guesser costs neither a hash nor a clue.
-    const retryAfter = throttle.retryAfterSeconds(body.username, request.ip);
+    const retryAfter = await throttle.retryAfterSeconds(body.username, request.ip);
     if (retryAfter > 0) {
       await audit('refused', 429);
       reply.header('retry-after', String(retryAfter));
@@ -65,11 +65,11 @@ export async function sessionRoutes(app: FastifyInstance, opts: { config: AuthCo
     const user = await store.userByName(body.username);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash()), body.password);
     if (!user || !ok || user.disabled || user.source !== 'local') {
-      throttle.failed(body.username, request.ip);
+      await throttle.failed(body.username, request.ip);
       await audit('refused', 401, user?.id);
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'wrong user name or password (or the account is disabled)');
     }
-    throttle.succeeded(body.username, request.ip);
+    await throttle.succeeded(body.username, request.ip);
     const { secret, cookieMaxAgeMs } = await startSession(store, config, user, request.ip);
     await audit('ok', 200, user.id);
     reply.header('set-cookie', sessionCookie(request, config, secret, cookieMaxAgeMs));

@@ -1,3 +1,4 @@
+import type { LoginFailureStore } from './login-throttle.js';
 import type { Role } from './roles.js';
 
 export interface User {
@@ -92,6 +93,8 @@ export interface AuthStore {
   /** Returns and deletes it (a state is usable once). */
   takeLoginRequest(id: string): Promise<LoginRequest | undefined>;
   appendAudit(entries: AuditEntry[]): Promise<void>;
+  /** Failed-login counts of the lock-out (login-throttle.ts). */
+  readonly loginFailures: LoginFailureStore;
   searchAudit(query: AuditQuery): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
