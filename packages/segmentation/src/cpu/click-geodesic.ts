@@ -92,7 +92,8 @@ export function geodesic(dims: Vec3, spacing: Vec3, factor: Float32Array, seeds:
       if (done[w] !== 0) return;
       const fw = factor[w];
       if (!(fw < Infinity)) return;
-      const nd = key + len * 0.5 * (fv + fw);
+      // Keys as stored (float32), so the settled check compares like with like.
+      const nd = Math.fround(key + len * 0.5 * (fv + fw));
       if (nd < d[w]) { d[w] = nd; heap.push(nd, w); }
     };
     if (x > 0) relax(v - 1, wx);

@@ -23,6 +23,8 @@ export interface ClickOptions {
   laterReach: number;
   /** Largest region per click, in balls of the click's depth. */
   maxBalls: number;
+  /** The same for a click in a bone (a bone leaks into its neighbour through the joint). */
+  boneBalls: number;
   /** Leak cut: the region is opened by alpha × the click's depth (mm) and reconstructed. */
   alpha: number;
   /** The same for a click in a bone (thin processes and laminae belong to it). */
@@ -36,7 +38,7 @@ export interface ClickOptions {
 
 export const CLICK_DEFAULTS: ClickOptions = {
   marginMm: 60, maxMarginMm: 400, workMm: 2, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, competeWeight: 0,
-  reach: 8, laterReach: 3, maxBalls: 20, maxHoleMm2: 300, maxBoneHoleMm2: 2500, alpha: 0.5, boneAlpha: 0.3, enclosedFraction: 0.7,
+  reach: 8, laterReach: 3, maxBalls: 20, boneBalls: 10, maxHoleMm2: 300, maxBoneHoleMm2: 2500, alpha: 0.5, boneAlpha: 0.3, enclosedFraction: 0.7,
 };
 
 /** Smoothed HU from which a cell is bone (cortex, dense trabeculae). */
@@ -209,7 +211,7 @@ function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[],
     // Size prior from the click's depth: at most maxBalls balls of that radius, nearest first, within reach.
     const ball = ((4 / 3) * Math.PI * depth ** 3) / cellVol;
     for (let i = 0; i < n; i++) fac[i] = region[i] !== 0 ? 1 : Infinity;
-    const g = geodesic(box.dims, box.spacing, fac, [seed], (k === 0 ? o.reach : o.laterReach) * depth, Math.max(64, Math.ceil(o.maxBalls * ball)), dist);
+    const g = geodesic(box.dims, box.spacing, fac, [seed], (k === 0 ? o.reach : o.laterReach) * depth, Math.max(64, Math.ceil((m.bone ? o.boneBalls : o.maxBalls) * ball)), dist);
     region.fill(0);
     for (let i = 0; i < g.count; i++) region[g.order[i]] = 1;
     cutLeaks(region, d2, box, seed, m.bone ? o.boneAlpha : o.alpha);
