@@ -37,7 +37,7 @@ export interface ClickOptions {
 }
 
 export const CLICK_DEFAULTS: ClickOptions = {
-  marginMm: 60, maxMarginMm: 400, workMm: 2, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, competeWeight: 0,
+  marginMm: 60, maxMarginMm: 400, workMm: 3, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, competeWeight: 0,
   reach: 8, laterReach: 3, maxBalls: 20, boneBalls: 10, maxHoleMm2: 300, maxBoneHoleMm2: 2500, alpha: 0.5, boneAlpha: 0.3, enclosedFraction: 0.7,
 };
 
@@ -89,8 +89,8 @@ export function segmentFromClicks(
       }
       return count;
     }
-    // The regions cannot reach further than the clicks' geodesic reach: one re-read usually suffices.
-    margin = Math.min(o.maxMarginMm, Math.max(1.5 * margin, reachMm + 3 * Math.max(...box.spacing)));
+    // Doubled, but never beyond the clicks' geodesic reach (the regions cannot run further).
+    margin = Math.min(o.maxMarginMm, 2 * margin, Math.max(1.25 * margin, reachMm + 3 * Math.max(...box.spacing)));
   }
 }
 
@@ -309,15 +309,27 @@ function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Vol
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
   const refine = f.some((k) => k > 1);
-  // Cells on the region's border are decided voxel by voxel by the clicks' windows.
+  // Cells on either side of the region's border (and their neighbours) are decided voxel by voxel by
+  // the clicks' windows — never those a negative click claimed.
   const edge = new Uint8Array(mask.length);
   if (refine) {
+    const sxy = bx * by;
     for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
       const c = x + bx * (y + by * z);
-      if (mask[c] === 0) continue;
-      if ((x > 0 && mask[c - 1] === 0) || (x < bx - 1 && mask[c + 1] === 0) || (y > 0 && mask[c - bx] === 0) || (y < by - 1 && mask[c + bx] === 0)
-        || (z > 0 && mask[c - bx * by] === 0) || (z < bz - 1 && mask[c + bx * by] === 0)) edge[c] = 1;
+      const m = mask[c];
+      if ((x > 0 && mask[c - 1] !== m) || (x < bx - 1 && mask[c + 1] !== m) || (y > 0 && mask[c - bx] !== m) || (y < by - 1 && mask[c + bx] !== m)
+        || (z > 0 && mask[c - sxy] !== m) || (z < bz - 1 && mask[c + sxy] !== m)) edge[c] = 1;
     }
+    const grown = edge.slice();
+    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
+      const c = x + bx * (y + by * z);
+      if (edge[c] === 0) continue;
+      for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const X = x + dx; const Y = y + dy; const Z = z + dz;
+        if (X >= 0 && Y >= 0 && Z >= 0 && X < bx && Y < by && Z < bz) grown[X + bx * (Y + by * Z)] = 1;
+      }
+    }
+    for (let c = 0; c < edge.length; c++) edge[c] = grown[c] !== 0 && claimed[c] === 0 ? 1 : 0;
   }
   const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
   const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
@@ -333,8 +345,7 @@ function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Vol
       const dst = nx * (y + ny * z);
       for (let x = lo[0]; x < xEnd; x++) {
         const c = row + Math.floor((x - lo[0]) / f[0]);
-        if (mask[c] === 0) continue;
-        if (edge[c] !== 0 && !accept(data[dst + x] * slope + inter)) continue;
+        if (edge[c] !== 0 ? !accept(data[dst + x] * slope + inter) : mask[c] === 0) continue;
         out[dst + x] = 1;
         count++;
       }
