@@ -1,14 +1,19 @@
 // The click benchmark's protocol (bench/clicks) over real HTTP against the backend with the CPU
-// engine, on the 30-slice shared CT (21 structures ≥ 500 voxels of TotalSegmentator's normal model).
-// Targets of issue 14 that the engine meets are asserted at their values; see bench/RESULTS.md
-// ("clicks") for the ones it does not meet yet.
+// engine, on the 30-slice shared CT (21 structures ≥ 500 voxels of TotalSegmentator's normal model),
+// plus the algorithm's invariants and its time per click on a 512×512×100 CT made from shared data.
+// Targets of issue 14 that the engine meets are asserted at their values; bench/RESULTS.md ("clicks")
+// records the ones it does not meet yet (mean Dice 0.60 / 0.75 / 0.82, no 1-click result > 3×).
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { Vec3 } from '@vista3d/volume';
 import { defaultConfig } from '../../apps/backend/src/config.js';
 import { buildServer } from '../../apps/backend/src/server.js';
 import { LABELLED_CTS, loadLabelledCt } from '../../bench/clicks/datasets.js';
-import { ctUpload, httpSegmenter, labelsOf, simulateLabel, summarise, type LabelRun, type Summary } from '../../bench/clicks/simulate.js';
+import { ctUpload, deepestVoxel, diceOf, httpSegmenter, labelsOf, nextClick, simulateLabel, summarise, toVec3, type Click, type LabelRun, type Summary } from '../../bench/clicks/simulate.js';
+import { upsample } from '../../bench/clicks/speed.js';
+import { segmentFromClicks } from '../../packages/segmentation/src/cpu/interactive.js';
+import { axisInfo } from '../../packages/segmentation/src/cpu/orientation.js';
 
 process.env.LOG_LEVEL ??= 'silent';
 
@@ -38,8 +43,73 @@ describe('click simulator over HTTP (CPU engine, totalseg_example_ct_sm)', () =>
     for (let k = 1; k < summary.length; k++) assert.ok(summary[k].meanDice >= summary[k - 1].meanDice, `${k + 1} clicks ${summary[k].meanDice} < ${k} clicks ${summary[k - 1].meanDice}`);
   });
 
-  it('keeps every positive click in the result and answers each prompt quickly', () => {
+  it('answers every prompt with a non-empty result, quickly', () => {
     for (const r of runs) for (const s of r.steps) assert.ok(s.volumeRatio > 0, `class ${r.classId} empty after ${s.clicks} clicks`);
     assert.ok(summary.every((s) => s.meanSeconds < 1), summary.map((s) => s.meanSeconds).join(', '));
+  });
+});
+
+describe('click algorithm invariants (totalseg_example_ct_sm, in-process)', () => {
+  it('keeps every positive click, removes every negative one, and uses the negatives', async () => {
+    const { ct, ref } = await loadLabelledCt(LABELLED_CTS.find((c) => c.name === 'totalseg_example_ct_sm')!);
+    const axes = axisInfo(ct.affine);
+    const n = ct.data.length;
+    const [nx, ny] = ct.dims;
+    let negatives = 0;
+    let helped = 0;
+    for (const { id } of labelsOf(ref)) {
+      const refMask = new Uint8Array(n);
+      for (let i = 0; i < n; i++) refMask[i] = ref.data[i] === id ? 1 : 0;
+      const clicks: Click[] = [{ point: toVec3(deepestVoxel(refMask, ct.dims, ct.spacing)!.voxel, ct.dims), label: 1 }];
+      const mask = new Uint8Array(n);
+      let before = 0;
+      for (let k = 0; k < 4; k++) {
+        segmentFromClicks(ct, axes, clicks.map((c) => c.point), clicks.map((c) => c.label), mask);
+        for (const c of clicks) {
+          const v = c.point[0] + nx * (c.point[1] + ny * c.point[2]);
+          assert.equal(mask[v], c.label, `class ${id}, ${clicks.length} clicks: ${c.label ? 'positive' : 'negative'} click [${c.point.join(', ')}] ${c.label ? 'dropped' : 'kept'}`);
+        }
+        const dice = diceOf(refMask, mask).dice;
+        if (k > 0 && clicks[clicks.length - 1].label === 0) { negatives++; if (dice > before) helped++; }
+        before = dice;
+        const next = nextClick(refMask, mask, ct.dims, ct.spacing);
+        if (!next) break;
+        clicks.push(next);
+      }
+    }
+    console.log(`# ${negatives} negative clicks, ${helped} raised Dice`);
+    assert.ok(negatives >= 5 && helped >= negatives / 2, `${helped} of ${negatives} negative clicks raised Dice`);
+  });
+});
+
+describe('time per click on a 512×512×100 CT (shared abdomen CT upsampled)', () => {
+  it('one click on the spleen, kidney and liver', async () => {
+    const { ct: small, ref: smallRef } = await loadLabelledCt(LABELLED_CTS.find((c) => c.name === 'totalseg_example_ct')!);
+    const dims: Vec3 = [512, 512, 100];
+    const ct = upsample(small, dims);
+    const ref = upsample(smallRef, dims);
+    const n = ct.data.length;
+    const axes = axisInfo(ct.affine);
+    const out = new Uint8Array(n);
+    // The server is long-running: compile the code paths once (a click on the small CT) before timing.
+    const warm = await loadLabelledCt(LABELLED_CTS.find((c) => c.name === 'totalseg_example_ct_sm')!);
+    segmentFromClicks(warm.ct, axisInfo(warm.ct.affine), [[60, 50, 15]], [1], new Uint8Array(warm.ct.data.length));
+    const times: string[] = [];
+    let worst = 0;
+    for (const id of [3, 14, 1]) {
+      const refMask = new Uint8Array(n);
+      for (let i = 0; i < n; i++) refMask[i] = ref.data[i] === id ? 1 : 0;
+      const p = toVec3(deepestVoxel(refMask, dims, ct.spacing)!.voxel, dims);
+      const t = performance.now();
+      segmentFromClicks(ct, axes, [p], [1], out);
+      const s = (performance.now() - t) / 1000;
+      worst = Math.max(worst, s);
+      times.push(`${id}: ${s.toFixed(2)} s, Dice ${diceOf(refMask, out).dice.toFixed(2)}`);
+    }
+    console.log(`# 512×512×100 one click: ${times.join('; ')}`);
+    // Issue 14 asks for well under 1 s on 512×512×300. Measured on the shared 2-core machine (load 5):
+    // 512×512×100 spleen 0.64 s, kidney 0.52 s, liver 1.51 s (its box is the whole abdomen); 512×512×300
+    // 1.02 / 0.64 / 1.89 s. The bound below is that measurement with room for load, not the target.
+    assert.ok(worst < 3, times.join('; '));
   });
 });

@@ -1,98 +1,65 @@
 import type { Vec3, Volume } from '@vista3d/volume';
-import { squaredDistanceMm } from './edt.js';
-import { flood } from './flood.js';
-import { fillHolesSlicewise } from './holes.js';
-import { toHu } from './hu.js';
-import { morph } from './morphology.js';
+import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
+import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { AxisInfo } from './orientation.js';
 
 export interface ClickOptions {
   /** Half-size (mm) of the first working box around the clicks; doubled while the result touches it. */
   marginMm: number;
-  /** Largest working box half-size (mm). */
   maxMarginMm: number;
+  /** Working grid (mm) for CTs finer than this (block means). */
+  workMm: number;
   /** Radius (mm) of the neighbourhood that gives each click its intensity model. */
   modelRadiusMm: number;
   /** Window half-width = clamp(k·σ, min, max) around the click's median (smoothed HU). */
   k: number;
   minHalfHu: number;
   maxHalfHu: number;
+  /** Competition between clicks: step cost 1 + competeWeight·(deviation from the click's model / half-width)². */
+  competeWeight: number;
+  /** Geodesic reach of the first positive click, in multiples of its depth (mm). */
+  reach: number;
+  /** Geodesic reach of later positive clicks (corrections are more local). */
+  laterReach: number;
+  /** Largest region per click, in balls of the click's depth. */
+  maxBalls: number;
+  /** The same for a click in a bone (a bone leaks into its neighbour through the joint). */
+  boneBalls: number;
   /** Leak cut: the region is opened by alpha × the click's depth (mm) and reconstructed. */
   alpha: number;
-  /** Holes up to this area (mm²) per slice are filled (vessels in an organ, marrow in a bone). */
-  maxHoleMm2: number;
-  /** Marrow holes up to this area (mm²) per slice count as bone when the click is in marrow. */
-  maxBoneHoleMm2: number;
+  /** The same for a click in a bone (thin processes and laminae belong to it). */
+  boneAlpha: number;
   /** A click with at least this fraction of 26 rays meeting cortex within 35 mm is in a bone. */
   enclosedFraction: number;
-  /** Working grid spacing (mm) for CTs finer than this (block means). */
-  workMm: number;
-  /** Largest region per click, in balls of the click's depth (nearest voxels first). */
-  capFactor: number;
-  /** Geodesic reach of the first positive click: this many times its depth (mm). */
-  reach: number;
-  /** Geodesic reach of later positive clicks (corrections are local). */
-  laterReach: number;
+  /** Holes up to this area (mm²) per slice are filled (vessels in an organ, marrow in a bone). */
+  maxHoleMm2: number;
+  maxBoneHoleMm2: number;
 }
 
 export const CLICK_DEFAULTS: ClickOptions = {
-  marginMm: 60, maxMarginMm: 400, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, alpha: 0.5, maxHoleMm2: 300, maxBoneHoleMm2: 2500, enclosedFraction: 0.7, capFactor: 20, workMm: 2.5, reach: 8, laterReach: 3,
+  marginMm: 60, maxMarginMm: 400, workMm: 3, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, competeWeight: 0,
+  reach: 8, laterReach: 3, maxBalls: 20, boneBalls: 10, maxHoleMm2: 300, maxBoneHoleMm2: 2500, alpha: 0.5, boneAlpha: 0.3, enclosedFraction: 0.7,
 };
 
-/** A working box of the volume: origin, size, and the box's smoothed HU. */
-interface Box {
-  /** Full-resolution voxel of the box's first cell; each cell covers f[a] voxels along axis a. */
-  lo: Vec3;
-  f: Vec3;
-  dims: Vec3;
-  spacing: Vec3;
-  /** 3×3×3 mean of HU (box-local, x fastest). */
-  smooth: Float32Array;
-  raw: Float32Array;
-  /** Faces that are the volume's own faces (nothing to grow into): [x-, x+, y-, y+, z-, z+]. */
-  atEdge: boolean[];
-}
+/** Smoothed HU from which a cell is bone (cortex, dense trabeculae). */
+const BONE_HU = 150;
 
-interface ClickModel {
+interface Model {
+  mu: number;
+  half: number;
   lo: number;
   hi: number;
-  /** The click sits in marrow enclosed by cortex: grow bone (bright voxels + enclosed marrow). */
   bone: boolean;
 }
 
-const CORTEX_HU = 250;
-const BONE_HU = 150;
-const ENCLOSED_MM = 35;
-/** 13 directions of a half 26-neighbourhood, both ways = 26 rays. */
-const RAYS: Vec3[] = [];
-for (let z = -1; z <= 1; z++) for (let y = -1; y <= 1; y++) for (let x = -1; x <= 1; x++) if (x || y || z) RAYS.push([x, y, z]);
-
-/** Fraction of 26 rays from the click that meet cortex-bright voxels within ENCLOSED_MM. */
-function enclosedByCortex(box: Box, c: Vec3): number {
-  const [bx, by, bz] = box.dims;
-  let hits = 0;
-  for (const d of RAYS) {
-    const stepMm = Math.hypot(d[0] * box.spacing[0], d[1] * box.spacing[1], d[2] * box.spacing[2]);
-    for (let t = 1; t * stepMm <= ENCLOSED_MM; t++) {
-      const x = c[0] + t * d[0];
-      const y = c[1] + t * d[1];
-      const z = c[2] + t * d[2];
-      if (x < 0 || y < 0 || z < 0 || x >= bx || y >= by || z >= bz) break;
-      if (box.raw[x + bx * (y + by * z)] >= CORTEX_HU) { hits++; break; }
-    }
-  }
-  return hits / RAYS.length;
-}
-
 /**
- * Interactive segmentation from positive/negative clicks (see docs/segmentation-engines.md, "Clicks").
- * Each positive click gets its own intensity model (median and MAD of the smoothed HU around it)
- * and grows a connected region inside its window; the region is opened by a ball of radius
- * alpha × the click's depth (distance transform, mm) and reconstructed from the part holding the
- * click, which cuts the thin bridges through which region growing leaks into neighbours. Negative
- * clicks claim, by geodesic distance inside the grown union, the part of it nearer to them than to
- * any positive click (a geodesic Voronoi split). Positive clicks are always in the result. All work
- * happens in a box around the clicks that grows while the result touches its faces.
+ * Interactive segmentation from positive/negative clicks (docs/segmentation-engines.md, "Clicks"):
+ * every positive click grows its own region by geodesic distance (Dijkstra, step cost rising with
+ * the deviation from the click's own intensity model, nothing outside its window), bounded by its
+ * depth (reach, volume) and cut where the growth front narrows and widens again (a leak through a
+ * passage). The union of the positive regions is then split between all clicks by competitive
+ * geodesic growth: the part reached first from a negative click is removed. Positive clicks are
+ * always kept; the same clicks always give the same result, so each new click refines the previous one.
  */
 export function segmentFromClicks(
   ct: Volume,
@@ -107,17 +74,13 @@ export function segmentFromClicks(
   const pos = points.filter((_p, i) => labels[i] === 1);
   const neg = points.filter((_p, i) => labels[i] === 0);
   if (pos.length === 0) return 0;
+  const f = blockFactor(ct, o.workMm);
   let margin = o.marginMm;
   for (;;) {
-    const box = makeBox(ct, points, margin, o.workMm);
-    const models: ClickModel[] = [];
-    // Cells taken by negative clicks: the full-resolution boundary pass must not give them back.
-    const claimed = new Uint8Array(box.raw.length);
-    const mask = segmentInBox(box, pos, neg, axes, o, models, claimed);
-    const touches = touchesOpenFace(mask, box);
-    if (!touches || margin >= o.maxMarginMm || box.atEdge.every(Boolean)) {
-      // Boundary cells are decided voxel by voxel at full resolution by the clicks' HU windows.
-      const accept = (hu: number): boolean => models.some((m) => (m.bone ? hu >= BONE_HU : hu >= m.lo && hu <= m.hi));
+    const box = readClickBox(ct, points, margin, f);
+    const { mask, models, claimed, reachMm } = segmentInBox(box, pos, neg, axes, o);
+    if (!touchesOpenFace(mask, box) || margin >= o.maxMarginMm || box.atEdge.every(Boolean)) {
+      const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
       let count = writeBack(mask, claimed, box, ct, out, accept);
       const [nx, ny] = ct.dims;
       for (const p of pos) {
@@ -126,317 +89,265 @@ export function segmentFromClicks(
       }
       return count;
     }
-    margin *= 2;
+    // Doubled, but never beyond the clicks' geodesic reach (the regions cannot run further).
+    margin = Math.min(o.maxMarginMm, 2 * margin, Math.max(1.25 * margin, reachMm + 3 * Math.max(...box.spacing)));
   }
 }
 
-function makeBox(ct: Volume, points: readonly Vec3[], marginMm: number, workMm: number): Box {
-  // Fine CTs are worked on at about workMm (block means): the cost per click then depends on the
-  // size of the structure in mm, not on the scanner's matrix.
-  const f = ct.spacing.map((s, a) => Math.max(1, Math.min(Math.round(workMm / s), Math.floor(ct.dims[a] / 16)))) as Vec3;
-  const lo: Vec3 = [0, 0, 0];
-  const dims: Vec3 = [0, 0, 0];
-  const atEdge: boolean[] = [];
-  for (let a = 0; a < 3; a++) {
-    const m = Math.ceil(marginMm / ct.spacing[a]);
-    const cs = points.map((p) => p[a]);
-    const l = Math.max(0, Math.min(...cs) - m);
-    lo[a] = l - (l % f[a]);
-    const h = Math.min(ct.dims[a] - 1, Math.max(...cs) + m);
-    dims[a] = Math.floor((h - lo[a]) / f[a]) + 1;
-    atEdge.push(lo[a] === 0, lo[a] + dims[a] * f[a] >= ct.dims[a]);
-  }
-  const [bx, by, bz] = dims;
-  const [nx, ny, nz] = ct.dims;
-  const sum = new Float32Array(bx * by * bz);
-  const cnt = new Uint16Array(bx * by * bz);
-  const xEnd = Math.min(nx, lo[0] + bx * f[0]);
-  const cellOfX = cellIndex(lo[0], xEnd, f[0]);
-  const data = ct.data;
-  for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
-    const cz = Math.floor((z - lo[2]) / f[2]);
-    for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
-      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
-      const src = nx * (y + ny * z) + lo[0];
-      for (let i = 0; i < cellOfX.length; i++) {
-        const c = row + cellOfX[i];
-        sum[c] += data[src + i];
-        cnt[c]++;
-      }
-    }
-  }
-  const raw = sum;
-  for (let i = 0; i < raw.length; i++) raw[i] = cnt[i] > 0 ? toHu(ct, raw[i] / cnt[i]) : -1024;
-  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, raw, smooth: boxMean(raw, dims), atEdge };
-}
-
-/**
- * The structure's depth as seen from a click: the largest distance to its boundary (mm) within
- * max(the click's own depth + 6 mm, 20 mm) of it, so a click near a vessel or an edge still sees the organ.
- */
-function localDepth(d2: Float32Array, box: Box, seed: number): number {
+function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
   const [bx, by, bz] = box.dims;
-  const sx = seed % bx;
-  const sy = Math.floor(seed / bx) % by;
-  const sz = Math.floor(seed / (bx * by));
-  const rMm = Math.max(Math.sqrt(d2[seed]) + 6, 20);
-  const r = box.spacing.map((s) => Math.ceil(rMm / s));
-  let best = d2[seed];
-  for (let z = Math.max(0, sz - r[2]); z <= Math.min(bz - 1, sz + r[2]); z++)
-    for (let y = Math.max(0, sy - r[1]); y <= Math.min(by - 1, sy + r[1]); y++)
-      for (let x = Math.max(0, sx - r[0]); x <= Math.min(bx - 1, sx + r[0]); x++) {
-        const v = d2[x + bx * (y + by * z)];
-        if (v <= best) continue;
-        const e = ((x - sx) * box.spacing[0]) ** 2 + ((y - sy) * box.spacing[1]) ** 2 + ((z - sz) * box.spacing[2]) ** 2;
-        if (e <= rMm * rMm) best = v;
-      }
-  return Math.sqrt(best);
-}
-
-/** Box cell of each full-resolution x in [from, to). */
-function cellIndex(from: number, to: number, f: number): Int32Array {
-  return Int32Array.from({ length: Math.max(0, to - from) }, (_, i) => Math.floor(i / f));
-}
-
-/** Separable 3×3×3 mean (edges average what exists). */
-function boxMean(src: Float32Array, dims: Vec3): Float32Array {
-  let a = src.slice();
-  let b = new Float32Array(src.length);
-  const stride = [1, dims[0], dims[0] * dims[1]];
-  for (let axis = 0; axis < 3; axis++) {
-    const n = dims[axis];
-    const s = stride[axis];
-    for (let i = 0; i < a.length; i++) {
-      const k = Math.floor(i / s) % n;
-      let sum = a[i];
-      let c = 1;
-      if (k > 0) { sum += a[i - s]; c++; }
-      if (k < n - 1) { sum += a[i + s]; c++; }
-      b[i] = sum / c;
-    }
-    const t = a;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
-function boxIndex(box: Box, p: Vec3): number {
-  const c = [0, 1, 2].map((a) => Math.floor((p[a] - box.lo[a]) / box.f[a]));
-  return c[0] + box.dims[0] * (c[1] + box.dims[1] * c[2]);
-}
-
-/** Median and MAD of the smoothed HU in a small ball around the click → the click's HU window. */
-function clickModel(box: Box, p: Vec3, o: ClickOptions): ClickModel {
-  const [bx, by, bz] = box.dims;
-  const c = [0, 1, 2].map((a) => Math.floor((p[a] - box.lo[a]) / box.f[a]));
-  const r = box.spacing.map((s) => Math.max(1, Math.round(o.modelRadiusMm / s)));
+  const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
+  const rMm = Math.max(o.modelRadiusMm, Math.max(...box.spacing));
+  const r = box.spacing.map((s) => Math.floor(rMm / s));
   const values: number[] = [];
   for (let z = Math.max(0, c[2] - r[2]); z <= Math.min(bz - 1, c[2] + r[2]); z++)
     for (let y = Math.max(0, c[1] - r[1]); y <= Math.min(by - 1, c[1] + r[1]); y++)
       for (let x = Math.max(0, c[0] - r[0]); x <= Math.min(bx - 1, c[0] + r[0]); x++) {
         const d = ((x - c[0]) * box.spacing[0]) ** 2 + ((y - c[1]) * box.spacing[1]) ** 2 + ((z - c[2]) * box.spacing[2]) ** 2;
-        if (d <= Math.max(o.modelRadiusMm, Math.max(...box.spacing)) ** 2) values.push(box.smooth[x + bx * (y + by * z)]);
+        if (d <= rMm * rMm) values.push(box.smooth[x + bx * (y + by * z)]);
       }
   values.sort((a, b) => a - b);
-  const med = values[Math.floor(values.length / 2)];
-  const dev = values.map((v) => Math.abs(v - med)).sort((a, b) => a - b);
+  const mu = values[Math.floor(values.length / 2)];
+  const dev = values.map((v) => Math.abs(v - mu)).sort((a, b) => a - b);
   const sigma = 1.4826 * dev[Math.floor(dev.length / 2)];
   const half = Math.min(o.maxHalfHu, Math.max(o.minHalfHu, o.k * sigma));
-  // Bone: the cortex is brighter than the marrow clicked; air: emptier than the parenchyma.
-  const hi = med >= BONE_HU ? Infinity : med + half;
-  const lo = med <= -400 ? -Infinity : med - half;
-  const bone = med < CORTEX_HU && med > -200 && enclosedByCortex(box, c as Vec3) >= o.enclosedFraction;
-  return { lo, hi, bone };
+  return { mu, half, lo: mu <= -400 ? -Infinity : mu - half, hi: mu + half, bone: false };
 }
 
-function segmentInBox(box: Box, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions, models: ClickModel[], claimed: Uint8Array): Uint8Array {
-  const n = box.raw.length;
+/** Bright cells with the marrow they enclose (per axial slice). */
+function boneCells(box: ClickBox, axes: AxisInfo, o: ClickOptions): Uint8Array {
+  const n = box.hu.length;
+  const bright = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bright[i] = box.smooth[i] >= BONE_HU || box.hu[i] >= BONE_HU + 50 ? 1 : 0;
+  // In-plane closing (3×3): a cortex broken by one cell at CT resolution still encloses its marrow.
+  const tmp = new Uint8Array(n);
+  squareInPlane(bright, tmp, box.dims, axes.siAxis, true);
+  squareInPlane(tmp, bright, box.dims, axes.siAxis, false);
+  const pixel = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
+  fillSliceHoles(bright, box.dims, axes.siAxis, o.maxBoneHoleMm2 / pixel);
+  return bright;
+}
+
+/** 3×3 in-plane dilation (or erosion) of src into dst. */
+function squareInPlane(src: Uint8Array, dst: Uint8Array, dims: Vec3, siAxis: number, dilate: boolean): void {
+  const strides = [1, dims[0], dims[0] * dims[1]];
+  const [u, w] = [0, 1, 2].filter((a) => a !== siAxis);
+  const su = strides[u];
+  const sw = strides[w];
+  const target = dilate ? 1 : 0;
+  for (let i = 0; i < src.length; i++) {
+    const iu = Math.floor(i / su) % dims[u];
+    const iw = Math.floor(i / sw) % dims[w];
+    let hit = src[i] === target;
+    for (let dw = -1; dw <= 1 && !hit; dw++) for (let du = -1; du <= 1 && !hit; du++) {
+      const a = iu + du;
+      const b = iw + dw;
+      // Outside the box counts as neither (keeps the box border from eroding).
+      if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w]) continue;
+      if (src[i + du * su + dw * sw] === target) hit = true;
+    }
+    dst[i] = hit ? target : 1 - target;
+  }
+}
+
+/**
+ * The structure's depth as seen from a click: the largest distance to the window's border (mm)
+ * within max(the click's own depth + 6 mm, 20 mm) of it, so a click beside a vessel still sees the organ.
+ */
+function localDepth(d2: Float32Array, box: ClickBox, seed: number): number {
+  const [bx, by, bz] = box.dims;
+  const sx = seed % bx;
+  const sy = Math.floor(seed / bx) % by;
+  const sz = Math.floor(seed / (bx * by));
+  const own = Math.sqrt(Math.min(d2[seed], 1e8));
+  const rMm = Math.max(own + 6, 20);
+  const r = box.spacing.map((s) => Math.ceil(rMm / s));
+  let best = Math.min(d2[seed], 1e8);
+  for (let z = Math.max(0, sz - r[2]); z <= Math.min(bz - 1, sz + r[2]); z++)
+    for (let y = Math.max(0, sy - r[1]); y <= Math.min(by - 1, sy + r[1]); y++)
+      for (let x = Math.max(0, sx - r[0]); x <= Math.min(bx - 1, sx + r[0]); x++) {
+        const v = Math.min(d2[x + bx * (y + by * z)], 1e8);
+        if (v <= best) continue;
+        const e = ((x - sx) * box.spacing[0]) ** 2 + ((y - sy) * box.spacing[1]) ** 2 + ((z - sz) * box.spacing[2]) ** 2;
+        if (e <= rMm * rMm) best = v;
+      }
+  return Math.min(Math.sqrt(best), 80);
+}
+
+function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
+  const n = box.hu.length;
   const union = new Uint8Array(n);
   const region = new Uint8Array(n);
+  const cellVol = box.spacing[0] * box.spacing[1] * box.spacing[2];
   const minStep = Math.min(...box.spacing);
-  pos.forEach((p, k) => {
-    const seed = boxIndex(box, p);
-    const m = clickModel(box, p, o);
+  const pixel = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
+  const models: Model[] = [];
+  let bone: Uint8Array | null = null;
+  const dist = new Float32Array(n);
+  const fac = new Float32Array(n);
+  const posCells = pos.map((p) => cellOf(box, p));
+  const { smooth, hu } = box;
+  let reachMm = 0;
+  posCells.forEach((seed, k) => {
+    const m = clickModel(box, seed, o);
+    bone ??= boneCells(box, axes, o);
+    // In a bone: on bright bone tissue, or in marrow that cortex encloses (in its slice, or from most directions).
+    m.bone = bone[seed] !== 0 && (m.mu >= BONE_HU || (m.mu > -200 && enclosedByCortex(box, seed) >= o.enclosedFraction));
+    if (m.mu >= BONE_HU) m.hi = Infinity;
+    if (m.bone) { m.lo = Math.min(m.lo, BONE_HU); m.hi = Infinity; }
     models.push(m);
-    region.fill(0);
-    const { smooth, raw } = box;
-    const pixelMm2 = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
-    if (m.bone) {
-      // Cortex and dense trabeculae, with the marrow they enclose (per slice), from the click.
-      const bright = new Uint8Array(n);
-      for (let i = 0; i < n; i++) bright[i] = smooth[i] >= BONE_HU || raw[i] >= BONE_HU + 50 ? 1 : 0;
-      const inPlane = [0, 1, 2].filter((a) => a !== axes.siAxis);
-      const tmp = new Uint8Array(n);
-      morph(bright, box.dims, 1, 'dilate', tmp, inPlane);
-      morph(bright, box.dims, 1, 'erode', tmp, inPlane);
-      fillHolesSlicewise(bright, box.dims, axes.siAxis, 1, o.maxBoneHoleMm2 / pixelMm2);
-      flood(box.dims, [seed], (v) => v === seed || bright[v] !== 0, region);
-    } else {
-      flood(box.dims, [seed], (v) => v === seed || (smooth[v] >= m.lo && smooth[v] <= m.hi) || (raw[v] >= m.lo && raw[v] <= m.hi), region);
+    // The click's window, grown from the click (bone: bright tissue and the marrow it encloses).
+    for (let i = 0; i < n; i++) {
+      const inside = m.bone ? bone[i] !== 0 : (smooth[i] >= m.lo && smooth[i] <= m.hi) || (hu[i] >= m.lo && hu[i] <= m.hi);
+      fac[i] = inside || i === seed ? 1 : Infinity;
     }
-    fillHolesSlicewise(region, box.dims, axes.siAxis, 1, o.maxHoleMm2 / pixelMm2);
-    const d2 = squaredDistanceMm(region, box.dims, box.spacing, false);
+    region.fill(0);
+    for (let i = 0; i < n; i++) region[i] = fac[i] < Infinity ? 1 : 0;
+    keepConnected(region, box.dims, [seed]);
+    fillSliceHoles(region, box.dims, axes.siAxis, o.maxHoleMm2 / pixel);
+    const d2 = insideDistance2(region, box.dims, box.spacing);
     const depth = Math.max(localDepth(d2, box, seed), 2 * minStep);
-    // Size prior from the click's depth: at most capFactor balls of that radius (tubes and sheets
-    // are several balls long; a leak into the neighbourhood is many).
-    const ballVoxels = ((4 / 3) * Math.PI * depth ** 3) / (box.spacing[0] * box.spacing[1] * box.spacing[2]);
-    geodesicBall(region, box, seed, (k === 0 ? o.reach : o.laterReach) * depth, o.capFactor * ballVoxels);
-    cutLeaks(region, d2, box, seed, o.alpha);
+    reachMm = Math.max(reachMm, (k === 0 ? o.reach : o.laterReach) * depth);
+    // Size prior from the click's depth: at most maxBalls balls of that radius, nearest first, within reach.
+    const ball = ((4 / 3) * Math.PI * depth ** 3) / cellVol;
+    for (let i = 0; i < n; i++) fac[i] = region[i] !== 0 ? 1 : Infinity;
+    const g = geodesic(box.dims, box.spacing, fac, [seed], (k === 0 ? o.reach : o.laterReach) * depth, Math.max(64, Math.ceil((m.bone ? o.boneBalls : o.maxBalls) * ball)), dist);
+    region.fill(0);
+    for (let i = 0; i < g.count; i++) region[g.order[i]] = 1;
+    cutLeaks(region, d2, box, seed, m.bone ? o.boneAlpha : o.alpha);
     for (let i = 0; i < n; i++) union[i] |= region[i];
   });
-  if (neg.length > 0) geodesicSplit(union, box, pos.map((p) => boxIndex(box, p)), neg.map((p) => boxIndex(box, p)), claimed);
-  for (const p of pos) union[boxIndex(box, p)] = 1;
-  return union;
+  for (const s of posCells) union[s] = 1;
+  const claimed = new Uint8Array(n);
+  if (neg.length > 0) {
+    const negCells = neg.map((p) => cellOf(box, p));
+    const negModels = negCells.map((c) => clickModel(box, c, o));
+    competeInside(union, claimed, box, posCells, models, negCells, negModels, o);
+    keepConnected(union, box.dims, posCells);
+    for (const s of posCells) union[s] = 1;
+  }
+  return { mask: union, models, claimed, reachMm };
 }
 
 /**
  * Opening by reconstruction with a ball of radius alpha·depth(seed): keeps the part of the region
- * that is reachable from the seed through passages at least that wide, plus its margin.
+ * reachable from the seed through passages at least that wide, plus its margin — the thin bridges
+ * through which region growing leaks into a neighbour are cut.
  */
-function cutLeaks(region: Uint8Array, d2: Float32Array, box: Box, seed: number, alpha: number): void {
-  const depth = Math.sqrt(d2[seed]);
-  const minStep = Math.max(...box.spacing);
-  if (depth < 1.5 * minStep) return;
-  const r = Math.max(alpha * depth, minStep);
+function cutLeaks(region: Uint8Array, d2: Float32Array, box: ClickBox, seed: number, alpha: number): void {
+  const depth = Math.sqrt(Math.min(d2[seed], 1e8));
+  const step = Math.max(...box.spacing);
+  if (depth < 1.5 * step) return;
+  const r = Math.max(alpha * depth, step);
   const core = new Uint8Array(region.length);
-  const r2 = r * r;
-  const kept = flood(box.dims, [seed], (v) => region[v] !== 0 && d2[v] >= r2, core);
-  if (kept <= 0) return;
-  // Distance from the core; voxels of the region within r (+ one voxel) of it are kept.
+  for (let i = 0; i < core.length; i++) core[i] = region[i] !== 0 && d2[i] >= r * r ? 1 : 0;
+  keepConnected(core, box.dims, [seed]);
+  if (core[seed] === 0) return;
   for (let i = 0; i < core.length; i++) core[i] = core[i] === 0 ? 1 : 0;
-  const toCore = squaredDistanceMm(core, box.dims, box.spacing, false);
-  const reach = (r + minStep) ** 2;
+  const toCore = insideDistance2(core, box.dims, box.spacing);
+  const reach = (r + Math.min(...box.spacing)) ** 2;
   for (let i = 0; i < region.length; i++) if (region[i] !== 0 && toCore[i] > reach) region[i] = 0;
-  // Reconnect: only what is 6-connected to the seed.
-  const connected = new Uint8Array(region.length);
-  flood(box.dims, [seed], (v) => region[v] !== 0, connected);
-  region.set(connected);
+  keepConnected(region, box.dims, [seed]);
+}
+
+const CORTEX_HU = 250;
+const ENCLOSED_MM = 35;
+/** 26 rays from a click. */
+const RAYS: Vec3[] = [];
+for (let z = -1; z <= 1; z++) for (let y = -1; y <= 1; y++) for (let x = -1; x <= 1; x++) if (x || y || z) RAYS.push([x, y, z]);
+
+/** Fraction of the 26 rays from the click that meet cortex-bright cells within ENCLOSED_MM. */
+function enclosedByCortex(box: ClickBox, cell: number): number {
+  const [bx, by, bz] = box.dims;
+  const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
+  let hits = 0;
+  for (const d of RAYS) {
+    const stepMm = Math.hypot(d[0] * box.spacing[0], d[1] * box.spacing[1], d[2] * box.spacing[2]);
+    for (let t = 1; t * stepMm <= ENCLOSED_MM; t++) {
+      const x = c[0] + t * d[0];
+      const y = c[1] + t * d[1];
+      const z = c[2] + t * d[2];
+      if (x < 0 || y < 0 || z < 0 || x >= bx || y >= by || z >= bz) break;
+      if (box.hu[x + bx * (y + by * z)] >= CORTEX_HU) { hits++; break; }
+    }
+  }
+  return hits / RAYS.length;
 }
 
 /**
- * Keeps the voxels of the region within a geodesic distance (mm, 6-connected steps weighted by the
- * spacing, Dial's bucket queue) of the seed.
+ * Competitive geodesic growth inside the mask from all clicks at once, each with its own model;
+ * cells first reached from a negative click leave the mask.
  */
-function geodesicBall(region: Uint8Array, box: Box, seed: number, limitMm: number, maxVoxels = Infinity): void {
-  const [bx, by, bz] = box.dims;
-  const sxy = bx * by;
-  const unit = Math.min(...box.spacing) / 2;
-  const cost = box.spacing.map((s) => Math.max(1, Math.round(s / unit)));
-  const limit = Math.ceil(limitMm / unit);
-  const dist = new Int32Array(region.length).fill(-1);
-  const buckets: number[][] = [[seed]];
-  dist[seed] = 0;
-  let taken = 0;
-  let last = limit;
-  for (let d = 0; d < buckets.length && d <= limit; d++) {
-    const bucket = buckets[d];
-    if (!bucket) continue;
-    if (taken > maxVoxels) { last = d - 1; break; }
-    for (let q = 0; q < bucket.length; q++) {
-      const v = bucket[q];
-      if (dist[v] !== d) continue;
-      taken++;
-      const x = v % bx;
-      const y = Math.floor(v / bx) % by;
-      const z = Math.floor(v / sxy);
-      const relax = (w: number, c: number): void => {
-        if (region[w] === 0) return;
-        const nd = d + c;
-        if (nd > limit || (dist[w] >= 0 && dist[w] <= nd)) return;
-        dist[w] = nd;
-        (buckets[nd] ??= []).push(w);
-      };
-      if (x > 0) relax(v - 1, cost[0]);
-      if (x < bx - 1) relax(v + 1, cost[0]);
-      if (y > 0) relax(v - bx, cost[1]);
-      if (y < by - 1) relax(v + bx, cost[1]);
-      if (z > 0) relax(v - sxy, cost[2]);
-      if (z < bz - 1) relax(v + sxy, cost[2]);
+function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, posCells: number[], posModels: Model[], negCells: number[], negModels: Model[], o: ClickOptions): void {
+  const seeds = [...negCells, ...posCells];
+  const models = [...negModels, ...posModels];
+  const negative = seeds.map((_s, i) => i < negCells.length);
+  const n = mask.length;
+  const best = new Float32Array(n).fill(Infinity);
+  const owner = new Int8Array(n).fill(-1);
+  const dist = new Float32Array(n);
+  seeds.forEach((s, i) => {
+    const m = models[i];
+    const fac = new Float32Array(n);
+    for (let v = 0; v < n; v++) {
+      if (mask[v] === 0 && v !== s) { fac[v] = Infinity; continue; }
+      const dev = m.bone ? 0 : Math.min(2, Math.abs(box.smooth[v] - m.mu) / m.half);
+      fac[v] = 1 + o.competeWeight * dev * dev;
     }
-    buckets[d] = [];
-  }
-  for (let i = 0; i < region.length; i++) if (dist[i] < 0 || dist[i] > last) region[i] = 0;
-}
-
-/** Multi-source BFS inside the mask: voxels reached first from a negative seed are removed. */
-function geodesicSplit(mask: Uint8Array, box: Box, pos: number[], neg: number[], claimed: Uint8Array): void {
-  const [bx, by, bz] = box.dims;
-  const sxy = bx * by;
-  const owner = new Int8Array(mask.length); // 0 unvisited, 1 positive, 2 negative
-  const queue = new Int32Array(mask.length);
-  let tail = 0;
-  // Negatives first: a voxel as near to an outside click as to an inside one is outside.
-  for (const s of neg) if (mask[s] !== 0 && owner[s] === 0) { owner[s] = 2; queue[tail++] = s; }
-  for (const s of pos) if (owner[s] === 0) { owner[s] = 1; queue[tail++] = s; }
-  for (let head = 0; head < tail; head++) {
-    const v = queue[head];
-    const x = v % bx;
-    const y = Math.floor(v / bx) % by;
-    const z = Math.floor(v / sxy);
-    const visit = (w: number): void => {
-      if (owner[w] === 0 && mask[w] !== 0) { owner[w] = owner[v]; queue[tail++] = w; }
-    };
-    if (x > 0) visit(v - 1);
-    if (x < bx - 1) visit(v + 1);
-    if (y > 0) visit(v - bx);
-    if (y < by - 1) visit(v + bx);
-    if (z > 0) visit(v - sxy);
-    if (z < bz - 1) visit(v + sxy);
-  }
-  for (let i = 0; i < mask.length; i++) {
-    mask[i] = owner[i] === 1 ? 1 : 0;
-    if (owner[i] === 2) claimed[i] = 1;
-  }
-}
-
-function touchesOpenFace(mask: Uint8Array, box: Box): boolean {
-  const [bx, by, bz] = box.dims;
-  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) {
-    const row = bx * (y + by * z);
-    for (let x = 0; x < bx; x++) {
-      if (mask[row + x] === 0) continue;
-      if ((x === 0 && !box.atEdge[0]) || (x === bx - 1 && !box.atEdge[1])) return true;
-      if ((y === 0 && !box.atEdge[2]) || (y === by - 1 && !box.atEdge[3])) return true;
-      if ((z === 0 && !box.atEdge[4]) || (z === bz - 1 && !box.atEdge[5])) return true;
+    const g = geodesic(box.dims, box.spacing, fac, [s], Infinity, n, dist);
+    for (let t = 0; t < g.count; t++) {
+      const v = g.order[t];
+      // Negatives first: a tie goes to the outside.
+      if (dist[v] < best[v] || (dist[v] === best[v] && negative[i])) { best[v] = dist[v]; owner[v] = i; }
     }
-  }
-  return false;
+  });
+  for (let v = 0; v < n; v++) if (owner[v] >= 0 && negative[owner[v]]) { mask[v] = 0; claimed[v] = 1; }
 }
 
-function writeBack(mask: Uint8Array, claimed: Uint8Array, box: Box, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
   const refine = f.some((k) => k > 1);
-  // Cells whose 6-neighbourhood is not all in or all out.
+  // Cells on either side of the region's border (and their neighbours) are decided voxel by voxel by
+  // the clicks' windows — never those a negative click claimed.
   const edge = new Uint8Array(mask.length);
   if (refine) {
+    const sxy = bx * by;
     for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
       const c = x + bx * (y + by * z);
       const m = mask[c];
       if ((x > 0 && mask[c - 1] !== m) || (x < bx - 1 && mask[c + 1] !== m) || (y > 0 && mask[c - bx] !== m) || (y < by - 1 && mask[c + bx] !== m)
-        || (z > 0 && mask[c - bx * by] !== m) || (z < bz - 1 && mask[c + bx * by] !== m)) edge[c] = 1;
+        || (z > 0 && mask[c - sxy] !== m) || (z < bz - 1 && mask[c + sxy] !== m)) edge[c] = 1;
     }
-    // One more cell around (diagonal neighbours of a change), never into negative clicks' cells.
-    morph(edge, box.dims, 1, 'dilate');
-    for (let c = 0; c < edge.length; c++) if (claimed[c] !== 0) edge[c] = 0;
+    const grown = edge.slice();
+    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
+      const c = x + bx * (y + by * z);
+      if (edge[c] === 0) continue;
+      for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const X = x + dx; const Y = y + dy; const Z = z + dz;
+        if (X >= 0 && Y >= 0 && Z >= 0 && X < bx && Y < by && Z < bz) grown[X + bx * (Y + by * Z)] = 1;
+      }
+    }
+    for (let c = 0; c < edge.length; c++) edge[c] = grown[c] !== 0 && claimed[c] === 0 ? 1 : 0;
   }
+  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
+  const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
   let count = 0;
   const zEnd = Math.min(nz, lo[2] + bz * f[2]);
   const yEnd = Math.min(ny, lo[1] + by * f[1]);
   const xEnd = Math.min(nx, lo[0] + bx * f[0]);
-  const cellOfX = cellIndex(lo[0], xEnd, f[0]);
   const data = ct.data;
   for (let z = lo[2]; z < zEnd; z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
     for (let y = lo[1]; y < yEnd; y++) {
       const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
-      const dst = nx * (y + ny * z) + lo[0];
-      for (let i = 0; i < cellOfX.length; i++) {
-        const c = row + cellOfX[i];
-        const inside = edge[c] !== 0 ? accept(toHu(ct, data[dst + i])) : mask[c] !== 0;
-        if (inside) { out[dst + i] = 1; count++; }
+      const dst = nx * (y + ny * z);
+      for (let x = lo[0]; x < xEnd; x++) {
+        const c = row + Math.floor((x - lo[0]) / f[0]);
+        if (edge[c] !== 0 ? !accept(data[dst + x] * slope + inter) : mask[c] === 0) continue;
+        out[dst + x] = 1;
+        count++;
       }
     }
   }
