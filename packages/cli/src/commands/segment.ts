@@ -15,12 +15,14 @@ const Options = z
     patient: z.string().min(1).optional(),
     scan: z.string().min(1).optional(),
     server: z.url({ protocol: /^https?$/ }).optional(),
+    token: z.string().min(1).optional(),
     engine: z.enum(['cpu']).optional(),
     classes: z.string().optional(),
     labelSet: z.string().optional(),
     json: z.boolean().default(false),
   })
   .refine((o) => !(o.server && o.engine), { message: 'use either --server or --engine', path: ['server'] })
+  .refine((o) => !(o.token && o.engine), { message: '--token is for --server (a platform or NIM that wants one)', path: ['token'] })
   .refine((o) => !o.scan || o.patient, { message: '--scan needs --patient', path: ['scan'] });
 
 /** VISTA3D ids from `--classes a,b` and `--label-set s` (undefined: everything the engine does). */
@@ -56,11 +58,12 @@ export function checkAutomatic(classes: number[] | undefined, automatic: Readonl
   );
 }
 
-async function segmenter(server: string | undefined, classes: number[] | undefined): Promise<Segmenter> {
+async function segmenter(server: string | undefined, token: string | undefined, classes: number[] | undefined): Promise<Segmenter> {
   if (server) {
     // loaded on use: the CLI starts fast for the commands that do not segment
     const { createNimClient } = await import('@vista3d/nim-client');
-    const client = createNimClient({ baseUrl: server });
+    // A platform's /api/vista3d takes a personal API token; a NIM its API key (both as Bearer).
+    const client = createNimClient({ baseUrl: server, ...(token ? { apiKey: token } : {}) });
     // A NIM that does not list its automatic classes is left to answer for itself.
     const info = classes ? await client.info().catch(() => undefined) : undefined;
     checkAutomatic(classes, info?.automaticClasses, `the backend at ${server}`);
@@ -86,6 +89,7 @@ export function register(program: Command): void {
     .option('--patient <id>', 'one patient (default: all)')
     .option('--scan <id>', 'one scan of --patient (default: all)')
     .option('--server <url>', 'VISTA3D/NIM backend base URL, e.g. http://localhost:8000', process.env.VISTA3D_SERVER)
+    .option('--token <token>', 'Bearer token for --server: a personal API token of the platform (https://host/api/vista3d) or a NIM API key', process.env.VISTA3D_TOKEN || undefined)
     .option('--engine <kind>', 'run in-process instead of a server: cpu')
     .option('--classes <names>', 'comma-separated class names or ids, e.g. liver,spleen')
     .option('--label-set <name>', 'a predefined label set, e.g. lungs')
@@ -130,7 +134,7 @@ export function register(program: Command): void {
       };
       if (valid.length === 0) return print();
       const ac = abortOnSignals();
-      const seg = await segmenter(server, classes);
+      const seg = await segmenter(server, o.engine ? undefined : o.token, classes);
       try {
         for (const job of valid) {
           process.stderr.write(`segmenting ${job.patient}/${job.scan}\n`);
