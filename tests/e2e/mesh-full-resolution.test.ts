@@ -4,13 +4,11 @@
 // within 5% of the voxel volume for structures > 50 mL, /health < 100 ms while the job runs, a
 // crashed job child failing only its job, a byte budget refusing up front; records peak RSS.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { edgeReport, labelBoxes, signedVolume, type MeshManifest } from '@vista3d/mesh';
 import { voxelVolumeMl, writeNifti } from '@vista3d/volume';
@@ -19,11 +17,11 @@ import { makeConfig } from '../../apps/frontend/src/server/config.js';
 import { authConfigFromEnv } from '../../apps/frontend/src/server/auth/config.js';
 import { taskChildPids } from '../../apps/frontend/src/server/isolated-task.js';
 import { buildServer } from '../../apps/frontend/src/server/server.js';
+import { cli as runCli } from '../../packages/cli/test/helpers.js';
 import { CT_FULL, multiLabel512, wholeBody08 } from '../../packages/mesh/test/big-fixtures.js';
 import { freePort } from '../helpers/free-port.js';
 
 process.env.LOG_LEVEL ??= 'silent';
-const BIN = fileURLToPath(new URL('../../packages/cli/bin/vista3d.mjs', import.meta.url));
 
 interface Input {
   scan: string;
@@ -80,17 +78,8 @@ async function checkMeshes(dir: string, input: Input): Promise<{ labels: number;
   return { labels: manifest.labels.length, triangles };
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code: code ?? 1, stdout, stderr }));
-  });
-}
+// Full-resolution meshing may run for minutes under load: the test's own timeout bounds it, not a kill.
+const cli = (args: string[]) => runCli(args, { killAfterMs: 0 });
 
 describe('meshes of full-resolution label maps (512×512×200 multi-label, whole body at 0.8 mm)', () => {
   let dir: string;

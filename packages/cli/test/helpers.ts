@@ -22,15 +22,19 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `vista3d args…` (killed after 2 min); `env` is added to this process's environment. */
-export function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+/**
+ * Runs `vista3d args…`; `env` is added to this process's environment. The child is killed after
+ * `killAfterMs` (2 min by default; 0 = never, for runs whose own test timeout is the bound).
+ */
+export function cli(args: string[], options: { cwd?: string; env?: Record<string, string>; killAfterMs?: number } = {}): Promise<CliRun> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const killAfterMs = options.killAfterMs ?? 120_000;
+    const timer = killAfterMs > 0 ? setTimeout(() => child.kill('SIGKILL'), killAfterMs) : undefined;
     child.on('error', rej);
     child.on('close', (code) => {
       clearTimeout(timer);

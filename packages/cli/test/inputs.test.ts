@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { flatNifti, gzipBomb } from '../../volume/test/bad-nifti.js';
+import { buildCli, cli as runCli } from './helpers.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const BIN = resolve(here, '../bin/vista3d.mjs');
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+/** Killed after 1 min: each of these runs refuses its input at once. */
+const cli = (args: string[]) => runCli(args, { killAfterMs: 60_000 });
 
 describe('vista3d CLI: NIfTI inputs pass the shared upload rule; ids follow the store rule', () => {
   let work: string;
@@ -32,8 +15,7 @@ describe('vista3d CLI: NIfTI inputs pass the shared upload rule; ids follow the 
   let bomb: string;
   let flat: string;
   before(async () => {
-    const built = spawnSync(process.execPath, [resolve(here, '../../../scripts/build-cli.mjs')], { encoding: 'utf8' });
-    assert.equal(built.status, 0, built.stderr);
+    buildCli();
     work = await mkdtemp(join(tmpdir(), 'vista3d-cli-inputs-'));
     out = join(work, 'out');
     await mkdir(join(out, 'p1', 'nifti'), { recursive: true });
