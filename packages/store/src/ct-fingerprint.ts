@@ -15,3 +15,9 @@ export async function ctFingerprint(file: string): Promise<CtFingerprint> {
 export function sameCt(a: CtFingerprint, b: CtFingerprint): boolean {
   return a.sha256 === b.sha256 && a.size === b.size;
 }
+
+/** True while `file` still holds the CT that `ct` fingerprints (false when it was replaced or is gone). */
+export async function ctUnchanged(file: string, ct: CtFingerprint): Promise<boolean> {
+  const now = await ctFingerprint(file).catch(() => null);
+  return now !== null && sameCt(now, ct);
+}

@@ -25,7 +25,7 @@ export { swapFolder } from './swap-folder.js';
 export { labelStats, labelName, saveSegmentation, saveSegmentationVersion, readLabelStats, mergeLabelMask, cleanStaging, asUint8Labels } from './segmentation.js';
 export type { LabelStat, LabelsFile, SaveSegmentationOptions, SavedSegmentation } from './segmentation.js';
 export { listVersions, getVersion, versionLabelPath, currentVersionNumber } from './versions.js';
-export { ctFingerprint, sameCt } from './ct-fingerprint.js';
+export { ctFingerprint, ctUnchanged, sameCt } from './ct-fingerprint.js';
 export type { CtFingerprint, SegmentationVersionInfo, VersionProvenance, VersionProvenanceInput, VersionPrompt, VersionSource } from './versions.js';
 export { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
 export type { LabelComparison, LabelIntensityStat } from './label-metrics.js';

@@ -1,6 +1,6 @@
 import { affinesEqual, readNifti, readNiftiHeader } from '@vista3d/volume';
 import type { Volume } from '@vista3d/volume';
-import { ctFingerprint, sameCt } from './ct-fingerprint.js';
+import { ctFingerprint, ctUnchanged, sameCt } from './ct-fingerprint.js';
 import { StoreError } from './errors.js';
 import { compareLabelMaps, labelIntensityStats } from './label-metrics.js';
 import type { LabelComparison, LabelIntensityStat } from './label-metrics.js';
@@ -74,8 +74,7 @@ export async function saveEditedVersion(
   const saved = await saveSegmentationVersion(root, patient, scan, { ...vol, affine: ct.affine }, {
     provenance: { ...provenance, ct: fingerprint },
     verify: async () => {
-      const now = await ctFingerprint(ctPath).catch(() => null);
-      if (!now || !sameCt(now, fingerprint)) throw new StoreError('CT_CHANGED', `${what} was replaced while this edit was being saved; nothing was saved`);
+      if (!(await ctUnchanged(ctPath, fingerprint))) throw new StoreError('CT_CHANGED', `${what} was replaced while this edit was being saved; nothing was saved`);
     },
   });
   return { version: await getVersion(root, patient, scan, saved.version.version), stats: saved.stats };

@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MESH_DEFAULTS, MESH_FORMATS } from '@vista3d/mesh';
 import type { MeshFormat } from '@vista3d/mesh';
-import { allLabelsPath, ctFingerprint, currentVersionNumber, findScanFile, sameCt, meshesDir, saveSegmentation, swapFolder, versionLabelPath } from '@vista3d/store';
+import { allLabelsPath, ctFingerprint, ctUnchanged, currentVersionNumber, findScanFile, meshesDir, saveSegmentation, swapFolder, versionLabelPath } from '@vista3d/store';
 import { readNiftiHeader, writeFileAtomic } from '@vista3d/volume';
 import { BackendError, isAbortError } from './backend-client.js';
 import type { FrontendConfig } from './config.js';
@@ -79,8 +79,7 @@ export function createRunners(config: FrontendConfig, integrations: Integrations
           signal: ctx.signal,
           provenance: { source: 'segment-job', createdBy: 'system', jobId: job.id, engine: config.vista3dServer, ...(classes?.length ? { classes } : {}), ct },
           verify: async () => {
-            const now = await ctFingerprint(file).catch(() => null);
-            if (!now || !sameCt(now, ct)) {
+            if (!(await ctUnchanged(file, ct))) {
               throw new JobFailure('CT_CHANGED', `the CT ${label} was replaced while it was being segmented; nothing was saved (run the job again)`);
             }
           },

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { HttpError, badRequest } from '@vista3d/service-kit';
 import { labelFileStem, resolveLabel } from '@vista3d/labels';
-import { ctFingerprint, findScanFile, interactivePath, mergeLabelMask, sameCt } from '@vista3d/store';
+import { ctFingerprint, ctUnchanged, findScanFile, interactivePath, mergeLabelMask } from '@vista3d/store';
 import type { CtFingerprint, VersionPrompt } from '@vista3d/store';
 import { createVolumeLike, readNifti, readNiftiHeader, voxelVolumeMl, writeNifti } from '@vista3d/volume';
 import type { Vec3 } from '@vista3d/volume';
@@ -129,13 +129,6 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     const prompt: VersionPrompt | null = saved ? { class: saved.class, points: saved.points, pointLabels: saved.pointLabels } : null;
     const ctFile = await findScanFile(root, patient, scan);
     if (!ctFile) throw new HttpError(404, 'SCAN_NOT_FOUND', `no scan "${scan}" for patient "${patient}"`);
-    const ctChanged = async (): Promise<void> => {
-      const now = await ctFingerprint(ctFile).catch(() => null);
-      if (ct && (!now || !sameCt(now, ct))) {
-        throw new HttpError(409, 'CT_CHANGED', `the CT of ${patient}/${scan} was replaced after this result was computed; nothing was saved — click again on the new CT`);
-      }
-    };
-    await ctChanged();
     const stats = await mergeLabelMask(root, patient, scan, mask, cls.id, {
       provenance: {
         source: 'interactive',
@@ -145,8 +138,12 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
         ...(prompt ? { prompts: [prompt] } : {}),
         ...(ct ? { ct } : {}),
       },
-      // again under the scan's lock, as segment jobs do: a replacement during the save is caught too
-      verify: ctChanged,
+      // Under the scan's lock, as segment jobs do: a CT replaced since the click, or during the save, is caught.
+      verify: async () => {
+        if (ct && !(await ctUnchanged(ctFile, ct))) {
+          throw new HttpError(409, 'CT_CHANGED', `the CT of ${patient}/${scan} was replaced after this result was computed; nothing was saved — click again on the new CT`);
+        }
+      },
     });
     await rm(pending, { force: true });
     await rm(promptFile, { force: true });
