@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { VISTA3D_LABELS, labelById, type LabelInfo } from '@vista3d/labels';
 import { SegmentationInputError, type SegmentationEngine } from '@vista3d/segmentation';
-import { HttpError, badRequest, multipartFileStream, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { HttpError, badRequest, fastifyTimeoutOptions, multipartFileStream, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
 import type { Volume } from '@vista3d/volume';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pkg from '../package.json' with { type: 'json' };
@@ -72,17 +72,9 @@ export function buildServer(config: BackendConfig, options: BuildOptions = {}): 
     bodyLimit: 1 << 20,
     requestIdHeader: 'x-request-id',
     // Receiving the request (not answering it: inference may take minutes) has a deadline, and an
-    // upload that goes quiet is cut off sooner (see holdUploadIdleTimeout).
-    requestTimeout: config.requestTimeoutMs,
-    // No idle timeout on the connection itself: a synchronous inference may be silent for minutes while
-    // the client waits; the upload's own idle timeout and the header deadline cover slow senders.
-    keepAliveTimeout: config.keepAliveTimeoutMs,
-    // Node checks the header and request deadlines on an interval (30 s by default): check often enough
-    // that a short deadline is honoured close to its value.
-    http: {
-      headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
-      connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(config.headersTimeoutMs / 4))),
-    },
+    // upload that goes quiet is cut off sooner (see holdUploadIdleTimeout). No idle timeout on the
+    // connection itself: a synchronous inference may be silent for minutes while the client waits.
+    ...fastifyTimeoutOptions({ headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs, idleTimeoutMs: 0, keepAliveTimeoutMs: config.keepAliveTimeoutMs }),
   });
   installErrorHandler(app);
   const registry = installMetrics(app, 'vista3d_backend');

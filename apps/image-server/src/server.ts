@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
-import { applyHeadersTimeout, fastifyTimeoutOptions, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { fastifyTimeoutOptions, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
 import { sweepLeftovers } from '@vista3d/store';
 import pkg from '../package.json' with { type: 'json' };
 import type { ImageServerConfig } from './config.js';
@@ -21,7 +21,6 @@ export function buildServer(config: ImageServerConfig): FastifyInstance {
     exposeHeadRoutes: false,
     routerOptions: { maxParamLength: 4096 },
   });
-  applyHeadersTimeout(app.server, config.timeouts);
   installErrorHandler(app);
   // Crash leftovers (half-written PUT temp files, staging folders) older than a minute, before serving.
   if (!config.readOnly) {

@@ -9,5 +9,5 @@ export { loggerOptions } from './logger.js';
 export type { RouteRole } from './route-role.js';
 export { prettyLine, prettyStream } from './pretty-log.js';
 export { multipartClientError, multipartFileStream } from './multipart-errors.js';
-export { DEFAULT_TIMEOUTS, applyHeadersTimeout, fastifyTimeoutOptions, timeoutEnvShape, timeoutsFromEnv } from './timeouts.js';
+export { DEFAULT_TIMEOUTS, fastifyTimeoutOptions, timeoutEnvShape, timeoutsFromEnv } from './timeouts.js';
 export type { ServerTimeouts } from './timeouts.js';

@@ -28,12 +28,21 @@ export function timeoutsFromEnv(e: { HEADERS_TIMEOUT_MS: number; REQUEST_TIMEOUT
   return { headersTimeoutMs: e.HEADERS_TIMEOUT_MS, requestTimeoutMs: e.REQUEST_TIMEOUT_MS, idleTimeoutMs: e.IDLE_TIMEOUT_MS, keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS };
 }
 
-/** Fastify server options for the timeouts (headersTimeout is set on the server: applyHeadersTimeout). */
-export function fastifyTimeoutOptions(t: ServerTimeouts = DEFAULT_TIMEOUTS): { connectionTimeout: number; keepAliveTimeout: number; requestTimeout: number } {
-  return { connectionTimeout: t.idleTimeoutMs, keepAliveTimeout: t.keepAliveTimeoutMs, requestTimeout: t.requestTimeoutMs };
-}
-
-/** Node requires headersTimeout ≤ requestTimeout when the latter is set. */
-export function applyHeadersTimeout(server: { headersTimeout: number; requestTimeout: number }, t: ServerTimeouts = DEFAULT_TIMEOUTS): void {
-  server.headersTimeout = server.requestTimeout > 0 ? Math.min(t.headersTimeoutMs, server.requestTimeout) : t.headersTimeoutMs;
+/** Fastify server options for the timeouts, the header deadline included (given to Node's http.Server). */
+export function fastifyTimeoutOptions(t: ServerTimeouts = DEFAULT_TIMEOUTS): {
+  connectionTimeout: number;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  http: { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number };
+} {
+  // Node requires headersTimeout ≤ requestTimeout when the latter is set.
+  const headersTimeout = t.requestTimeoutMs > 0 ? Math.min(t.headersTimeoutMs, t.requestTimeoutMs) : t.headersTimeoutMs;
+  return {
+    connectionTimeout: t.idleTimeoutMs,
+    keepAliveTimeout: t.keepAliveTimeoutMs,
+    requestTimeout: t.requestTimeoutMs,
+    // Node checks the header and request deadlines on a timer (every 30 s by default): check often
+    // enough that a short deadline is honoured close to its value.
+    http: { requestTimeout: t.requestTimeoutMs, headersTimeout, connectionsCheckingInterval: Math.max(250, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+  };
 }

@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import multipart from '@fastify/multipart';
 import { Gauge } from 'prom-client';
-import { applyHeadersTimeout, fastifyTimeoutOptions, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
+import { fastifyTimeoutOptions, installErrorHandler, installMetrics, loggerOptions } from '@vista3d/service-kit';
 import { MAX_NAME_LENGTH, listPatients, sweepLeftovers } from '@vista3d/store';
 import pkg from '../../package.json' with { type: 'json' };
 import type { FrontendConfig } from './config.js';
@@ -76,7 +76,6 @@ export async function buildServer(config: FrontendConfig, options: BuildOptions 
   const integrations = loadIntegrations(config, options.integrations);
   // maxParamLength: an id of MAX_NAME_LENGTH characters, percent-encoded (up to 12 bytes each), must route.
   const app = Fastify({ logger: loggerOptions('frontend'), ...fastifyTimeoutOptions(config.timeouts), bodyLimit: 1 << 20, forceCloseConnections: true, trustProxy: config.auth.trustProxy, routerOptions: { maxParamLength: MAX_NAME_LENGTH * 12 } });
-  applyHeadersTimeout(app.server, config.timeouts);
   // Crash leftovers (staging folders, upload parts, swap .old folders) older than a minute.
   const swept = await sweepLeftovers([config.outputFolder, config.dicomFolder]);
   if (swept.length > 0) app.log.warn({ removed: swept }, `removed ${swept.length} crash leftover(s) at start-up`);
