@@ -24,13 +24,8 @@ export const interactiveSchema = z.object({
 });
 export const acceptSchema = z.object({ patient: z.string(), scan: z.string(), class: z.union([z.string().min(1), z.number().int()]) });
 
-/** What is kept beside a pending interactive result until it is accepted. */
-interface PendingResult {
-  class: string;
-  points: Array<[number, number, number]>;
-  pointLabels: Array<0 | 1>;
-  ct?: CtFingerprint;
-}
+/** What is kept beside a pending interactive result until it is accepted: its prompt and the CT it was computed from. */
+type PendingResult = VersionPrompt & { ct?: CtFingerprint };
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
@@ -126,6 +121,7 @@ export async function interactiveRoutes(app: FastifyInstance, opts: { config: Fr
     const promptFile = pending.replace(/\.nii\.gz$/, '.json');
     const saved = await readFile(promptFile, 'utf8').then((t) => JSON.parse(t) as PendingResult, () => null);
     const ct = saved?.ct;
+    // The version records the prompt only, not the CT it was checked against (that is `ct` of its provenance).
     const prompt: VersionPrompt | null = saved ? { class: saved.class, points: saved.points, pointLabels: saved.pointLabels } : null;
     const ctFile = await findScanFile(root, patient, scan);
     if (!ctFile) throw new HttpError(404, 'SCAN_NOT_FOUND', `no scan "${scan}" for patient "${patient}"`);
