@@ -12,7 +12,7 @@ import { buildServer } from '../../apps/backend/src/server.js';
 import { LABELLED_CTS, loadLabelledCt } from '../../bench/clicks/datasets.js';
 import { ctUpload, deepestVoxel, diceOf, httpSegmenter, labelsOf, nextClick, simulateLabel, summarise, toVec3, type Click, type LabelRun, type Summary } from '../../bench/clicks/simulate.js';
 import { upsample } from '../../bench/clicks/speed.js';
-import { segmentFromClicks } from '../../packages/segmentation/src/cpu/interactive.js';
+import { segmentClassFromClicks } from '../../packages/segmentation/src/cpu/click-strategy.js';
 import { axisInfo } from '../../packages/segmentation/src/cpu/orientation.js';
 
 process.env.LOG_LEVEL ??= 'silent';
@@ -64,7 +64,7 @@ describe('click algorithm invariants (totalseg_example_ct_sm, in-process)', () =
       const mask = new Uint8Array(n);
       let before = 0;
       for (let k = 0; k < 4; k++) {
-        segmentFromClicks(ct, axes, clicks.map((c) => c.point), clicks.map((c) => c.label), mask);
+        segmentClassFromClicks(ct, axes, { classId: id, points: clicks.map((c) => c.point), labels: clicks.map((c) => c.label) }, mask);
         for (const c of clicks) {
           const v = c.point[0] + nx * (c.point[1] + ny * c.point[2]);
           assert.equal(mask[v], c.label, `class ${id}, ${clicks.length} clicks: ${c.label ? 'positive' : 'negative'} click [${c.point.join(', ')}] ${c.label ? 'dropped' : 'kept'}`);
@@ -93,7 +93,7 @@ describe('time per click on a 512×512×100 CT (shared abdomen CT upsampled)', (
     const out = new Uint8Array(n);
     // The server is long-running: compile the code paths once (a click on the small CT) before timing.
     const warm = await loadLabelledCt(LABELLED_CTS.find((c) => c.name === 'totalseg_example_ct_sm')!);
-    segmentFromClicks(warm.ct, axisInfo(warm.ct.affine), [[60, 50, 15]], [1], new Uint8Array(warm.ct.data.length));
+    segmentClassFromClicks(warm.ct, axisInfo(warm.ct.affine), { classId: 3, points: [[60, 50, 15]], labels: [1] }, new Uint8Array(warm.ct.data.length));
     const times: string[] = [];
     let worst = 0;
     for (const id of [3, 14, 1]) {
@@ -101,7 +101,7 @@ describe('time per click on a 512×512×100 CT (shared abdomen CT upsampled)', (
       for (let i = 0; i < n; i++) refMask[i] = ref.data[i] === id ? 1 : 0;
       const p = toVec3(deepestVoxel(refMask, dims, ct.spacing)!.voxel, dims);
       const t = performance.now();
-      segmentFromClicks(ct, axes, [p], [1], out);
+      segmentClassFromClicks(ct, axes, { classId: id, points: [p], labels: [1] }, out);
       const s = (performance.now() - t) / 1000;
       worst = Math.max(worst, s);
       times.push(`${id}: ${s.toFixed(2)} s, Dice ${diceOf(refMask, out).dice.toFixed(2)}`);

@@ -7,7 +7,7 @@ import { boneMask } from './bone.js';
 import { lungMasks } from './lungs.js';
 import { axisInfo, type AxisInfo } from './orientation.js';
 import { runsProfile, type Runs } from './runs.js';
-import { segmentFromClicks } from './interactive.js';
+import { segmentClassFromClicks } from './click-strategy.js';
 import { validatePrompts } from '../prompts.js';
 
 export const CPU_CLASSES = {
@@ -99,7 +99,7 @@ export class CpuEngine implements SegmentationEngine {
       const region = body ?? new Uint8Array(n);
       for (let p = 0; p < prompts.length; p++) {
         await progress(0.75 + (0.25 * p) / prompts.length, `points ${p + 1}/${prompts.length}`);
-        segmentFromClicks(ct, axes, prompts[p].points, prompts[p].pointLabels, region);
+        segmentClassFromClicks(ct, axes, { classId: prompts[p].classId, points: prompts[p].points, labels: prompts[p].pointLabels }, region);
         for (let i = 0; i < n; i++) if (region[i] !== 0) labels[i] = prompts[p].classId;
       }
     }
