@@ -1,6 +1,6 @@
 // Seconds per click on a 512×512×300 CT made from the shared abdomen CT (nearest-neighbour upsampling
 // of totalseg_example_ct, 3 mm → 0.71×0.59×1.12 mm), clicks from the simulator's protocol.
-// Usage: npx tsx bench/clicks/speed.ts
+// Usage: npx tsx bench/clicks/speed.ts [id,...] (default: a spread of organs, vessels, bones, muscles)
 import { cpus } from 'node:os';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { CpuEngine } from '../../packages/segmentation/src/cpu/engine.js';
@@ -71,5 +71,5 @@ export async function clickTimes(ids: number[], clicks = 3): Promise<Array<{ id:
 if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`512×512×300, ${cpus().length} cores, Node ${process.version}`);
   console.log('| label | s/click (1, 2, 3) | Dice (1, 2, 3) |\n|---|---|---|');
-  for (const r of await clickTimes([1, 3, 6, 34, 95, 106])) console.log(`| ${r.id} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${r.dice.map((d) => d.toFixed(2)).join(', ')} |`);
+  for (const r of await clickTimes(process.argv[2] ? process.argv[2].split(',').map(Number) : [1, 3, 6, 34, 95, 106])) console.log(`| ${r.id} | ${r.seconds.map((s) => s.toFixed(2)).join(', ')} | ${r.dice.map((d) => d.toFixed(2)).join(', ')} |`);
 }
