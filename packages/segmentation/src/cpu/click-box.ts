@@ -48,18 +48,20 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
   const sum = new Float32Array(n);
   const cnt = new Uint16Array(n);
   const xEnd = Math.min(nx, lo[0] + bx * f[0]);
-  const cellOfX = new Int32Array(Math.max(0, xEnd - lo[0]));
-  for (let i = 0; i < cellOfX.length; i++) cellOfX[i] = Math.floor(i / f[0]);
   const data = ct.data;
+  // Row by row, one cell's run of f[0] voxels at a time: one add per voxel into a local, one write per cell.
   for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
     for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
       const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
-      const src = nx * (y + ny * z) + lo[0];
-      for (let i = 0; i < cellOfX.length; i++) {
-        const c = row + cellOfX[i];
-        sum[c] += data[src + i];
-        cnt[c]++;
+      const src = nx * (y + ny * z);
+      for (let cx = 0, x = lo[0]; x < xEnd; cx++) {
+        const end = Math.min(xEnd, x + f[0]);
+        let acc = 0;
+        for (let i = src + x; i < src + end; i++) acc += data[i];
+        sum[row + cx] += acc;
+        cnt[row + cx] += end - x;
+        x = end;
       }
     }
   }

@@ -10,7 +10,7 @@ import { BODY_MIN_HU } from './body.js';
 
 /** Working grid (mm): a lung is large and its border against soft tissue is a 700 HU step. */
 const WORK_MM = 3;
-const START_MARGIN_MM = 80;
+const START_MARGIN_MM = 160;
 const MAX_MARGIN_MM = 450;
 /** Vessels and bronchial walls inside the lung are part of it (a lobe label includes them): holes per slice up to this area. */
 const MAX_HOLE_MM2 = 1200;

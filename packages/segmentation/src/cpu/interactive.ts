@@ -338,16 +338,22 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
   const yEnd = Math.min(ny, lo[1] + by * f[1]);
   const xEnd = Math.min(nx, lo[0] + bx * f[0]);
   const data = ct.data;
+  // Cell by cell along each row: inside cells fill their run, edge cells decide voxel by voxel.
   for (let z = lo[2]; z < zEnd; z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
     for (let y = lo[1]; y < yEnd; y++) {
       const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
       const dst = nx * (y + ny * z);
-      for (let x = lo[0]; x < xEnd; x++) {
-        const c = row + Math.floor((x - lo[0]) / f[0]);
-        if (edge[c] !== 0 ? !accept(data[dst + x] * slope + inter) : mask[c] === 0) continue;
-        out[dst + x] = 1;
-        count++;
+      for (let cx = 0, x = lo[0]; x < xEnd; cx++) {
+        const end = Math.min(xEnd, x + f[0]);
+        const c = row + cx;
+        if (edge[c] !== 0) {
+          for (let v = dst + x; v < dst + end; v++) if (accept(data[v] * slope + inter)) { out[v] = 1; count++; }
+        } else if (mask[c] !== 0) {
+          out.fill(1, dst + x, dst + end);
+          count += end - x;
+        }
+        x = end;
       }
     }
   }
