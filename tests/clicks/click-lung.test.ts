@@ -35,7 +35,8 @@ describe('lung clicks', () => {
   }
 
   it('torso phantom: a click in one lung gives that lung, not the other one through the airway', async () => {
-    const ct = phantomVolume(torsoPhantom());
+    // Half the default in-plane matrix over the same 400 mm field of view: the same anatomy, a quarter of the work.
+    const ct = phantomVolume(torsoPhantom({ size: 256, pixelSpacing: 1.5625 }));
     const auto = await (await createEngine({ kind: 'cpu' })).segment(ct, { classes: [135, 136] });
     const axes = axisInfo(ct.affine);
     for (const [id, other] of [[136, 135], [135, 136]]) {
