@@ -1,5 +1,6 @@
 import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
+import { applyLocalChange, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import type { AxisInfo } from './orientation.js';
@@ -40,7 +41,25 @@ export function strategyFor(classId: number): ClickStrategy {
   return STRATEGIES.find((s) => s.handles(classId, group)) ?? GENERAL_STRATEGY;
 }
 
-/** Segments one class from its clicks with the strategy for that class. */
+/**
+ * Segments one class from its clicks with the strategy for that class; each click after the first
+ * refines the result of the clicks before it (click-refine.ts).
+ */
 export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
-  return strategyFor(clicks.classId).segment(ct, axes, clicks, out);
+  const { classId, points, labels } = clicks;
+  const key = clicksKey(ctFingerprint(ct), classId, points, labels);
+  const cached = recall(key, out, ct.dims);
+  if (cached >= 0) return cached;
+  const strategy = strategyFor(classId);
+  const k = points.length;
+  let count: number;
+  if (k <= 1) count = strategy.segment(ct, axes, clicks, out);
+  else {
+    const prev = new Uint8Array(out.length);
+    segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
+    strategy.segment(ct, axes, clicks, out);
+    count = applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1);
+  }
+  remember(key, out, ct.dims, count);
+  return count;
 }

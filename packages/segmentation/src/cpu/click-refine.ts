@@ -1,0 +1,155 @@
+import type { Vec3, Volume } from '@vista3d/volume';
+import { IntList } from './growable.js';
+
+/**
+ * Click k refines the result of clicks 1..k-1 instead of replacing it: of what the strategy answers
+ * for all k clicks, only the changed piece that holds the new click is taken — the 6-connected part
+ * of (new ∖ previous) around a positive click is added, of (previous ∖ new) around a negative click
+ * removed — and everything else stays as the user last saw it. A correction is local, as the click
+ * that asked for it; a positive click elsewhere cannot take back an organ's far side.
+ *
+ * The previous result is kept, cropped to its bounding box, in a small cache keyed by the CT's
+ * fingerprint, the class and the clicks, so adding one click costs one strategy run; when it is
+ * missing (another server, an evicted entry) it is recomputed the same way, so the answer is a
+ * function of the click list alone, as a stateless API needs.
+ */
+
+/** A result cropped to its bounding box. */
+interface Cropped {
+  lo: Vec3;
+  dims: Vec3;
+  mask: Uint8Array;
+  count: number;
+}
+
+/** Cropped results kept (bytes); the oldest go first. A few organs of a 512×512×300 CT. */
+const CACHE_BYTES = 96 * 2 ** 20;
+const cache = new Map<string, Cropped>();
+let cachedBytes = 0;
+const fingerprints = new WeakMap<Volume, string>();
+
+/** FNV-1a over the grid, the scaling and about a million voxels spread over the data. */
+export function ctFingerprint(ct: Volume): string {
+  const known = fingerprints.get(ct);
+  if (known !== undefined) return known;
+  let h = 0x811c9dc5;
+  const mix = (v: number): void => {
+    h ^= v & 0xffff;
+    h = Math.imul(h, 0x01000193);
+    h ^= (v >>> 16) & 0xffff;
+    h = Math.imul(h, 0x01000193);
+  };
+  const head = [...ct.dims, ...ct.spacing, ...ct.affine.flat(), ct.scl.slope, ct.scl.inter];
+  for (const v of head) mix(Math.round(v * 1e4));
+  const data = ct.data;
+  const stride = Math.max(1, Math.floor(data.length / (1 << 20)));
+  for (let i = 0; i < data.length; i += stride) mix(Math.round(data[i] * 16));
+  mix(Math.round(data[data.length - 1] * 16));
+  const fp = `${ct.datatype}:${data.length}:${(h >>> 0).toString(16)}`;
+  fingerprints.set(ct, fp);
+  return fp;
+}
+
+export function clicksKey(fp: string, classId: number, points: readonly Vec3[], labels: ReadonlyArray<0 | 1>): string {
+  return `${fp}|${classId}|${points.map((p, i) => `${p.join(',')}:${labels[i]}`).join(';')}`;
+}
+
+export function remember(key: string, mask: Uint8Array, dims: Vec3, count: number): void {
+  forget(key);
+  const c = { ...crop(mask, dims), count };
+  cache.set(key, c);
+  cachedBytes += c.mask.length;
+  while (cachedBytes > CACHE_BYTES && cache.size > 1) forget(cache.keys().next().value as string);
+}
+
+function forget(key: string): void {
+  const c = cache.get(key);
+  if (c === undefined) return;
+  cachedBytes -= c.mask.length;
+  cache.delete(key);
+}
+
+/** The cached result for key written into out (cleared first) and its voxel count; -1 when it is not cached. */
+export function recall(key: string, out: Uint8Array, dims: Vec3): number {
+  const c = cache.get(key);
+  if (c === undefined) return -1;
+  cache.delete(key);
+  cache.set(key, c);
+  out.fill(0);
+  paint(c, out, dims);
+  return c.count;
+}
+
+function crop(mask: Uint8Array, dims: Vec3): Omit<Cropped, 'count'> {
+  const [nx, ny, nz] = dims;
+  const lo: Vec3 = [nx, ny, nz];
+  const hi: Vec3 = [-1, -1, -1];
+  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) {
+    const row = nx * (y + ny * z);
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < nx; x++) if (mask[row + x] !== 0) { if (first < 0) first = x; last = x; }
+    if (first < 0) continue;
+    lo[0] = Math.min(lo[0], first); hi[0] = Math.max(hi[0], last);
+    lo[1] = Math.min(lo[1], y); hi[1] = Math.max(hi[1], y);
+    lo[2] = Math.min(lo[2], z); hi[2] = z;
+  }
+  if (hi[0] < 0) return { lo: [0, 0, 0], dims: [0, 0, 0], mask: new Uint8Array(0) };
+  const cd: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
+  const out = new Uint8Array(cd[0] * cd[1] * cd[2]);
+  for (let z = 0; z < cd[2]; z++) for (let y = 0; y < cd[1]; y++) {
+    const src = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
+    out.set(mask.subarray(src, src + cd[0]), cd[0] * (y + cd[1] * z));
+  }
+  return { lo, dims: cd, mask: out };
+}
+
+/** Sets out where the cropped mask is set. */
+function paint(c: Cropped, out: Uint8Array, dims: Vec3): void {
+  const [nx, ny] = dims;
+  for (let z = 0; z < c.dims[2]; z++) for (let y = 0; y < c.dims[1]; y++) {
+    const src = c.dims[0] * (y + c.dims[1] * z);
+    const dst = c.lo[0] + nx * (c.lo[1] + y + ny * (c.lo[2] + z));
+    for (let x = 0; x < c.dims[0]; x++) if (c.mask[src + x] !== 0) out[dst + x] = 1;
+  }
+}
+
+const PIECE = 2;
+
+/**
+ * out holds the strategy's answer to all clicks, prev the previous result; afterwards out is prev
+ * with the changed piece around the new click applied. Returns the voxel count.
+ */
+export function applyLocalChange(prev: Uint8Array, out: Uint8Array, dims: Vec3, click: Vec3, positive: boolean): number {
+  const [nx, ny, nz] = dims;
+  const sxy = nx * ny;
+  const seed = click[0] + nx * (click[1] + ny * click[2]);
+  const changed = positive
+    ? (v: number): boolean => out[v] === 1 && prev[v] === 0
+    : (v: number): boolean => out[v] === 0 && prev[v] !== 0;
+  const stack = new IntList();
+  if (changed(seed)) { out[seed] = PIECE; stack.push(seed); }
+  while (stack.length > 0) {
+    const v = stack.data[--stack.length];
+    const x = v % nx;
+    const y = Math.floor(v / nx) % ny;
+    const z = Math.floor(v / sxy);
+    if (x > 0 && changed(v - 1)) { out[v - 1] = PIECE; stack.push(v - 1); }
+    if (x < nx - 1 && changed(v + 1)) { out[v + 1] = PIECE; stack.push(v + 1); }
+    if (y > 0 && changed(v - nx)) { out[v - nx] = PIECE; stack.push(v - nx); }
+    if (y < ny - 1 && changed(v + nx)) { out[v + nx] = PIECE; stack.push(v + nx); }
+    if (z > 0 && changed(v - sxy)) { out[v - sxy] = PIECE; stack.push(v - sxy); }
+    if (z < nz - 1 && changed(v + sxy)) { out[v + sxy] = PIECE; stack.push(v + sxy); }
+  }
+  const pieceValue = positive ? 1 : 0;
+  let count = 0;
+  for (let v = 0; v < out.length; v++) {
+    const r = out[v] === PIECE ? pieceValue : prev[v];
+    out[v] = r;
+    count += r;
+  }
+  // The click itself, whatever the strategy answered.
+  const want = positive ? 1 : 0;
+  if (out[seed] !== want) { out[seed] = want; count += positive ? 1 : -1; }
+  return count;
+}
