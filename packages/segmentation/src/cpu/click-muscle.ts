@@ -43,9 +43,15 @@ export interface MuscleOptions {
   planeMm: number;
   /** A cell is fat (a barrier) below level + cut·(fat − level). */
   cut: number;
+  /** Step length along the body axis, relative to its mm (muscles run along it). */
+  siScale: number;
+  /** A later positive click reaches this fraction of the first one's stop distance. */
+  laterReach: number;
+  /** Positive clicks own their core: a cell goes to a negative click only if nearer to it by this fraction of the stop distance. */
+  core: number;
 }
 
-export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.2, maxFraction: 1, window: 0.15, planeMm: 110, cut: 0.5 };
+export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 110, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.5 };
 
 /** Fat (HU) — the planes between muscles; bone from BONE_HU (cortex, trabeculae). */
 const FAT_HU = -100;
@@ -131,6 +137,8 @@ export function muscleFactor(box: ClickBox, level: number, lrAxis: number, keepB
 
 export interface MuscleGrowth {
   box: ClickBox;
+  /** Step lengths (mm, the body axis shortened). */
+  steps: Vec3;
   fac: Float32Array;
   posCells: number[];
   negCells: number[];
@@ -177,11 +185,17 @@ export function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: M
   const fac = muscleFactor(box, level, lr, keepBelow, keepAbove, o);
   for (const c of posCells) if (!(fac[c] < Infinity)) fac[c] = 1;
   const cellMl = (box.spacing[0] * box.spacing[1] * box.spacing[2]) / 1000;
-  const fovMm = ct.dims[si] * ct.spacing[si];
-  const maxMl = o.maxFraction * prior.volumeMl * Math.min(1, fovMm / prior.lengthMm);
+  // The part of the muscle in the field of view, taking the first click as the middle of its belly
+  // (where a muscle is thickest) and its cross-section as even along its length.
+  const below = (pos[0][si] + 0.5) * ct.spacing[si];
+  const above = (ct.dims[si] - pos[0][si] - 0.5) * ct.spacing[si];
+  const half = prior.lengthMm / 2;
+  const visible = (Math.min(half, below) + Math.min(half, above)) / prior.lengthMm;
+  const maxMl = o.maxFraction * prior.volumeMl * visible;
   const maxCells = Math.max(8, Math.ceil(maxMl / cellMl));
-  const g = geodesic(box.dims, box.spacing, fac, [posCells[0]], Infinity, Math.ceil(maxCells * 1.05));
-  return { box, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, level };
+  const steps = box.spacing.map((s, a) => (a === si ? s * o.siScale : s)) as Vec3;
+  const g = geodesic(box.dims, steps, fac, [posCells[0]], Infinity, Math.ceil(maxCells * 1.05));
+  return { box, steps, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, level };
 }
 
 /**
@@ -229,20 +243,29 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   out.fill(0);
   const g = growMuscle(ct, axes, clicks, o);
   if (!g) return 0;
-  const { box, fac, posCells, negCells } = g;
+  const { box, steps, fac, posCells, negCells } = g;
   const n = fac.length;
   const limit = stableDistance(g, o);
-  const dPos = posCells.length > 1 ? geodesic(box.dims, box.spacing, fac, posCells, limit, n).dist : g.dist;
+  let dPos = g.dist;
+  if (posCells.length > 1) {
+    // Later positive clicks reach less far (a correction is local): each grows on its own, the nearest wins.
+    const own = new Float32Array(n);
+    dPos = g.dist.slice();
+    for (let k = 1; k < posCells.length; k++) {
+      geodesic(box.dims, steps, fac, [posCells[k]], o.laterReach * limit, n, own);
+      for (let v = 0; v < n; v++) if (own[v] < dPos[v]) dPos[v] = own[v];
+    }
+  }
   const claimed = new Uint8Array(n);
   const mask = new Uint8Array(n);
   let dNeg: Float32Array | null = null;
   if (negCells.length > 0) {
     const nf = fac.slice();
     for (const c of negCells) nf[c] = 1;
-    dNeg = geodesic(box.dims, box.spacing, nf, negCells, limit, n).dist;
+    dNeg = geodesic(box.dims, steps, nf, negCells, limit, n).dist;
   }
   for (let v = 0; v < n; v++) {
-    if (dNeg !== null && dNeg[v] < Infinity && dNeg[v] <= dPos[v]) { claimed[v] = 1; continue; }
+    if (dNeg !== null && dNeg[v] < Infinity && dNeg[v] + o.core * limit <= dPos[v]) { claimed[v] = 1; continue; }
     if (dPos[v] <= limit) mask[v] = 1;
   }
   for (const c of posCells) { mask[c] = 1; claimed[c] = 0; }
