@@ -51,7 +51,7 @@ export interface MuscleOptions {
   core: number;
 }
 
-export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 110, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.5 };
+export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 70, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.5 };
 
 /** Fat (HU) — the planes between muscles; bone from BONE_HU (cortex, trabeculae). */
 const FAT_HU = -100;
@@ -159,12 +159,14 @@ export function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: M
   const prior = priorOf(clicks.classId);
   const si = axes.siAxis;
   const lr = axes.lrAxis;
-  // Box: ±planeMm in the plane, ±the muscle's length along the body axis (the click may sit at one end).
+  // Box: ±planeMm in the plane, along the body axis ±0.6 of the muscle's length (the first click is
+  // taken as its belly's middle; later clicks carry the box with them).
+  const extra = Math.max(0, Math.ceil((0.6 * prior.lengthMm - o.planeMm) / ct.spacing[si]));
   const reach = pos.flatMap((p) => {
     const up = [...p] as Vec3;
     const down = [...p] as Vec3;
-    up[si] = Math.min(ct.dims[si] - 1, p[si] + Math.ceil((prior.lengthMm - o.planeMm) / ct.spacing[si]));
-    down[si] = Math.max(0, p[si] - Math.ceil((prior.lengthMm - o.planeMm) / ct.spacing[si]));
+    up[si] = Math.min(ct.dims[si] - 1, p[si] + extra);
+    down[si] = Math.max(0, p[si] - extra);
     return [up, down];
   });
   const f = blockFactor(ct, 3);
@@ -270,7 +272,8 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   }
   for (const c of posCells) { mask[c] = 1; claimed[c] = 0; }
   const fatCut = g.level + o.cut * (FAT_HU - g.level);
-  let count = writeBack(mask, claimed, box, ct, out, (hu) => hu >= fatCut && hu < BONE_HU + 50);
+  const crop = cropToMask(box, mask, claimed);
+  let count = writeBack(crop.mask, crop.claimed, crop.box, ct, out, (hu) => hu >= fatCut && hu < BONE_HU + 50);
   const [nx, ny] = ct.dims;
   clicks.points.forEach((p, i) => {
     const v = p[0] + nx * (p[1] + ny * p[2]);
@@ -278,6 +281,31 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
     if (clicks.labels[i] === 0 && out[v] !== 0) { out[v] = 0; count--; }
   });
   return count;
+}
+
+/** The box cut down to the mask's bounding box and one cell around it (what the write-back reads). */
+function cropToMask(box: ClickBox, mask: Uint8Array, claimed: Uint8Array): { box: ClickBox; mask: Uint8Array; claimed: Uint8Array } {
+  const [bx, by, bz] = box.dims;
+  const lo = [bx, by, bz];
+  const hi = [-1, -1, -1];
+  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
+    if (mask[x + bx * (y + by * z)] === 0) continue;
+    const c = [x, y, z];
+    for (let a = 0; a < 3; a++) { lo[a] = Math.min(lo[a], c[a]); hi[a] = Math.max(hi[a], c[a]); }
+  }
+  for (let a = 0; a < 3; a++) { lo[a] = Math.max(0, lo[a] - 1); hi[a] = Math.min(box.dims[a] - 1, hi[a] + 1); }
+  const dims = [0, 1, 2].map((a) => hi[a] - lo[a] + 1) as Vec3;
+  const [cx, cy, cz] = dims;
+  const m = new Uint8Array(cx * cy * cz);
+  const c = new Uint8Array(m.length);
+  for (let z = 0; z < cz; z++) for (let y = 0; y < cy; y++) {
+    const src = lo[0] + bx * (y + lo[1] + by * (z + lo[2]));
+    const dst = cx * (y + cy * z);
+    m.set(mask.subarray(src, src + cx), dst);
+    c.set(claimed.subarray(src, src + cx), dst);
+  }
+  const cellLo = [0, 1, 2].map((a) => box.lo[a] + lo[a] * box.f[a]) as Vec3;
+  return { box: { ...box, lo: cellLo, dims }, mask: m, claimed: c };
 }
 
 export const MUSCLE_STRATEGY: ClickStrategy = {
