@@ -2,7 +2,7 @@
 // (bench/clicks: first click at the reference's deepest voxel, then the deepest voxel of the largest
 // error), in-process, on every muscle of ≥ 500 voxels of the two labelled shared abdomen CTs
 // (10 on totalseg_example_ct, the two autochthons of the 30-slice totalseg_example_ct_sm).
-// Measured 2026-12-02: group mean Dice 0.679 / 0.738 / 0.761 after 1 / 3 / 5 clicks (general
+// Measured 2026-12-02: group mean Dice 0.679 / 0.748 / 0.789 after 1 / 3 / 5 clicks (general
 // algorithm: 0.557 / 0.641 / 0.719), largest 1-click volume ratio 1.38 (general: 4.02).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -52,7 +52,7 @@ describe('muscle clicks (protocol of issue 14, shared abdomen CTs)', () => {
 
   it('raises the group mean Dice after 1 / 3 / 5 clicks above the general algorithm (0.56 / 0.64 / 0.72)', () => {
     const mean = [0, 2, 4].map((k) => summary[k].meanDice);
-    assert.ok(mean[0] >= 0.65 && mean[1] >= 0.71 && mean[2] >= 0.73, mean.map((d) => d.toFixed(3)).join(' / '));
+    assert.ok(mean[0] >= 0.65 && mean[1] >= 0.72 && mean[2] >= 0.76, mean.map((d) => d.toFixed(3)).join(' / '));
   });
 
   it('never lowers the mean with more clicks, and on each CT', () => {

@@ -47,11 +47,14 @@ export interface MuscleOptions {
   siScale: number;
   /** A later positive click reaches this fraction of the first one's stop distance. */
   laterReach: number;
-  /** Positive clicks own their core: a cell goes to a negative click only if nearer to it by this fraction of the stop distance. */
+  /**
+   * Positive clicks own a core: a cell goes to a negative click only if nearer to it by this fraction
+   * of the negative's own distance from the positives (a weighted geodesic Voronoi split).
+   */
   core: number;
 }
 
-export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 70, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.5 };
+export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 70, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.6 };
 
 /** Fat (HU) — the planes between muscles; bone from BONE_HU (cortex, trabeculae). */
 const FAT_HU = -100;
@@ -237,8 +240,9 @@ export function stableDistance(g: MuscleGrowth, o: MuscleOptions): number {
 }
 
 /**
- * Seeded competition: every positive click reaches as far (geodesically) as the first one's stable
- * region; a cell nearer to a negative click than to every positive one is out.
+ * Seeded competition: the first positive click reaches (geodesically) as far as its stable region,
+ * later ones laterReach of that; a cell nearer to a negative click, by the negative's lead, than to
+ * every positive one is out. Positive click voxels are always in, negative ones always out.
  */
 export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array, options: Partial<MuscleOptions> = {}): number {
   const o = { ...MUSCLE_DEFAULTS, ...options };
@@ -264,10 +268,17 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   if (negCells.length > 0) {
     const nf = fac.slice();
     for (const c of negCells) nf[c] = 1;
-    dNeg = geodesic(box.dims, steps, nf, negCells, limit, n).dist;
+    // Each negative with its own lead, the nearest (lead included) wins.
+    dNeg = new Float32Array(n).fill(Infinity);
+    const one = new Float32Array(n);
+    for (const c of negCells) {
+      const lead = o.core * Math.min(dPos[c], limit);
+      geodesic(box.dims, steps, nf, [c], limit, n, one);
+      for (let v = 0; v < n; v++) if (one[v] + lead < dNeg[v]) dNeg[v] = one[v] + lead;
+    }
   }
   for (let v = 0; v < n; v++) {
-    if (dNeg !== null && dNeg[v] < Infinity && dNeg[v] + o.core * limit <= dPos[v]) { claimed[v] = 1; continue; }
+    if (dNeg !== null && dNeg[v] < Infinity && dNeg[v] <= dPos[v]) { claimed[v] = 1; continue; }
     if (dPos[v] <= limit) mask[v] = 1;
   }
   for (const c of posCells) { mask[c] = 1; claimed[c] = 0; }
