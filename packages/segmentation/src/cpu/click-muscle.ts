@@ -1,3 +1,8 @@
+// Clicks on a muscle (docs/segmentation-engines.md, "Muscle clicks"): geodesic growth on the ≈ 3 mm grid
+// whose step cost rises with fat content and the HU gradient (fat planes between muscles are only partly
+// visible), with fat, bone and the other side of the body as barriers and steps along the body axis
+// cheaper (muscles run along it), stopped where the region grows slowest within the muscle's typical
+// adult volume clipped to the field of view; later clicks compete as geodesic seeds.
 import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, type ClickBox } from './click-box.js';
@@ -110,7 +115,7 @@ function levelAt(box: ClickBox, cell: number): number {
 }
 
 /** Per-cell step-cost factor (Infinity: fat, bone, air, the wrong side). */
-export function muscleFactor(box: ClickBox, level: number, lrAxis: number, keepBelow: number, keepAbove: number, o: MuscleOptions): Float32Array {
+function muscleFactor(box: ClickBox, level: number, lrAxis: number, keepBelow: number, keepAbove: number, o: MuscleOptions): Float32Array {
   const [bx, by] = box.dims;
   const strides = [1, bx, bx * by];
   const n = box.hu.length;
@@ -138,7 +143,7 @@ export function muscleFactor(box: ClickBox, level: number, lrAxis: number, keepB
   return fac;
 }
 
-export interface MuscleGrowth {
+interface MuscleGrowth {
   box: ClickBox;
   /** Step lengths (mm, the body axis shortened). */
   steps: Vec3;
@@ -151,11 +156,13 @@ export interface MuscleGrowth {
   count: number;
   minCells: number;
   maxCells: number;
+  /** The first click's growth reached every cell it could (barriers all round) before its cap. */
+  exhausted: boolean;
   level: number;
 }
 
 /** The working box, the step costs and the first click's geodesic growth; the caller picks how far. */
-export function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: MuscleOptions): MuscleGrowth | null {
+function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: MuscleOptions): MuscleGrowth | null {
   const pos = clicks.points.filter((_p, i) => clicks.labels[i] === 1);
   const neg = clicks.points.filter((_p, i) => clicks.labels[i] === 0);
   if (pos.length === 0) return null;
@@ -199,15 +206,16 @@ export function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: M
   const maxMl = o.maxFraction * prior.volumeMl * visible;
   const maxCells = Math.max(8, Math.ceil(maxMl / cellMl));
   const steps = box.spacing.map((s, a) => (a === si ? s * o.siScale : s)) as Vec3;
-  const g = geodesic(box.dims, steps, fac, [posCells[0]], Infinity, Math.ceil(maxCells * 1.05));
-  return { box, steps, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, level };
+  const cap = Math.ceil(maxCells * 1.05);
+  const g = geodesic(box.dims, steps, fac, [posCells[0]], Infinity, cap);
+  return { box, steps, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, exhausted: g.count < cap, level };
 }
 
 /**
  * Where to stop: the volume in [min, max] at which the region grows slowest relative to its
  * geodesic radius (d ln V / d ln t smallest) — the front stands at fat planes and bone all round.
  */
-export function stableCount(g: MuscleGrowth, o: MuscleOptions): number {
+function stableCount(g: MuscleGrowth, o: MuscleOptions): number {
   const { order, dist, count } = g;
   const hi = Math.min(count, g.maxCells);
   const lo = Math.min(hi, Math.max(1, g.minCells));
@@ -226,7 +234,8 @@ export function stableCount(g: MuscleGrowth, o: MuscleOptions): number {
       const m = (a + b) >> 1;
       if (dist[order[m]] <= t2) a = m + 1; else b = m;
     }
-    if (a >= count) break;
+    // Past the grown cells: unknown when the growth was cut at its cap, none when the region ran out of cells.
+    if (a >= count && !g.exhausted) break;
     const rate = Math.log(a / v) / o.window;
     if (rate < bestRate) { bestRate = rate; best = v; }
   }
@@ -234,7 +243,7 @@ export function stableCount(g: MuscleGrowth, o: MuscleOptions): number {
 }
 
 /** The stop distance of the first click (stableCount's volume). */
-export function stableDistance(g: MuscleGrowth, o: MuscleOptions): number {
+function stableDistance(g: MuscleGrowth, o: MuscleOptions): number {
   const k = stableCount(g, o);
   return k > 0 ? g.dist[g.order[k - 1]] : 0;
 }
@@ -294,7 +303,7 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   return count;
 }
 
-/** The box cut down to the mask's bounding box and one cell around it (what the write-back reads). */
+/** The box cut down to the mask's bounding box and one cell around it (the write-back reads only lo, f and dims). */
 function cropToMask(box: ClickBox, mask: Uint8Array, claimed: Uint8Array): { box: ClickBox; mask: Uint8Array; claimed: Uint8Array } {
   const [bx, by, bz] = box.dims;
   const lo = [bx, by, bz];
