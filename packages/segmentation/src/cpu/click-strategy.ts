@@ -3,6 +3,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { applyLocalChange, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
+import { MUSCLE_STRATEGY } from './click-muscle.js';
 import type { AxisInfo } from './orientation.js';
 
 /** One class's clicks, as the NIM API gives them: every point belongs to a named class. */
@@ -34,6 +35,7 @@ export const GENERAL_STRATEGY: ClickStrategy = {
 /** Specialised strategies, first match wins; the general one catches the rest. */
 const STRATEGIES: readonly ClickStrategy[] = [
   LUNG_STRATEGY,
+  MUSCLE_STRATEGY,
 ];
 
 export function strategyFor(classId: number): ClickStrategy {
