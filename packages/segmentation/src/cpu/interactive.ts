@@ -94,7 +94,7 @@ export function segmentFromClicks(
   }
 }
 
-function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
+export function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
   const [bx, by, bz] = box.dims;
   const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
   const rMm = Math.max(o.modelRadiusMm, Math.max(...box.spacing));
@@ -304,7 +304,7 @@ function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, pos
   for (let v = 0; v < n; v++) if (owner[v] >= 0 && negative[owner[v]]) { mask[v] = 0; claimed[v] = 1; }
 }
 
-function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
