@@ -23,10 +23,18 @@ export interface VesselOptions {
   radiusFactor: number;
   /** Lumen search disc per slice: estimated radius + this many cells. */
   discCells: number;
+  /** The section kept: the lumen within the running radius + this many cells of its centre. */
+  slackCells: number;
+  /** Lumen radius = in-plane depth at the centre − this many cells (the border lies between a lumen cell and the first outside one). */
+  depthBias: number;
+  /** Another axis is the tube's only where the lumen runs this many times further along it than along the body's long axis. */
+  axisPreference: number;
+  /** Slices in a row whose calibre is outside [r0 / radiusFactor, r0 · radiusFactor] that end the tube. */
+  changeSlices: number;
+  /** A sharp change of calibre: the slice's radius beyond this factor of the running radius. */
+  changeFactor: number;
   /** The track ends when a slice's lumen is smaller than this fraction of the running area. */
   endFraction: number;
-  /** The track ends when the lumen fills more than this fraction of its search disc (it ran into a wider structure). */
-  fullFraction: number;
   /** Two lumens each at least this fraction of the running area, both continuing the tube: a branch. */
   branchFraction: number;
   /** Running radius: new = (1 − smoothing)·old + smoothing·slice's. */
@@ -34,7 +42,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, endFraction: 0.3, fullFraction: 0.9, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -43,7 +51,7 @@ export const VESSEL_DEFAULTS: VesselOptions = {
  * portal vein ≤ 13 mm; carotids ≈ 6–8 mm; subclavian ≈ 8–10 mm).
  */
 const MAX_RADIUS: ReadonlyArray<[RegExp, number]> = [
-  [/aorta/, 18], [/vena cava/, 16], [/brachiocephalic/, 9], [/iliac/, 9], [/portal|splenic/, 9],
+  [/aorta/, 18], [/vena cava/, 16], [/brachiocephalic/, 9], [/iliac arter/, 8], [/iliac ven/, 12], [/portal|splenic/, 9],
   [/pulmonary/, 10], [/subclavian/, 6], [/carotid/, 5],
 ];
 
@@ -69,7 +77,7 @@ export const VESSEL_STRATEGY: ClickStrategy = {
 };
 
 export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array, options: Partial<VesselOptions> = {}): number {
-  const o = { ...VESSEL_DEFAULTS, ...options };
+  const o = { ...VESSEL_DEFAULTS, ...(process.env.VOPTS ? JSON.parse(process.env.VOPTS) as Partial<VesselOptions> : {}), ...options };
   out.fill(0);
   const pos = clicks.points.filter((_p, i) => clicks.labels[i] === 1);
   const neg = clicks.points.filter((_p, i) => clicks.labels[i] === 0);
@@ -87,7 +95,7 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
     for (let i = 0; i < n; i++) lumen[i] = (box.smooth[i] >= m.lo && box.smooth[i] <= m.hi) || (box.hu[i] >= m.lo && box.hu[i] <= m.hi) ? 1 : 0;
     lumen[seed] = 1;
     for (const c of negCells) lumen[c] = 0;
-    const axis = tubeAxis(box, lumen, seed, tube.maxRadiusMm);
+    const axis = tubeAxis(box, lumen, seed, axes, 60, o);
     trackTube(box, lumen, seed, axis, tube, negCells, o, mask);
     mask[seed] = 1;
     return m;
@@ -108,42 +116,28 @@ function coords(cell: number, dims: Vec3): Vec3 {
   return [cell % dims[0], Math.floor(cell / dims[0]) % dims[1], Math.floor(cell / (dims[0] * dims[1]))];
 }
 
-/** Cells of the lumen in the plane across `axis` through the seed, within rMm of it, 4-connected to it. */
-function crossSection(box: ClickBox, lumen: Uint8Array, seed: number, axis: number, rMm: number): number {
-  const [u, w] = [0, 1, 2].filter((a) => a !== axis);
+/**
+ * The vessel's axis: the voxel axis along which the lumen runs furthest through the click (a tube is
+ * long along its axis and short across it); ties go to the body's long axis, along which most named
+ * vessels of the trunk and neck run.
+ */
+function tubeAxis(box: ClickBox, lumen: Uint8Array, seed: number, axes: AxisInfo, limitMm: number, o: VesselOptions): number {
   const st = STRIDES(box.dims);
   const c = coords(seed, box.dims);
-  const su = box.spacing[u];
-  const sw = box.spacing[w];
-  const seen = new Set<number>([seed]);
-  const stack = [seed];
-  while (stack.length > 0) {
-    const v = stack.pop() as number;
-    const p = coords(v, box.dims);
-    for (const [a, d] of [[u, 1], [u, -1], [w, 1], [w, -1]]) {
-      const q = p[a] + d;
-      if (q < 0 || q >= box.dims[a]) continue;
-      const nb = v + d * st[a];
-      if (seen.has(nb) || lumen[nb] === 0) continue;
-      const du = (a === u ? q : p[u]) - c[u];
-      const dw = (a === w ? q : p[w]) - c[w];
-      if ((du * su) ** 2 + (dw * sw) ** 2 > rMm * rMm) continue;
-      seen.add(nb);
-      stack.push(nb);
+  const run = (a: number): number => {
+    let len = 0;
+    for (const d of [1, -1]) {
+      for (let k = 1; k * box.spacing[a] <= limitMm; k++) {
+        const q = c[a] + d * k;
+        if (q < 0 || q >= box.dims[a] || lumen[seed + d * k * st[a]] === 0) break;
+        len += box.spacing[a];
+      }
     }
-  }
-  return seen.size * su * sw;
-}
-
-/** The vessel runs across the plane in which its lumen's cross-section through the click is smallest. */
-function tubeAxis(box: ClickBox, lumen: Uint8Array, seed: number, maxRadiusMm: number): number {
-  let best = 0;
-  let bestArea = Infinity;
-  for (let a = 0; a < 3; a++) {
-    if (box.dims[a] < 3) continue;
-    const area = crossSection(box, lumen, seed, a, 2 * maxRadiusMm);
-    if (area < bestArea) { bestArea = area; best = a; }
-  }
+    return len;
+  };
+  const runs = [0, 1, 2].map(run);
+  let best = axes.siAxis;
+  for (let a = 0; a < 3; a++) if (runs[a] > o.axisPreference * runs[best]) best = a;
   return best;
 }
 
@@ -182,9 +176,19 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
   const sw = box.spacing[w];
   const cellMm = Math.sqrt(su * sw);
   const c = coords(seed, dims);
-  const depth = planeDepth(box, lumen, seed, axis, tube.maxRadiusMm);
+  // The click's radius: the narrowest of the lumen's in-plane depths a few slices around the click
+  // (second smallest of seven), so a lumen touching tissue of its density at the click is not taken as wide.
+  const depths: number[] = [];
+  for (let k = -3; k <= 3; k++) {
+    const s = c[axis] + k;
+    if (s < 0 || s >= dims[axis]) continue;
+    const v = seed + k * st[axis];
+    if (lumen[v] !== 0) depths.push(planeDepth(box, lumen, v, axis, tube.maxRadiusMm));
+  }
+  depths.sort((a, b) => a - b);
+  const depth = depths[Math.floor(depths.length / 2)];
   // The lumen's border lies between the last lumen cell and the first outside one.
-  const r0 = Math.min(tube.maxRadiusMm, Math.max(cellMm * 0.75, depth - 0.5 * cellMm));
+  const r0 = Math.min(tube.maxRadiusMm, Math.max(cellMm * 0.75, depth - o.depthBias * cellMm));
   const negs = negCells.map((v) => coords(v, dims));
   const nu = dims[u];
   const nw = dims[w];
@@ -193,8 +197,9 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
   // First slice: the lumen within r0 + discCells of the click, connected to it.
   const start = section(c[axis], c[u], c[w], r0, null);
   if (start.cells.length === 0) return;
-  const startArea = start.cells.length * su * sw;
-  const startR = Math.min(r0 * o.radiusFactor, Math.max(r0 / o.radiusFactor, Math.sqrt(startArea / Math.PI)));
+  const startR = r0;
+  const rMax = Math.min(tube.maxRadiusMm, o.radiusFactor * r0);
+  const rMin = r0 / o.radiusFactor;
   for (const v of start.cells) mask[v] = 1;
   for (const dir of [1, -1]) {
     prev.fill(-1);
@@ -202,17 +207,45 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     let cu = start.cu;
     let cw = start.cw;
     let r = startR;
+    let wide = 0;
+    let narrow = 0;
     for (let s = c[axis] + dir; s >= 0 && s < dims[axis]; s += dir) {
       const next = section(s, cu, cw, r, { prev, mark: s - dir });
+      if (process.env.VDEBUG) console.log(`axis${axis} s${s} r${r.toFixed(1)} r0 ${r0.toFixed(1)} c${cu.toFixed(1)},${cw.toFixed(1)} n${next.cells.length} stop${next.stop}`);
       if (next.cells.length === 0 || next.stop) break;
-      const area = next.cells.length * su * sw;
+      // The section is a disc of the running radius around the centroid of the lumen inside that disc:
+      // tissue of the same density touching the vessel adds only a rim at the disc's edge, so neither the
+      // centre nor the radius (the lumen's depth at the centre) follows it far.
+      const core = next.cells.filter((v) => { const p = coords(v, dims); return ((p[u] - cu) * su) ** 2 + ((p[w] - cw) * sw) ** 2 <= r * r; });
+      const kept = core.length > 0 ? core : next.cells;
+      let mu = 0;
+      let mw = 0;
+      for (const v of kept) { const p = coords(v, dims); mu += p[u]; mw += p[w]; }
+      mu /= kept.length;
+      mw /= kept.length;
+      const R = r + o.slackCells * cellMm;
+      const cells = next.cells.filter((v) => { const p = coords(v, dims); return ((p[u] - mu) * su) ** 2 + ((p[w] - mw) * sw) ** 2 <= R * R; });
+      const area = cells.length * su * sw;
       if (area < o.endFraction * Math.PI * r * r) break;
-      const disc = Math.PI * (r + o.discCells * cellMm) ** 2;
-      if (area > o.fullFraction * disc && r >= r0 * o.radiusFactor * 0.99) break;
-      for (const v of next.cells) { mask[v] = 1; const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
-      cu = next.cu;
-      cw = next.cw;
-      r = Math.min(tube.maxRadiusMm, r0 * o.radiusFactor, Math.max(r0 / o.radiusFactor, (1 - o.smoothing) * r + o.smoothing * Math.sqrt(area / Math.PI)));
+      // The slice's radius: the lumen's depth at the centre cell or its in-plane neighbours (deepest; a
+      // partial-volume cell or a centre one cell off does not read as a narrowing).
+      let rSlice = 0;
+      for (const [du, dw] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const iu = Math.round(mu) + du;
+        const iw = Math.round(mw) + dw;
+        if (iu < 0 || iw < 0 || iu >= nu || iw >= nw) continue;
+        const v = s * st[axis] + iu * st[u] + iw * st[w];
+        if (lumen[v] !== 0) rSlice = Math.max(rSlice, planeDepth(box, lumen, v, axis, rMax + cellMm) - o.depthBias * cellMm);
+      }
+      // A sharp change of calibre ends the named vessel: wider (it joins a larger vessel or runs into an
+      // organ of its density), narrower (it divides, or the lumen fades).
+      wide = rSlice >= Math.min(rMax, o.changeFactor * r) ? wide + 1 : 0;
+      narrow = rSlice < r / o.changeFactor ? narrow + 1 : 0;
+      if (wide >= o.changeSlices || narrow >= o.changeSlices) break;
+      for (const v of cells) { mask[v] = 1; const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
+      cu = mu;
+      cw = mw;
+      r = Math.min(rMax, Math.max(rMin, (1 - o.smoothing) * r + o.smoothing * rSlice));
     }
   }
 
