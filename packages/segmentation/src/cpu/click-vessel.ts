@@ -33,6 +33,8 @@ export interface VesselOptions {
   changeSlices: number;
   /** A sharp change of calibre: the slice's radius beyond this factor of the running radius. */
   changeFactor: number;
+  /** A negative click cuts the tube back to a step in its radius of at least this factor. */
+  cutStep: number;
   /** The track ends when a slice's lumen is smaller than this fraction of the running area. */
   endFraction: number;
   /** Two lumens each at least this fraction of the running area, both continuing the tube: a branch. */
@@ -42,7 +44,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, cutStep: 1.25, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -89,6 +91,7 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   const mask = new Uint8Array(n);
   const lumen = new Uint8Array(n);
   const negCells = neg.map((p) => cellOf(box, p));
+  const posCells = pos.map((p) => cellOf(box, p));
   const models = pos.map((p) => {
     const seed = cellOf(box, p);
     const m = clickModel(box, seed, CLICK_DEFAULTS);
@@ -96,7 +99,7 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
     lumen[seed] = 1;
     for (const c of negCells) lumen[c] = 0;
     const axis = tubeAxis(box, lumen, seed, axes, 60, o);
-    trackTube(box, lumen, seed, axis, tube, negCells, o, mask);
+    trackTube(box, lumen, seed, axis, tube, posCells, negCells, o, mask);
     mask[seed] = 1;
     return m;
   });
@@ -168,7 +171,7 @@ function planeDepth(box: ClickBox, lumen: Uint8Array, seed: number, axis: number
  * cells within the running radius (+ discCells) of the previous slice's centre that touch the previous
  * cross-section; writes the cross-sections into mask.
  */
-function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number, tube: Tube, negCells: readonly number[], o: VesselOptions, mask: Uint8Array): void {
+function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number, tube: Tube, posCells: readonly number[], negCells: readonly number[], o: VesselOptions, mask: Uint8Array): void {
   const [u, w] = [0, 1, 2].filter((a) => a !== axis);
   const dims = box.dims;
   const st = STRIDES(dims);
@@ -190,6 +193,7 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
   // The lumen's border lies between the last lumen cell and the first outside one.
   const r0 = Math.min(tube.maxRadiusMm, Math.max(cellMm * 0.75, depth - o.depthBias * cellMm));
   const negs = negCells.map((v) => coords(v, dims));
+  const poss = posCells.filter((v) => v !== seed).map((v) => coords(v, dims));
   const nu = dims[u];
   const nw = dims[w];
   const prev = new Int32Array(nu * nw).fill(-1);
@@ -209,9 +213,10 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     let r = startR;
     let wide = 0;
     let narrow = 0;
+    const path: Array<{ cells: number[]; r: number }> = [];
     for (let s = c[axis] + dir; s >= 0 && s < dims[axis]; s += dir) {
       const next = section(s, cu, cw, r, { prev, mark: s - dir });
-      if (process.env.VDEBUG) console.log(`axis${axis} s${s} r${r.toFixed(1)} r0 ${r0.toFixed(1)} c${cu.toFixed(1)},${cw.toFixed(1)} n${next.cells.length} stop${next.stop}`);
+      if (next.byNegative) { cutAtChange(path, o); break; }
       if (next.cells.length === 0 || next.stop) break;
       // The section is a disc of the running radius around the centroid of the lumen inside that disc:
       // tissue of the same density touching the vessel adds only a rim at the disc's edge, so neither the
@@ -223,6 +228,10 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
       for (const v of kept) { const p = coords(v, dims); mu += p[u]; mw += p[w]; }
       mu /= kept.length;
       mw /= kept.length;
+      // Another positive click on this slice near the axis is on the tube's axis.
+      for (const q of poss) {
+        if (q[axis] === s && Math.hypot((q[u] - mu) * su, (q[w] - mw) * sw) <= r + cellMm) { mu = q[u]; mw = q[w]; }
+      }
       const R = r + o.slackCells * cellMm;
       const cells = next.cells.filter((v) => { const p = coords(v, dims); return ((p[u] - mu) * su) ** 2 + ((p[w] - mw) * sw) ** 2 <= R * R; });
       const area = cells.length * su * sw;
@@ -242,18 +251,20 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
       wide = rSlice >= Math.min(rMax, o.changeFactor * r) ? wide + 1 : 0;
       narrow = rSlice < r / o.changeFactor ? narrow + 1 : 0;
       if (wide >= o.changeSlices || narrow >= o.changeSlices) break;
-      for (const v of cells) { mask[v] = 1; const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
+      for (const v of cells) { const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
+      path.push({ cells, r: rSlice });
       cu = mu;
       cw = mw;
       r = Math.min(rMax, Math.max(rMin, (1 - o.smoothing) * r + o.smoothing * rSlice));
     }
+    for (const step of path) for (const v of step.cells) mask[v] = 1;
   }
 
   /**
    * The cross-section in slice s: lumen cells within r + discCells of (cu, cw), not nearer a negative
    * click than the axis; with `link`, only the 4-connected parts touching the previous slice's section.
    */
-  function section(s: number, cu: number, cw: number, r: number, link: { prev: Int32Array; mark: number } | null): { cells: number[]; cu: number; cw: number; stop: boolean } {
+  function section(s: number, cu: number, cw: number, r: number, link: { prev: Int32Array; mark: number } | null): { cells: number[]; cu: number; cw: number; stop: boolean; byNegative?: boolean } {
     const R = r + o.discCells * cellMm;
     const ru = Math.ceil(R / su);
     const rw = Math.ceil(R / sw);
@@ -266,7 +277,7 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     // A negative click on the axis ends the tube here.
     for (const q of negs) {
       if (q[axis] !== s) continue;
-      if (Math.hypot((q[u] - cu) * su, (q[w] - cw) * sw) <= r) return { cells: [], cu, cw, stop: true };
+      if (Math.hypot((q[u] - cu) * su, (q[w] - cw) * sw) <= r) return { cells: [], cu, cw, stop: true, byNegative: true };
     }
     cur.fill(-1);
     const cand: number[] = [];
@@ -333,4 +344,26 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     const mw = chosen.reduce((a, p) => a + p.sw, 0) / cells.length;
     return { cells, cu: mu, cw: mw, stop: false };
   }
+}
+
+/**
+ * A negative click on the tube: the tube ran into what is not the vessel. It is cut back to the
+ * sharpest change of calibre on its way there (where it divided, or joined something wider or
+ * narrower; a step in the radius profile, means of up to 4 slices on either side), if there is one.
+ */
+function cutAtChange(path: Array<{ cells: number[]; r: number }>, o: VesselOptions): void {
+  const W = 4;
+  let best = -1;
+  let bestScore = Math.log(o.cutStep);
+  for (let k = 1; k < path.length; k++) {
+    let a = 0;
+    let na = 0;
+    for (let j = Math.max(0, k - W); j < k; j++) { a += path[j].r; na++; }
+    let b = 0;
+    let nb = 0;
+    for (let j = k; j < Math.min(path.length, k + W); j++) { b += path[j].r; nb++; }
+    const score = Math.abs(Math.log((a / na + 1e-3) / (b / nb + 1e-3)));
+    if (score > bestScore) { bestScore = score; best = k; }
+  }
+  if (best > 0) path.length = best;
 }
