@@ -35,6 +35,8 @@ export interface VesselOptions {
   changeFactor: number;
   /** A negative click cuts the tube back to a step in its radius of at least this factor. */
   cutStep: number;
+  /** Weight of the axis's drift per slice carried into the next slice's prediction. */
+  drift: number;
   /** The track ends when a slice's lumen is smaller than this fraction of the running area. */
   endFraction: number;
   /** Two lumens each at least this fraction of the running area, both continuing the tube: a branch. */
@@ -44,7 +46,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, cutStep: 1.25, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -63,12 +65,13 @@ const ENDS_AT_BRANCH = /aorta|vena cava/;
 interface Tube {
   maxRadiusMm: number;
   endsAtBranch: boolean;
+  twoVessels: boolean;
 }
 
 function tubeOf(classId: number): Tube {
   const name = labelById(classId)?.name ?? '';
   const max = MAX_RADIUS.find(([re]) => re.test(name))?.[1] ?? 10;
-  return { maxRadiusMm: max, endsAtBranch: ENDS_AT_BRANCH.test(name) };
+  return { maxRadiusMm: max, endsAtBranch: ENDS_AT_BRANCH.test(name), twoVessels: / and /.test(name) };
 }
 
 export const VESSEL_STRATEGY: ClickStrategy = {
@@ -100,6 +103,9 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
     for (const c of negCells) lumen[c] = 0;
     const axis = tubeAxis(box, lumen, seed, axes, 60, o);
     trackTube(box, lumen, seed, axis, tube, posCells, negCells, o, mask);
+    // Two vessels in one class meeting at a right angle (the splenic vein runs across the body into the
+    // portal vein, which runs up, right and forwards to the liver): the click is tracked along all three axes.
+    if (tube.twoVessels) for (const a of [0, 1, 2]) if (a !== axis) trackTube(box, lumen, seed, a, tube, posCells, negCells, o, mask);
     mask[seed] = 1;
     return m;
   });
@@ -213,9 +219,15 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     let r = startR;
     let wide = 0;
     let narrow = 0;
+    let vu = 0;
+    let vw = 0;
     const path: Array<{ cells: number[]; r: number }> = [];
     for (let s = c[axis] + dir; s >= 0 && s < dims[axis]; s += dir) {
+      // The axis is predicted from its drift over the last slices (an oblique vessel moves across them).
+      cu += vu;
+      cw += vw;
       const next = section(s, cu, cw, r, { prev, mark: s - dir });
+      if (process.env.VDEBUG) console.log(`axis${axis} s${s} r${r.toFixed(1)} r0 ${r0.toFixed(1)} c${cu.toFixed(1)},${cw.toFixed(1)} n${next.cells.length} stop${next.stop}`);
       if (next.byNegative) { cutAtChange(path, o); break; }
       if (next.cells.length === 0 || next.stop) break;
       // The section is a disc of the running radius around the centroid of the lumen inside that disc:
@@ -253,6 +265,8 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
       if (wide >= o.changeSlices || narrow >= o.changeSlices) break;
       for (const v of cells) { const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
       path.push({ cells, r: rSlice });
+      vu = o.drift * (vu + mu - cu);
+      vw = o.drift * (vw + mw - cw);
       cu = mu;
       cw = mw;
       r = Math.min(rMax, Math.max(rMin, (1 - o.smoothing) * r + o.smoothing * rSlice));
