@@ -17,8 +17,10 @@ import type { AxisInfo } from './orientation.js';
 export interface VesselOptions {
   /** Working grid (mm). */
   workMm: number;
-  /** Half-size (mm) of the working box around the clicks (a named vessel runs the length of a region). */
+  /** Half-size (mm) of the working box around the clicks across the body… */
   marginMm: number;
+  /** …and what it adds along the body's long axis (a named vessel runs the length of a region). */
+  lengthMm: number;
   /** The tracked radius stays within [r0 / radiusFactor, r0 · radiusFactor] of the click's radius r0. */
   radiusFactor: number;
   /** Lumen search disc per slice: estimated radius + this many cells. */
@@ -46,7 +48,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 200, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 2, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 60, lengthMm: 150, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 3, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -89,7 +91,16 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   if (pos.length === 0) return 0;
   const tube = tubeOf(clicks.classId);
   const f = blockFactor(ct, o.workMm);
-  const box = readClickBox(ct, clicks.points, o.marginMm, f);
+  // The box reaches marginMm across the body and lengthMm along it (and across it too for the portal and
+  // splenic veins): a named vessel runs the length of a body region, not its width.
+  const along = tube.twoVessels ? [axes.siAxis, axes.lrAxis] : [axes.siAxis];
+  const ends: Vec3[] = [];
+  for (const p of clicks.points) for (const a of along) for (const d of [-1, 1]) {
+    const q = [...p] as Vec3;
+    q[a] += Math.round((d * o.lengthMm) / ct.spacing[a]);
+    ends.push(q);
+  }
+  const box = readClickBox(ct, [...clicks.points, ...ends], o.marginMm, f);
   const n = box.hu.length;
   const mask = new Uint8Array(n);
   const lumen = new Uint8Array(n);
