@@ -84,7 +84,7 @@ export const VESSEL_STRATEGY: ClickStrategy = {
 };
 
 export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array, options: Partial<VesselOptions> = {}): number {
-  const o = { ...VESSEL_DEFAULTS, ...(process.env.VOPTS ? JSON.parse(process.env.VOPTS) as Partial<VesselOptions> : {}), ...options };
+  const o = { ...VESSEL_DEFAULTS, ...options };
   out.fill(0);
   const pos = clicks.points.filter((_p, i) => clicks.labels[i] === 1);
   const neg = clicks.points.filter((_p, i) => clicks.labels[i] === 0);
@@ -238,7 +238,6 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
       cu += vu;
       cw += vw;
       const next = section(s, cu, cw, r, { prev, mark: s - dir });
-      if (process.env.VDEBUG) console.log(`axis${axis} s${s} r${r.toFixed(1)} r0 ${r0.toFixed(1)} c${cu.toFixed(1)},${cw.toFixed(1)} n${next.cells.length} stop${next.stop}`);
       if (next.byNegative) { cutAtChange(path, o); break; }
       if (next.cells.length === 0 || next.stop) break;
       // The section is a disc of the running radius around the centroid of the lumen inside that disc:
