@@ -39,6 +39,9 @@ export interface VesselOptions {
   cutStep: number;
   /** Weight of the axis's drift per slice carried into the next slice's prediction. */
   drift: number;
+  /** A later click's tube ends after this many slices in a row mostly (joinFraction) inside the earlier clicks' tubes (0: never). */
+  joinSlices: number;
+  joinFraction: number;
   /** The track ends when a slice's lumen is smaller than this fraction of the running area. */
   endFraction: number;
   /** Two lumens each at least this fraction of the running area, both continuing the tube: a branch. */
@@ -48,7 +51,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 60, lengthMm: 150, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 3, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 60, lengthMm: 150, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 3, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, joinSlices: 2, joinFraction: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -106,17 +109,19 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   const lumen = new Uint8Array(n);
   const negCells = neg.map((p) => cellOf(box, p));
   const posCells = pos.map((p) => cellOf(box, p));
-  const models = pos.map((p) => {
+  const models = pos.map((p, k) => {
     const seed = cellOf(box, p);
     const m = clickModel(box, seed, CLICK_DEFAULTS);
     for (let i = 0; i < n; i++) lumen[i] = (box.smooth[i] >= m.lo && box.smooth[i] <= m.hi) || (box.hu[i] >= m.lo && box.hu[i] <= m.hi) ? 1 : 0;
     lumen[seed] = 1;
     for (const c of negCells) lumen[c] = 0;
     const axis = tubeAxis(box, lumen, seed, axes, 60, o);
-    trackTube(box, lumen, seed, axis, tube, posCells, negCells, o, mask);
+    // A later click's tube ends where it has joined the tube of the earlier clicks (it fills the part they missed).
+    const earlier = k > 0 && o.joinSlices > 0 ? mask.slice() : null;
+    trackTube(box, lumen, seed, axis, tube, posCells, negCells, earlier, o, mask);
     // Two vessels in one class meeting at a right angle (the splenic vein runs across the body into the
     // portal vein, which runs up, right and forwards to the liver): the click is tracked along all three axes.
-    if (tube.twoVessels) for (const a of [0, 1, 2]) if (a !== axis) trackTube(box, lumen, seed, a, tube, posCells, negCells, o, mask);
+    if (tube.twoVessels) for (const a of [0, 1, 2]) if (a !== axis) trackTube(box, lumen, seed, a, tube, posCells, negCells, earlier, o, mask);
     mask[seed] = 1;
     return m;
   });
@@ -188,7 +193,7 @@ function planeDepth(box: ClickBox, lumen: Uint8Array, seed: number, axis: number
  * cells within the running radius (+ discCells) of the previous slice's centre that touch the previous
  * cross-section; writes the cross-sections into mask.
  */
-function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number, tube: Tube, posCells: readonly number[], negCells: readonly number[], o: VesselOptions, mask: Uint8Array): void {
+function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number, tube: Tube, posCells: readonly number[], negCells: readonly number[], earlier: Uint8Array | null, o: VesselOptions, mask: Uint8Array): void {
   const [u, w] = [0, 1, 2].filter((a) => a !== axis);
   const dims = box.dims;
   const st = STRIDES(dims);
@@ -230,6 +235,7 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     let r = startR;
     let wide = 0;
     let narrow = 0;
+    let joined = 0;
     let vu = 0;
     let vw = 0;
     const path: Array<{ cells: number[]; r: number }> = [];
@@ -275,6 +281,11 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
       if (wide >= o.changeSlices || narrow >= o.changeSlices) break;
       for (const v of cells) { const p = coords(v, dims); prev[p[u] + nu * p[w]] = s; }
       path.push({ cells, r: rSlice });
+      if (earlier) {
+        const inside = cells.reduce((a, v) => a + earlier[v], 0);
+        joined = inside > o.joinFraction * cells.length ? joined + 1 : 0;
+        if (joined >= o.joinSlices) break;
+      }
       vu = o.drift * (vu + mu - cu);
       vw = o.drift * (vw + mw - cw);
       cu = mu;
