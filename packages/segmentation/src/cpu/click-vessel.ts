@@ -39,6 +39,8 @@ export interface VesselOptions {
   cutStep: number;
   /** Weight of the axis's drift per slice carried into the next slice's prediction. */
   drift: number;
+  /** A later click corrects locally: its tube runs at most this far (mm) from it. */
+  laterReachMm: number;
   /** A later click's tube ends after this many slices in a row mostly (joinFraction) inside the earlier clicks' tubes (0: never). */
   joinSlices: number;
   joinFraction: number;
@@ -51,7 +53,7 @@ export interface VesselOptions {
 }
 
 export const VESSEL_DEFAULTS: VesselOptions = {
-  workMm: 3, marginMm: 60, lengthMm: 150, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 3, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, joinSlices: 2, joinFraction: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
+  workMm: 3, marginMm: 60, lengthMm: 150, radiusFactor: 1.5, discCells: 1, slackCells: 1, depthBias: 0, axisPreference: 2, changeSlices: 3, changeFactor: 1.5, cutStep: 1.25, drift: 0.5, laterReachMm: 40, joinSlices: 2, joinFraction: 0.5, endFraction: 0.3, branchFraction: 0.3, smoothing: 0.3,
 };
 
 /**
@@ -239,7 +241,8 @@ function trackTube(box: ClickBox, lumen: Uint8Array, seed: number, axis: number,
     let vu = 0;
     let vw = 0;
     const path: Array<{ cells: number[]; r: number }> = [];
-    for (let s = c[axis] + dir; s >= 0 && s < dims[axis]; s += dir) {
+    const reach = earlier ? Math.round(o.laterReachMm / box.spacing[axis]) : Infinity;
+    for (let s = c[axis] + dir; s >= 0 && s < dims[axis] && Math.abs(s - c[axis]) <= reach; s += dir) {
       // The axis is predicted from its drift over the last slices (an oblique vessel moves across them).
       cu += vu;
       cw += vw;
