@@ -5,6 +5,7 @@ import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
 import type { AxisInfo } from './orientation.js';
+import { VESSEL_STRATEGY } from './click-vessel.js';
 
 /** One class's clicks, as the NIM API gives them: every point belongs to a named class. */
 export interface ClassClicks {
@@ -36,6 +37,7 @@ export const GENERAL_STRATEGY: ClickStrategy = {
 const STRATEGIES: readonly ClickStrategy[] = [
   LUNG_STRATEGY,
   MUSCLE_STRATEGY,
+  VESSEL_STRATEGY,
 ];
 
 export function strategyFor(classId: number): ClickStrategy {
