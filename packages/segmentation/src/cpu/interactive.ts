@@ -42,9 +42,9 @@ export const CLICK_DEFAULTS: ClickOptions = {
 };
 
 /** Smoothed HU from which a cell is bone (cortex, dense trabeculae). */
-const BONE_HU = 150;
+export const BONE_HU = 150;
 
-interface Model {
+export interface Model {
   mu: number;
   half: number;
   lo: number;
@@ -94,7 +94,7 @@ export function segmentFromClicks(
   }
 }
 
-function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
+export function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
   const [bx, by, bz] = box.dims;
   const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
   const rMm = Math.max(o.modelRadiusMm, Math.max(...box.spacing));
@@ -115,7 +115,7 @@ function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
 }
 
 /** Bright cells with the marrow they enclose (per axial slice). */
-function boneCells(box: ClickBox, axes: AxisInfo, o: ClickOptions): Uint8Array {
+export function boneCells(box: ClickBox, axes: AxisInfo, o: ClickOptions): Uint8Array {
   const n = box.hu.length;
   const bright = new Uint8Array(n);
   for (let i = 0; i < n; i++) bright[i] = box.smooth[i] >= BONE_HU || box.hu[i] >= BONE_HU + 50 ? 1 : 0;
@@ -304,7 +304,7 @@ function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, pos
   for (let v = 0; v < n; v++) if (owner[v] >= 0 && negative[owner[v]]) { mask[v] = 0; claimed[v] = 1; }
 }
 
-function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
