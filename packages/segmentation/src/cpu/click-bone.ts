@@ -3,7 +3,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { levelSizes, vertebraCores, vertebraLevel, type VertebraLevel } from './click-bone-spine.js';
 import { enclosedCells } from './click-bone-marrow.js';
-import { geodesic } from './click-geodesic.js';
+import { geodesic, insideDistance2 } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { BONE_HU, CLICK_DEFAULTS, boneCells, segmentFromClicks, writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
@@ -31,13 +31,18 @@ export interface BoneClickOptions {
   marrowMinHu: number;
   /** Smoothed HU from which a cell is cancellous bone in the spine. */
   spongyHu: number;
+  /** Size prior of a bone without discs: balls of the depth found within depthRadiusMm of the click. */
+  balls: number;
+  /** The same for later positive clicks (corrections are local). */
+  laterBalls: number;
+  depthRadiusMm: number;
   marrowRadiusMm: number;
   minLines: number;
   minInPlane: number;
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, spongyHu: 90, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 const MAX_MARGIN_MM = 400;
 
@@ -171,6 +176,22 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   }
   const factor = new Float32Array(n);
   for (let i = 0; i < n; i++) factor[i] = domain[i] !== 0 ? 1 : Infinity;
+  if (kind.kind === 'bone') {
+    // Size prior where no disc bounds the bone: each positive click reaches at most `balls` balls as
+    // deep as the bone at it, nearest first (a joint the gaps miss, as the hip's at 3 mm, would
+    // otherwise let the femur run into the pelvis); the clicks then compete inside what they reach.
+    const cellVol = box.spacing[0] * box.spacing[1] * box.spacing[2];
+    const reached = new Uint8Array(n);
+    const dist = new Float32Array(n);
+    for (const [k, c] of posCells.entries()) {
+      const balls = k === 0 ? o.balls : o.laterBalls;
+      const depth = depthNear(domain, box, c, o.depthRadiusMm);
+      const g = geodesic(dims, box.spacing, factor, [c], Infinity, Math.ceil((balls * (4 / 3) * Math.PI * depth ** 3) / cellVol), dist);
+      for (let t = 0; t < g.count; t++) reached[g.order[t]] = 1;
+    }
+    for (let i = 0; i < n; i++) if (reached[i] === 0) factor[i] = Infinity;
+    for (const c of negCells) factor[c] = 1;
+  }
   const dOwn = geodesic(dims, box.spacing, factor, own, reach, n, new Float32Array(n)).dist;
   const dOther = others.length > 0 ? geodesic(dims, box.spacing, factor, others, Infinity, n, new Float32Array(n)).dist : null;
   const mask = new Uint8Array(n);
@@ -199,6 +220,22 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   for (const i of add) mask[i] = 1;
   for (const c of posCells) mask[c] = 1;
   return { mask, claimed };
+}
+
+/** Largest depth (mm, distance to the mask's border) within radiusMm of the cell. */
+function depthNear(mask: Uint8Array, box: ClickBox, cell: number, radiusMm: number): number {
+  const d2 = insideDistance2(mask, box.dims, box.spacing);
+  const [bx, by, bz] = box.dims;
+  const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
+  const r = box.spacing.map((s) => Math.ceil(radiusMm / s));
+  let best = 0;
+  for (let z = Math.max(0, c[2] - r[2]); z <= Math.min(bz - 1, c[2] + r[2]); z++)
+    for (let y = Math.max(0, c[1] - r[1]); y <= Math.min(by - 1, c[1] + r[1]); y++)
+      for (let x = Math.max(0, c[0] - r[0]); x <= Math.min(bx - 1, c[0] + r[0]); x++) {
+        const e = ((x - c[0]) * box.spacing[0]) ** 2 + ((y - c[1]) * box.spacing[1]) ** 2 + ((z - c[2]) * box.spacing[2]) ** 2;
+        if (e <= radiusMm * radiusMm) best = Math.max(best, Math.min(d2[x + bx * (y + by * z)], 1e8));
+      }
+  return Math.max(Math.sqrt(best), Math.max(...box.spacing));
 }
 
 /** Bones (and the spinal cord, which the vertebral arches enclose): see segmentBoneFromClicks. */
