@@ -33,11 +33,24 @@ function stepsToBright(bright: Uint8Array, dims: Vec3, d: Vec3, s: 1 | -1, out: 
   }
 }
 
+/** Steps from (x, y, z) along s·d until the box is left. */
+function edgeSteps(x: number, y: number, z: number, dims: Vec3, d: Vec3, s: 1 | -1): number {
+  let steps = Infinity;
+  const c = [x, y, z];
+  for (let a = 0; a < 3; a++) {
+    const v = s * d[a];
+    if (v > 0) steps = Math.min(steps, dims[a] - c[a]);
+    else if (v < 0) steps = Math.min(steps, c[a] + 1);
+  }
+  return steps;
+}
+
 /**
  * Marrow is what cortex encloses: a candidate cell is enclosed when, along at least minLines of the
  * 13 lines through it, bright cells lie on both sides within radiusMm, including at least minInPlane
  * of the 4 lines across the axial slice (an intervertebral disc sees the endplates above and below it
- * but no cortex around it). Two linear scans per line, whatever the radius.
+ * but no cortex around it); lines that leave the box on a side without cortex do not count (a CT of a
+ * few slices). Two linear scans per line, whatever the radius.
  */
 export function enclosedCells(bright: Uint8Array, candidate: Uint8Array, dims: Vec3, spacing: Vec3, siAxis: number, radiusMm: number, minLines: number, minInPlane: number): Uint8Array {
   const n = bright.length;
@@ -45,19 +58,26 @@ export function enclosedCells(bright: Uint8Array, candidate: Uint8Array, dims: V
   const inPlane = new Uint8Array(n);
   const behind = new Uint8Array(n);
   const ahead = new Uint8Array(n);
+  const unknown = new Uint8Array(n);
+  const [bx, by, bz] = dims;
   for (const d of LINES) {
     const stepMm = Math.hypot(d[0] * spacing[0], d[1] * spacing[1], d[2] * spacing[2]);
     const maxSteps = Math.min(253, Math.floor(radiusMm / stepMm));
     const across = d[siAxis] === 0;
     stepsToBright(bright, dims, d, 1, behind);
     stepsToBright(bright, dims, d, -1, ahead);
-    for (let i = 0; i < n; i++) {
-      if (candidate[i] === 0 || behind[i] > maxSteps || ahead[i] > maxSteps) continue;
-      lines[i]++;
-      if (across) inPlane[i]++;
+    for (let z = 0, i = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++, i++) {
+      if (candidate[i] === 0) continue;
+      const b = behind[i] <= maxSteps;
+      const a = ahead[i] <= maxSteps;
+      if (b && a) { lines[i]++; if (across) inPlane[i]++; continue; }
+      // A side that leaves the box before meeting cortex says nothing (a thin stack of slices).
+      const back = edgeSteps(x, y, z, dims, d, -1);
+      const fwd = edgeSteps(x, y, z, dims, d, 1);
+      if ((b || back <= maxSteps) && (a || fwd <= maxSteps)) unknown[i]++;
     }
   }
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = candidate[i] !== 0 && lines[i] >= minLines && inPlane[i] >= minInPlane ? 1 : 0;
+  for (let i = 0; i < n; i++) out[i] = candidate[i] !== 0 && lines[i] >= (minLines * (LINES.length - unknown[i])) / LINES.length && inPlane[i] >= minInPlane ? 1 : 0;
   return out;
 }

@@ -35,6 +35,9 @@ export interface BoneClickOptions {
   balls: number;
   /** The same for later positive clicks (corrections are local). */
   laterBalls: number;
+  /** A later positive click off the bone takes the cells ≥ patchHu within patchMm of it. */
+  patchHu: number;
+  patchMm: number;
   depthRadiusMm: number;
   marrowRadiusMm: number;
   minLines: number;
@@ -42,7 +45,7 @@ export interface BoneClickOptions {
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, patchHu: 60, patchMm: 9, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 const MAX_MARGIN_MM = 400;
 
@@ -74,7 +77,9 @@ export function segmentBoneFromClicks(ct: Volume, axes: AxisInfo, clicks: ClassC
     const r = boneInBox(box, axes, kind, pos, neg, o);
     if (r === null) return segmentFromClicks(ct, axes, points, labels, out);
     if (!touchesOpenFace(r.mask, box) || margin >= MAX_MARGIN_MM || box.atEdge.every(Boolean)) {
-      let count = writeBack(r.mask, r.claimed, box, ct, out, (hu) => hu >= BONE_HU);
+      // Border voxels at full resolution: bone, or as dense as the marrow a positive click is in.
+      const floor = Math.min(BONE_HU, ...pos.map((p) => box.smooth[cellOf(box, p)] - o.patchHu + 20));
+      let count = writeBack(r.mask, r.claimed, box, ct, out, (hu) => hu >= floor);
       const [nx, ny] = ct.dims;
       for (const p of neg) {
         const v = p[0] + nx * (p[1] + ny * p[2]);
@@ -164,6 +169,9 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     const c0 = Math.floor(first / stride) % dims[lr];
     for (let i = 0; i < n; i++) if (Math.abs(Math.floor(i / stride) % dims[lr] - c0) * box.spacing[lr] > halfWidth) domain[i] = 0;
   }
+  // A later positive click off the bone mask (thin cortex, a process at partial volume) brings the
+  // denser-than-soft-tissue cells around it (or, off any bone, the tissue like its own: a canal the user counts in).
+  for (const c of posCells.slice(1)) if (domain[c] === 0) addPatch(box, domain, c, Math.min(o.patchHu, box.smooth[c] - 40), o.patchMm);
   for (const c of [...posCells, ...negCells]) domain[c] = 1;
   if (kind.kind === 'vertebra') {
     const sizes = levelSizes(kind.level);
@@ -220,6 +228,16 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   for (const i of add) mask[i] = 1;
   for (const c of posCells) mask[c] = 1;
   return { mask, claimed };
+}
+
+/** Adds to mask the cells ≥ minHu (smoothed) within radiusMm of the cell that connect to it through such cells. */
+function addPatch(box: ClickBox, mask: Uint8Array, cell: number, minHu: number, radiusMm: number): void {
+  const n = mask.length;
+  const factor = new Float32Array(n);
+  for (let i = 0; i < n; i++) factor[i] = box.smooth[i] >= minHu ? 1 : Infinity;
+  factor[cell] = 1;
+  const g = geodesic(box.dims, box.spacing, factor, [cell], radiusMm, n);
+  for (let t = 0; t < g.count; t++) mask[g.order[t]] = 1;
 }
 
 /** Largest depth (mm, distance to the mask's border) within radiusMm of the cell. */
