@@ -24,7 +24,7 @@ export function levelSizes(v: VertebraLevel): { period: number; halfWidth: numbe
     case 'C': return { period: 19, halfWidth: 32, coreRadius: 6, reach: 50 };
     case 'T': return { period: 24 + (v.level * 8) / 12, halfWidth: 40, coreRadius: 9, reach: 70 };
     case 'L': return { period: 38, halfWidth: 50, coreRadius: 11, reach: 85 };
-    default: return { period: 32, halfWidth: 58, coreRadius: 11, reach: 85 };
+    default: return { period: 30, halfWidth: 45, coreRadius: 11, reach: 60 };
   }
 }
 

@@ -2,6 +2,7 @@ import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { levelSizes, vertebraCores, vertebraLevel, type VertebraLevel } from './click-bone-spine.js';
+import { segmentCordFromClicks, type CordOptions } from './click-bone-cord.js';
 import { enclosedCells } from './click-bone-marrow.js';
 import { geodesic, insideDistance2 } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
@@ -256,12 +257,21 @@ function depthNear(mask: Uint8Array, box: ClickBox, cell: number, radiusMm: numb
   return Math.max(Math.sqrt(best), Math.max(...box.spacing));
 }
 
-/** Bones (and the spinal cord, which the vertebral arches enclose): see segmentBoneFromClicks. */
+const SPINAL_CORD = 121;
+
+/** Bones (segmentBoneFromClicks) and the spinal cord, which the vertebral canal encloses (segmentCordFromClicks). */
 export const BONE_STRATEGY: ClickStrategy = {
   name: 'bone',
-  handles: (classId, group) => group === 'bone' && !NOT_BONE.has(classId),
-  segment: (ct, axes, clicks, out) => segmentBoneFromClicks(ct, axes, clicks, out),
+  handles: (classId, group) => classId === SPINAL_CORD || (group === 'bone' && !NOT_BONE.has(classId)),
+  segment: (ct, axes, clicks, out) => clicks.classId === SPINAL_CORD
+    ? segmentCordFromClicks(ct, axes, clicks.points, clicks.labels, out, cordTuning())
+    : segmentBoneFromClicks(ct, axes, clicks, out),
 };
+
+function cordTuning(): Partial<CordOptions> {
+  const raw = process.env.CORD_OPTS;
+  return raw ? (JSON.parse(raw) as Partial<CordOptions>) : {};
+}
 
 /** Tuning hook for bench/clicks/tune.ts (BONE_OPTS='{"gapHu":50}'); empty in normal use. */
 function boneTuning(): Partial<BoneClickOptions> {
