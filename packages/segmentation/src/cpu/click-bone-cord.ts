@@ -1,6 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { enclosedCells } from './click-bone-marrow.js';
+import { resultCorners } from './click-bone-box.js';
 import { geodesic } from './click-geodesic.js';
 import { BONE_HU, CLICK_DEFAULTS, clickModel, writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
@@ -31,18 +32,19 @@ export function segmentCordFromClicks(ct: Volume, axes: AxisInfo, points: readon
   const neg = points.filter((_p, i) => labels[i] === 0);
   if (pos.length === 0) return 0;
   const f = blockFactor(ct, CLICK_DEFAULTS.workMm);
-  let margin = 60;
-  for (;;) {
-    const box = readClickBox(ct, points, margin, f);
+  const margin = 40;
+  let region: Vec3[] = [];
+  for (let round = 0; ; round++) {
+    const box = readClickBox(ct, [...points, ...region], margin, f);
     const { mask, claimed, lo, hi } = cordInBox(box, axes, pos, neg, o);
-    if (!touchesOpenFace(mask, box) || margin >= 400 || box.atEdge.every(Boolean)) {
+    if (!touchesOpenFace(mask, box) || round >= 8 || box.atEdge.every(Boolean)) {
       let count = writeBack(mask, claimed, box, ct, out, (hu) => hu >= lo && hu <= hi);
       const [nx, ny] = ct.dims;
       for (const p of neg) { const v = p[0] + nx * (p[1] + ny * p[2]); if (out[v] !== 0) { out[v] = 0; count--; } }
       for (const p of pos) { const v = p[0] + nx * (p[1] + ny * p[2]); if (out[v] === 0) { out[v] = 1; count++; } }
       return count;
     }
-    margin = Math.min(400, 2 * margin);
+    region = resultCorners(mask, box);
   }
 }
 

@@ -36,12 +36,12 @@ function stepsToBright(bright: Uint8Array, dims: Vec3, d: Vec3, s: 1 | -1, out: 
 /** Steps from (x, y, z) along s·d until the box is left. */
 function edgeSteps(x: number, y: number, z: number, dims: Vec3, d: Vec3, s: 1 | -1): number {
   let steps = Infinity;
-  const c = [x, y, z];
-  for (let a = 0; a < 3; a++) {
-    const v = s * d[a];
-    if (v > 0) steps = Math.min(steps, dims[a] - c[a]);
-    else if (v < 0) steps = Math.min(steps, c[a] + 1);
-  }
+  const vx = s * d[0];
+  const vy = s * d[1];
+  const vz = s * d[2];
+  if (vx > 0) steps = dims[0] - x; else if (vx < 0) steps = x + 1;
+  if (vy > 0) steps = Math.min(steps, dims[1] - y); else if (vy < 0) steps = Math.min(steps, y + 1);
+  if (vz > 0) steps = Math.min(steps, dims[2] - z); else if (vz < 0) steps = Math.min(steps, z + 1);
   return steps;
 }
 
@@ -72,9 +72,7 @@ export function enclosedCells(bright: Uint8Array, candidate: Uint8Array, dims: V
       const a = ahead[i] <= maxSteps;
       if (b && a) { lines[i]++; if (across) inPlane[i]++; continue; }
       // A side that leaves the box before meeting cortex says nothing (a thin stack of slices).
-      const back = edgeSteps(x, y, z, dims, d, -1);
-      const fwd = edgeSteps(x, y, z, dims, d, 1);
-      if ((b || back <= maxSteps) && (a || fwd <= maxSteps)) unknown[i]++;
+      if ((b || edgeSteps(x, y, z, dims, d, -1) <= maxSteps) && (a || edgeSteps(x, y, z, dims, d, 1) <= maxSteps)) unknown[i]++;
     }
   }
   const out = new Uint8Array(n);

@@ -1,12 +1,13 @@
 import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
+import { resultCorners } from './click-bone-box.js';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { levelSizes, vertebraCores, vertebraLevel, type VertebraLevel } from './click-bone-spine.js';
 import { segmentCordFromClicks, type CordOptions } from './click-bone-cord.js';
 import { enclosedCells } from './click-bone-marrow.js';
 import { geodesic, insideDistance2 } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
-import { BONE_HU, CLICK_DEFAULTS, boneCells, segmentFromClicks, writeBack } from './interactive.js';
+import { BONE_HU, CLICK_DEFAULTS, segmentFromClicks, writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 
 /** What a bone class is, for its clicks. */
@@ -48,7 +49,8 @@ export interface BoneClickOptions {
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
   marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, patchHu: 60, patchMm: 9, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
-const MAX_MARGIN_MM = 400;
+/** Box re-reads towards the result when it touches the box (each by the margin). */
+const MAX_ROUNDS = 8;
 
 function kindOf(classId: number): BoneKind {
   if (classId === VERTEBRAL_COLUMN) return { kind: 'column' };
@@ -72,12 +74,13 @@ export function segmentBoneFromClicks(ct: Volume, axes: AxisInfo, clicks: ClassC
   if (pos.length === 0) return 0;
   const kind = kindOf(clicks.classId);
   const f = blockFactor(ct, CLICK_DEFAULTS.workMm);
-  let margin = kind.kind === 'vertebra' ? levelSizes(kind.level).reach + 10 : 60;
-  for (;;) {
-    const box = readClickBox(ct, points, margin, f);
+  const margin = 60;
+  let region: Vec3[] = [];
+  for (let round = 0; ; round++) {
+    const box = readClickBox(ct, [...points, ...region], margin, f);
     const r = boneInBox(box, axes, kind, pos, neg, o);
     if (r === null) return segmentFromClicks(ct, axes, points, labels, out);
-    if (!touchesOpenFace(r.mask, box) || margin >= MAX_MARGIN_MM || box.atEdge.every(Boolean)) {
+    if (!touchesOpenFace(r.mask, box) || round >= MAX_ROUNDS || box.atEdge.every(Boolean)) {
       // Border voxels at full resolution: bone, or as dense as the marrow a positive click is in.
       const floor = Math.min(BONE_HU, ...pos.map((p) => box.smooth[cellOf(box, p)] - o.patchHu + 20));
       let count = writeBack(r.mask, r.claimed, box, ct, out, (hu) => hu >= floor);
@@ -92,9 +95,10 @@ export function segmentBoneFromClicks(ct: Volume, axes: AxisInfo, clicks: ClassC
       }
       return count;
     }
-    margin = Math.min(MAX_MARGIN_MM, 2 * margin);
+    region = resultCorners(r.mask, box);
   }
 }
+
 
 /** Cells of the bone mask that lie in a joint space or disc: darker by gapHu than cortex on both sides, one or two cells wide. */
 export function jointGaps(box: ClickBox, bone: Uint8Array, o: BoneClickOptions): Uint8Array {
@@ -122,22 +126,22 @@ export function jointGaps(box: ClickBox, bone: Uint8Array, o: BoneClickOptions):
 }
 
 /**
- * Cortex and dense trabecular bone (≥ 150 HU smoothed, ≥ 200 HU raw) with the marrow it encloses:
- * holes per slice (boneCells) and, in 3-D, cells that cortex surrounds along most lines through them
- * (a vertebral body's or femoral head's marrow behind a cortex broken at CT resolution).
+ * Cortex and dense trabecular bone (≥ 150 HU smoothed, ≥ 200 HU raw) with the marrow it encloses in
+ * 3-D: cells that cortex surrounds along most lines through them (a vertebral body's or femoral head's
+ * marrow behind a cortex broken at CT resolution, which a per-slice hole fill misses).
  */
 export function boneMask(box: ClickBox, axes: AxisInfo, o: BoneClickOptions): Uint8Array {
   const n = box.hu.length;
   const { hu, smooth } = box;
-  const bone = boneCells(box, axes, CLICK_DEFAULTS);
+  const bone = new Uint8Array(n);
   const bright = new Uint8Array(n);
   const candidate = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     bright[i] = smooth[i] >= BONE_HU || hu[i] >= BONE_HU + 50 ? 1 : 0;
-    candidate[i] = bright[i] === 0 && bone[i] === 0 && smooth[i] > o.marrowMinHu ? 1 : 0;
+    candidate[i] = bright[i] === 0 && smooth[i] > o.marrowMinHu ? 1 : 0;
   }
   const marrow = enclosedCells(bright, candidate, box.dims, box.spacing, axes.siAxis, o.marrowRadiusMm, o.minLines, o.minInPlane);
-  for (let i = 0; i < n; i++) bone[i] |= marrow[i];
+  for (let i = 0; i < n; i++) bone[i] = marrow[i] | bright[i];
   return bone;
 }
 
