@@ -40,6 +40,8 @@ export interface BoneClickOptions {
   /** A later positive click off the bone takes the cells ≥ patchHu within patchMm of it. */
   patchHu: number;
   patchMm: number;
+  /** How far (mm, through bone) a negative click on a vertebra reaches. */
+  vertebraNegMm: number;
   depthRadiusMm: number;
   marrowRadiusMm: number;
   minLines: number;
@@ -47,7 +49,7 @@ export interface BoneClickOptions {
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, patchHu: 60, patchMm: 9, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 /** Box re-reads towards the result when it touches the box (each by the margin). */
 const MAX_ROUNDS = 8;
@@ -165,7 +167,7 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   for (let i = 0; i < n; i++) domain[i] = bone[i] !== 0 && gap[i] === 0 ? 1 : 0;
   let reach = Infinity;
   const own = [...posCells];
-  const others = [...negCells];
+  const others = kind.kind === 'vertebra' ? [] : [...negCells];
   if (spine) {
     // Ribs and the hip bones lie beyond the transverse processes (and the sacral alae for S1).
     const halfWidth = kind.kind === 'vertebra' ? levelSizes(kind.level).halfWidth : o.columnHalfWidth;
@@ -207,6 +209,12 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   }
   const dOwn = geodesic(dims, box.spacing, factor, own, reach, n, new Float32Array(n)).dist;
   const dOther = others.length > 0 ? geodesic(dims, box.spacing, factor, others, Infinity, n, new Float32Array(n)).dist : null;
+  if (kind.kind === 'vertebra' && negCells.length > 0) {
+    // A negative click on a vertebra marks a rim or the canal between its body and arch: it takes only
+    // its neighbourhood (else its geodesic cell would take the arch it sits next to).
+    const dNeg = geodesic(dims, box.spacing, factor, negCells, o.vertebraNegMm, n, new Float32Array(n)).dist;
+    if (dOther) for (let i = 0; i < n; i++) dOther[i] = Math.min(dOther[i], dNeg[i]);
+  }
   const mask = new Uint8Array(n);
   const claimed = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
