@@ -22,7 +22,8 @@ export function vertebraLevel(name: string): VertebraLevel | null {
 export function levelSizes(v: VertebraLevel): { period: number; halfWidth: number; coreRadius: number; reach: number } {
   switch (v.region) {
     case 'C': return { period: 19, halfWidth: 32, coreRadius: 6, reach: 50 };
-    case 'T': return { period: 24 + (v.level * 8) / 12, halfWidth: 40, coreRadius: 9, reach: 70 };
+    // Thoracic bodies grow caudally from about cervical to about lumbar size (T12 is transitional).
+    case 'T': return { period: 24 + (v.level * 8) / 12, halfWidth: 32 + v.level, coreRadius: 6 + 0.4 * v.level, reach: 55 + 2.5 * v.level };
     case 'L': return { period: 38, halfWidth: 50, coreRadius: 11, reach: 85 };
     default: return { period: 30, halfWidth: 45, coreRadius: 11, reach: 60 };
   }
