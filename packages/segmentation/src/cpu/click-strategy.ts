@@ -1,6 +1,7 @@
 import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { applyLocalChange, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
+import { BONE_STRATEGY } from './click-bone.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
@@ -38,6 +39,7 @@ const STRATEGIES: readonly ClickStrategy[] = [
   LUNG_STRATEGY,
   MUSCLE_STRATEGY,
   VESSEL_STRATEGY,
+  BONE_STRATEGY,
 ];
 
 export function strategyFor(classId: number): ClickStrategy {

@@ -42,7 +42,7 @@ export const CLICK_DEFAULTS: ClickOptions = {
 };
 
 /** Smoothed HU from which a cell is bone (cortex, dense trabeculae). */
-const BONE_HU = 150;
+export const BONE_HU = 150;
 
 export interface Model {
   mu: number;
@@ -115,7 +115,7 @@ export function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model 
 }
 
 /** Bright cells with the marrow they enclose (per axial slice). */
-function boneCells(box: ClickBox, axes: AxisInfo, o: ClickOptions): Uint8Array {
+export function boneCells(box: ClickBox, axes: AxisInfo, o: ClickOptions): Uint8Array {
   const n = box.hu.length;
   const bright = new Uint8Array(n);
   for (let i = 0; i < n; i++) bright[i] = box.smooth[i] >= BONE_HU || box.hu[i] >= BONE_HU + 50 ? 1 : 0;

@@ -1,0 +1,99 @@
+import type { ClickBox } from './click-box.js';
+import type { AxisInfo } from './orientation.js';
+
+/** Region of the column a vertebra class belongs to, from its name ("vertebrae L3", "vertebrae S1"). */
+export interface VertebraLevel {
+  region: 'C' | 'T' | 'L' | 'S';
+  level: number;
+}
+
+export function vertebraLevel(name: string): VertebraLevel | null {
+  const m = /^vertebrae ([CTLS])(\d+)$/.exec(name);
+  return m ? { region: m[1] as VertebraLevel['region'], level: Number(m[2]) } : null;
+}
+
+/**
+ * Typical adult sizes per region (mm): segment period = body height + disc height along the column
+ * (cervical ≈ 15 + 4, thoracic ≈ 20–25 + 5, lumbar ≈ 28 + 10, S1 ≈ 30, Gray's Anatomy / morphometric
+ * studies), half-width of the vertebra with its transverse processes (cervical ≈ 30, thoracic ≈ 35–40,
+ * lumbar ≈ 40–48, S1 with its alae ≈ 55), radius of the body's central core and the longest bone
+ * path from that core (body → pedicle → lamina → tip of the spinous process).
+ */
+export function levelSizes(v: VertebraLevel): { period: number; halfWidth: number; coreRadius: number; reach: number } {
+  switch (v.region) {
+    case 'C': return { period: 19, halfWidth: 32, coreRadius: 6, reach: 50 };
+    // Thoracic bodies grow caudally from about cervical to about lumbar size (T12 is transitional).
+    case 'T': return { period: 24 + (v.level * 8) / 12, halfWidth: 32 + v.level, coreRadius: 6 + 0.4 * v.level, reach: 55 + 2.5 * v.level };
+    case 'L': return { period: 38, halfWidth: 50, coreRadius: 11, reach: 85 };
+    default: return { period: 30, halfWidth: 45, coreRadius: 11, reach: 60 };
+  }
+}
+
+/**
+ * The body cores of a vertebra and of its two neighbours, as seed cells. Along the patient's S–I axis,
+ * the mean HU in a disc of coreRadius around the click's column dips at each intervertebral disc
+ * (nucleus and annulus ≈ 80–120 HU against the body's trabecular bone and endplates); the dip nearest
+ * to half a period above and below the click bounds this body. The middle half of the body between
+ * those dips is this vertebra's core; the same thickness mirrored across each dip is the neighbour's.
+ */
+export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>): { own: number[]; others: number[] } {
+  const dims = box.dims;
+  const strides = [1, dims[0], dims[0] * dims[1]];
+  const si = axes.siAxis;
+  const [u, w] = [0, 1, 2].filter((a) => a !== si);
+  const coord = (c: number, a: number): number => Math.floor(c / strides[a]) % dims[a];
+  const cu = coord(click, u);
+  const cw = coord(click, w);
+  const cz = coord(click, si);
+  const ru = Math.ceil(sizes.coreRadius / box.spacing[u]);
+  const rw = Math.ceil(sizes.coreRadius / box.spacing[w]);
+  const inDisc = (du: number, dw: number): boolean => ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2) <= sizes.coreRadius ** 2;
+  const profile = new Float64Array(dims[si]);
+  for (let z = 0; z < dims[si]; z++) {
+    let sum = 0;
+    let cnt = 0;
+    for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
+      const a = cu + du;
+      const b = cw + dw;
+      if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
+      sum += box.hu[a * strides[u] + b * strides[w] + z * strides[si]];
+      cnt++;
+    }
+    profile[z] = cnt > 0 ? sum / cnt : 0;
+  }
+  const step = box.spacing[si];
+  const dip = (dir: 1 | -1): number => {
+    // Smallest profile value between 0.2 and 0.8 periods from the click (only one disc lies there).
+    let best = Infinity;
+    let at = cz + dir * Math.round((0.5 * sizes.period) / step);
+    for (let k = Math.max(1, Math.round((0.2 * sizes.period) / step)); k <= Math.round((0.8 * sizes.period) / step); k++) {
+      const z = cz + dir * k;
+      if (z < 0 || z >= dims[si]) break;
+      if (profile[z] < best) { best = profile[z]; at = z; }
+    }
+    return at;
+  };
+  const up = dip(1);
+  const down = dip(-1);
+  const half = Math.max(0.5 * (up - down - 1), 1);
+  const quarter = Math.max(0.25 * (up - down), 0.5);
+  const own: number[] = [];
+  const others: number[] = [];
+  const slab = (centre: number, list: number[]): void => {
+    for (let z = Math.ceil(centre - quarter); z <= Math.floor(centre + quarter); z++) {
+      if (z < 0 || z >= dims[si]) continue;
+      for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
+        const a = cu + du;
+        const b = cw + dw;
+        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
+        const c = a * strides[u] + b * strides[w] + z * strides[si];
+        if (domain[c] !== 0) list.push(c);
+      }
+    }
+  };
+  const mid = 0.5 * (up + down);
+  slab(mid, own);
+  slab(up + half + 1, others);
+  slab(down - half - 1, others);
+  return { own, others };
+}
