@@ -1,6 +1,7 @@
 import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { segmentFromClicks } from './interactive.js';
+import { ORGAN_STRATEGY } from './click-organ.js';
 import type { AxisInfo } from './orientation.js';
 
 /** One class's clicks, as the NIM API gives them: every point belongs to a named class. */
@@ -30,7 +31,7 @@ export const GENERAL_STRATEGY: ClickStrategy = {
 };
 
 /** Specialised strategies, first match wins; the general one catches the rest. */
-const STRATEGIES: readonly ClickStrategy[] = [];
+const STRATEGIES: readonly ClickStrategy[] = [ORGAN_STRATEGY];
 
 export function strategyFor(classId: number): ClickStrategy {
   const group = labelById(classId)?.group ?? 'other';

@@ -44,7 +44,7 @@ export const CLICK_DEFAULTS: ClickOptions = {
 /** Smoothed HU from which a cell is bone (cortex, dense trabeculae). */
 const BONE_HU = 150;
 
-interface Model {
+export interface Model {
   mu: number;
   half: number;
   lo: number;
@@ -94,7 +94,7 @@ export function segmentFromClicks(
   }
 }
 
-function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
+export function clickModel(box: ClickBox, cell: number, o: ClickOptions): Model {
   const [bx, by, bz] = box.dims;
   const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
   const rMm = Math.max(o.modelRadiusMm, Math.max(...box.spacing));
@@ -174,7 +174,7 @@ function localDepth(d2: Float32Array, box: ClickBox, seed: number): number {
   return Math.min(Math.sqrt(best), 80);
 }
 
-function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
+export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
   const n = box.hu.length;
   const union = new Uint8Array(n);
   const region = new Uint8Array(n);
@@ -278,7 +278,7 @@ function enclosedByCortex(box: ClickBox, cell: number): number {
  * Competitive geodesic growth inside the mask from all clicks at once, each with its own model;
  * cells first reached from a negative click leave the mask.
  */
-function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, posCells: number[], posModels: Model[], negCells: number[], negModels: Model[], o: ClickOptions): void {
+export function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, posCells: number[], posModels: Model[], negCells: number[], negModels: Model[], o: ClickOptions): void {
   const seeds = [...negCells, ...posCells];
   const models = [...negModels, ...posModels];
   const negative = seeds.map((_s, i) => i < negCells.length);
@@ -304,7 +304,7 @@ function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, pos
   for (let v = 0; v < n; v++) if (owner[v] >= 0 && negative[owner[v]]) { mask[v] = 0; claimed[v] = 1; }
 }
 
-function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
