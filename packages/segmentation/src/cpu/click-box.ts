@@ -69,7 +69,7 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
 }
 
 /** Separable 3×3×3 mean. */
-function mean3(src: Float32Array, dims: Vec3): Float32Array {
+export function mean3(src: Float32Array, dims: Vec3): Float32Array {
   let a = src.slice();
   let b = new Float32Array(src.length);
   const strides = [1, dims[0], dims[0] * dims[1]];

@@ -9,9 +9,12 @@ export interface OrganPrior {
   maxMl: number;
   /** Radius (mm) of the largest ball the organ holds (half its largest thickness). */
   maxRadiusMm: number;
-  /** How far (mm) the organ may reach from a click placed well inside it: the working box. */
+  /** How far (mm) the organ may reach from its first click, placed well inside it: the working box and a bound. */
   reachMm: number;
-  /** Working grid (mm): larger organs are grown on coarser cells (their border is refined at full resolution). */
+  /**
+   * Working grid (mm): whole voxels per cell up to this size (a 3 mm CT keeps its voxels; a 0.7 mm one
+   * gets ≈ 3.5 mm cells); the liver and brain are grown on coarser cells. Borders are refined at full resolution.
+   */
   workMm: number;
   /** Whether the organ is star-shaped from a click inside it (not kidneys: the sinus fat would shadow their far side). */
   star: boolean;
@@ -19,7 +22,7 @@ export interface OrganPrior {
   options?: Partial<ClickOptions>;
 }
 
-const prior = (maxMl: number, maxRadiusMm: number, reachMm: number, star: boolean, workMm = 3, options: Partial<ClickOptions> = {}): OrganPrior =>
+const prior = (maxMl: number, maxRadiusMm: number, reachMm: number, star: boolean, workMm = 4, options: Partial<ClickOptions> = {}): OrganPrior =>
   ({ maxMl, maxRadiusMm, reachMm, star, workMm, options });
 
 /** By VISTA3D class id; 0 = any other solid organ. */
@@ -33,8 +36,8 @@ export const ORGAN_PRIORS = new Map<number, OrganPrior>([
   // Pancreas 60–100 mL, 12–15 cm long, head ≤ 3 cm, body/tail ≤ 2.5 cm thick.
   [4, prior(120, 15, 110, true)],
   // One kidney: 120–170 mL (≤ 300 mL), 10–13 cm long, 3–5 cm thick.
-  [5, prior(300, 30, 90, false)],
-  [14, prior(300, 30, 90, false)],
+  [5, prior(300, 30, 75, false)],
+  [14, prior(300, 30, 75, false)],
   // Adrenal glands: ≈ 5 g, limbs < 1 cm thick, 4–6 cm long.
   [8, prior(15, 8, 40, true)],
   [9, prior(15, 8, 40, true)],
@@ -44,8 +47,10 @@ export const ORGAN_PRIORS = new Map<number, OrganPrior>([
   [15, prior(800, 60, 100, true, 4)],
   // Brain 1.2–1.5 L, 17 × 14 × 12 cm.
   [22, prior(1800, 80, 120, false, 5)],
-  // Heart with its chambers 12 × 8.5 × 6 cm, ≈ 0.6–0.9 L (≤ 1.2 L).
-  [115, prior(1200, 80, 100, true, 4, { minHalfHu: 280, maxHalfHu: 300 })],
+  // Heart with its chambers 12 × 8.5 × 6 cm, ≈ 0.6–0.9 L (≤ 1.2 L); half its length plus a margin as reach. Thickness is
+  // no bound (80 mm): a scan of a few slices sees only its 12 × 8.5 cm section. One window around the click's
+  // median spans epicardial fat (≈ −100 HU), myocardium and blood (40–60 HU) and contrast (150–400 HU).
+  [115, prior(1200, 80, 70, true, 4, { minHalfHu: 280, maxHalfHu: 300 })],
   // Prostate ≈ 20–25 mL (enlarged above 30 mL), 4 × 3 × 3 cm; its zones are parts of it.
   [118, prior(40, 22, 50, true)],
   [147, prior(30, 18, 45, true)],

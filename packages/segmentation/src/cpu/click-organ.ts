@@ -1,9 +1,10 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { cellOf, readClickBox, type ClickBox } from './click-box.js';
+import { cellOf, type ClickBox } from './click-box.js';
+import { readSampledBox, writeCells } from './click-organ-grid.js';
 import { geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
-import { CLICK_DEFAULTS, clickModel, competeInside, segmentInBox, writeBack, type ClickOptions } from './interactive.js';
+import { CLICK_DEFAULTS, clickModel, segmentInBox, type ClickOptions, type Model } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 import { ORGAN_PRIORS, type OrganPrior } from './click-organ-priors.js';
 
@@ -12,8 +13,9 @@ const NOT_ORGAN_STRATEGY = new Set([11, 12, 13, 19, 62, 121]);
 
 /**
  * Solid organs (liver, spleen, kidneys, pancreas, gallbladder, bladder, prostate, heart, glands):
- * the general seeded growth (interactive.ts) inside a box of the organ's own reach, then three
- * anatomical priors on its working grid (docs/segmentation-engines.md, "Organ clicks"):
+ * the general seeded growth (interactive.ts) from the positive clicks inside a box of the organ's own
+ * reach, then four anatomical priors on its working grid (docs/segmentation-engines.md, "Organ clicks"):
+ * - reach: nothing farther from the first click than the organ's half-length (plus margin);
  * - thickness: no organ is thicker than its largest inscribed ball, so the part of the region that
  *   lies within that radius of a cell deeper than it belongs to a bigger neighbour of the same HU
  *   (kidney → liver, prostate → bladder) and goes;
@@ -21,6 +23,8 @@ const NOT_ORGAN_STRATEGY = new Set([11, 12, 13, 19, 62, 121]);
  *   runs inside the region, which cuts what a leak reaches around a fat plane;
  * - volume: at most the organ's largest typical adult volume (clipped to the ball of that volume
  *   around the click that lies inside the scan), taken nearest-first by geodesic distance.
+ * Negative clicks then compete for what is left, with intensity-weighted geodesic distances, taking
+ * only what is clearly nearer to them than to every positive click.
  */
 export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
   const prior = ORGAN_PRIORS.get(clicks.classId) ?? ORGAN_PRIORS.get(0)!;
@@ -31,7 +35,7 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
   const neg = points.filter((_p, i) => labels[i] === 0);
   if (pos.length === 0) return 0;
   const f = ct.spacing.map((s, a) => Math.max(1, Math.min(Math.floor(prior.workMm / s), Math.floor(ct.dims[a] / 16)))) as Vec3;
-  const box = readClickBox(ct, points, prior.reachMm, f);
+  const box = readSampledBox(ct, points, prior.reachMm, f);
   // The priors shape what the positive clicks grow; negative clicks then compete for it (as in the
   // general algorithm), so a negative only ever removes.
   const { mask, models } = segmentInBox(box, pos, [], axes, o);
@@ -41,12 +45,13 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
   const claimed = new Uint8Array(mask.length);
   if (neg.length > 0) {
     const negCells = neg.map((p) => cellOf(box, p));
-    competeInside(mask, claimed, box, posCells, models, negCells, negCells.map((c) => clickModel(box, c, o)), o);
+    competeNearer(mask, claimed, box, [...posCells.map((c, i) => ({ cell: c, model: models[i], negative: false })),
+      ...negCells.map((c) => ({ cell: c, model: clickModel(box, c, o), negative: true }))]);
     keepConnected(mask, box.dims, posCells);
     for (const s of posCells) mask[s] = 1;
   }
   const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
-  let count = writeBack(mask, claimed, box, ct, out, accept);
+  let count = writeCells(mask, claimed, box, ct, out, accept);
   const [nx, ny] = ct.dims;
   for (const p of pos) {
     const v = p[0] + nx * (p[1] + ny * p[2]);
@@ -56,9 +61,52 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
 }
 
 function applyPriors(mask: Uint8Array, box: ClickBox, posCells: number[], prior: OrganPrior): void {
+  withinReach(mask, box, posCells[0], prior.reachMm);
   cutThicker(mask, box, prior.maxRadiusMm);
   if (prior.star) starShape(mask, box, posCells);
   capVolume(mask, box, posCells, prior.maxMl);
+}
+
+/** Step cost of the competition: 1 + (deviation from the click's model / its half-width)², capped. */
+const COMPETE_WEIGHT = 2;
+/** A negative click takes a cell only when it is this many times nearer than every positive click. */
+const NEGATIVE_NEARER = 1.4;
+
+/**
+ * Competitive geodesic growth inside the mask (Bai & Sapiro 2007), each click with its own intensity
+ * model: a cell leaves the mask when a negative click is clearly nearer (NEGATIVE_NEARER) than every
+ * positive one — a negative placed on a leak takes the leak, not the organ behind it.
+ */
+function competeNearer(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, seeds: Array<{ cell: number; model: Model; negative: boolean }>): void {
+  const n = mask.length;
+  const nearPos = new Float32Array(n).fill(Infinity);
+  const nearNeg = new Float32Array(n).fill(Infinity);
+  const dist = new Float32Array(n);
+  const fac = new Float32Array(n);
+  for (const { cell, model, negative } of seeds) {
+    for (let v = 0; v < n; v++) {
+      if (mask[v] === 0 && v !== cell) { fac[v] = Infinity; continue; }
+      const dev = model.bone ? 0 : Math.min(2, Math.abs(box.smooth[v] - model.mu) / model.half);
+      fac[v] = 1 + COMPETE_WEIGHT * dev * dev;
+    }
+    const g = geodesic(box.dims, box.spacing, fac, [cell], Infinity, n, dist);
+    const near = negative ? nearNeg : nearPos;
+    for (let t = 0; t < g.count; t++) { const v = g.order[t]; if (dist[v] < near[v]) near[v] = dist[v]; }
+  }
+  for (let v = 0; v < n; v++) if (mask[v] !== 0 && NEGATIVE_NEARER * nearNeg[v] < nearPos[v]) { mask[v] = 0; claimed[v] = 1; }
+  for (const { cell, negative } of seeds) if (negative) { mask[cell] = 0; claimed[cell] = 1; }
+}
+
+/** Keeps what lies within the organ's reach of the first click (which the protocol, like a user, puts well inside). */
+function withinReach(mask: Uint8Array, box: ClickBox, first: number, reachMm: number): void {
+  const [bx, by, bz] = box.dims;
+  const c = [first % bx, Math.floor(first / bx) % by, Math.floor(first / (bx * by))];
+  const [sx, sy, sz] = box.spacing;
+  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) {
+    const r2 = ((z - c[2]) * sz) ** 2 + ((y - c[1]) * sy) ** 2;
+    const row = bx * (y + by * z);
+    for (let x = 0; x < bx; x++) if (r2 + ((x - c[0]) * sx) ** 2 > reachMm * reachMm) mask[row + x] = 0;
+  }
 }
 
 /** Removes what lies within maxR of a cell deeper than maxR (mm): a neighbour thicker than the organ. */

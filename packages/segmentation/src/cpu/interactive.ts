@@ -278,7 +278,7 @@ function enclosedByCortex(box: ClickBox, cell: number): number {
  * Competitive geodesic growth inside the mask from all clicks at once, each with its own model;
  * cells first reached from a negative click leave the mask.
  */
-export function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, posCells: number[], posModels: Model[], negCells: number[], negModels: Model[], o: ClickOptions): void {
+function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, posCells: number[], posModels: Model[], negCells: number[], negModels: Model[], o: ClickOptions): void {
   const seeds = [...negCells, ...posCells];
   const models = [...negModels, ...posModels];
   const negative = seeds.map((_s, i) => i < negCells.length);
@@ -304,7 +304,7 @@ export function competeInside(mask: Uint8Array, claimed: Uint8Array, box: ClickB
   for (let v = 0; v < n; v++) if (owner[v] >= 0 && negative[owner[v]]) { mask[v] = 0; claimed[v] = 1; }
 }
 
-export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
