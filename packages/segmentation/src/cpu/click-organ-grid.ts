@@ -1,5 +1,5 @@
 import type { Vec3, Volume } from '@vista3d/volume';
-import { mean3, type ClickBox } from './click-box.js';
+import { clickBoxBounds, mean3, type ClickBox } from './click-box.js';
 
 function hu(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
   const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
@@ -13,18 +13,7 @@ function hu(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
  * of the scan, and reading every voxel of it was the click's largest cost.
  */
 export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
-  const lo: Vec3 = [0, 0, 0];
-  const dims: Vec3 = [0, 0, 0];
-  const atEdge: boolean[] = [];
-  for (let a = 0; a < 3; a++) {
-    const m = Math.ceil(marginMm / ct.spacing[a]);
-    const min = Math.min(...points.map((p) => p[a]));
-    const max = Math.max(...points.map((p) => p[a]));
-    const l = Math.max(0, min - m);
-    lo[a] = l - (l % f[a]);
-    dims[a] = Math.floor((Math.min(ct.dims[a] - 1, max + m) - lo[a]) / f[a]) + 1;
-    atEdge.push(lo[a] === 0, lo[a] + dims[a] * f[a] >= ct.dims[a]);
-  }
+  const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
   const step = f.map((k) => Math.max(1, Math.floor(k / 2))) as Vec3;
   const [bx, by, bz] = dims;
   const [nx, ny, nz] = ct.dims;
@@ -49,10 +38,12 @@ export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: nu
 
 /**
  * Writes the coarse mask into the full-resolution output: whole cells are filled a row at a time;
- * cells next to the mask's border (both sides, one cell deep) are decided voxel by voxel with
- * `accept`, except those a negative click claimed. Returns the voxels written.
+ * cells next to the mask's border (both sides, one cell deep) are decided voxel by voxel by the
+ * clicks' windows, except those a negative click claimed; the positive click voxels are always in.
+ * Returns the voxels written.
  */
-export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, accept: (hu: number) => boolean): number {
+export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, windows: ReadonlyArray<{ lo: number; hi: number }>, positives: readonly Vec3[]): number {
+  const accept = (v: number): boolean => windows.some((w) => v >= w.lo && v <= w.hi);
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
@@ -92,6 +83,11 @@ export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox,
         }
       }
     }
+  }
+  for (const [x, y, z] of positives) {
+    const v = x + nx * (y + ny * z);
+    count += out[v] === 0 ? 1 : 0;
+    out[v] = 1;
   }
   return count;
 }

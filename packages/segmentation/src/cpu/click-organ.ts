@@ -50,14 +50,7 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
     keepConnected(mask, box.dims, posCells);
     for (const s of posCells) mask[s] = 1;
   }
-  const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
-  let count = writeCells(mask, claimed, box, ct, out, accept);
-  const [nx, ny] = ct.dims;
-  for (const p of pos) {
-    const v = p[0] + nx * (p[1] + ny * p[2]);
-    if (out[v] === 0) { out[v] = 1; count++; }
-  }
-  return count;
+  return writeCells(mask, claimed, box, ct, out, models, pos);
 }
 
 function applyPriors(mask: Uint8Array, box: ClickBox, posCells: number[], prior: OrganPrior): void {
