@@ -2,7 +2,7 @@
 // in-process on the shared CTs where its weak organs are: one click on the reference's deepest voxel,
 // then the deepest voxel of the largest error (positive on a miss, negative on a leak). Before the
 // strategy (the general algorithm, bench/RESULTS.md "clicks"): pancreas 0.21, gallbladder 0.39 / 0.59,
-// prostate 0.12 (14.8× its volume), heart 0.39 after one click.
+// prostate 0.12 (14.8× its volume), right kidney (30 slices) 0.45 (3.05×), heart 0.39 after one click.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Vec3, Volume } from '@vista3d/volume';
@@ -56,10 +56,11 @@ describe('organ clicks', () => {
     assert.ok(d1('totalseg_example_ct:118') >= 0.6, `prostate ${d1('totalseg_example_ct:118')}`);
     assert.ok(d1('dcmqi_ct_3slice:115') >= 0.7, `heart ${d1('dcmqi_ct_3slice:115')}`);
     assert.ok(d1('totalseg_example_ct:4') >= 0.3, `pancreas ${d1('totalseg_example_ct:4')}`);
+    assert.ok(d1('totalseg_example_ct_sm:5') >= 0.55, `right kidney (30 slices) ${d1('totalseg_example_ct_sm:5')}`);
     assert.ok(d1('totalseg_example_ct:10') >= 0.5 && d1('totalseg_example_ct_sm:10') >= 0.6, 'gallbladder');
-    // Mean over these seven: 0.40 / 0.66 / 0.76 after 1 / 3 / 5 clicks before, 0.62 / 0.75 / 0.80 measured (2026-12-02).
+    // Mean over these seven: 0.40 / 0.66 / 0.76 after 1 / 3 / 5 clicks before, 0.64 / 0.77 / 0.80 measured (2026-12-02).
     const mean = (k: number): number => [...runs.values()].reduce((a, r) => a + r.steps[k].dice, 0) / runs.size;
-    assert.ok(mean(0) >= 0.58 && mean(2) >= 0.72 && mean(4) >= 0.77, `${mean(0)} ${mean(2)} ${mean(4)}`);
+    assert.ok(mean(0) >= 0.6 && mean(2) >= 0.73 && mean(4) >= 0.77, `${mean(0)} ${mean(2)} ${mean(4)}`);
     for (let k = 1; k < 5; k++) assert.ok(mean(k) >= mean(k - 1), `mean after ${k + 1} clicks ${mean(k)} < ${mean(k - 1)}`);
   });
 

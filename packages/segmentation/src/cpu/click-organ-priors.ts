@@ -18,6 +18,8 @@ export interface OrganPrior {
   workMm: number;
   /** Whether the organ is star-shaped from a click inside it (not kidneys: the sinus fat would shadow their far side). */
   star: boolean;
+  /** Largest window half-width (HU) when the first click lies on unenhanced tissue (below 60 HU). */
+  unenhancedHalfHu?: number;
   /** Overrides of the general algorithm's options. */
   options?: Partial<ClickOptions>;
 }
@@ -30,14 +32,14 @@ export const ORGAN_PRIORS = new Map<number, OrganPrior>([
   // Liver 1.2–1.9 L (hepatomegaly above ≈ 2.5 L), up to 22 cm across; thickness is no bound.
   [1, prior(3000, 200, 160, false, 5)],
   // Kidneys (both) 2 × ≈ 150 mL; each 10–13 × 5–7.5 × 3–5 cm.
-  [2, prior(600, 30, 120, false)],
+  [2, { ...prior(600, 30, 120, false), unenhancedHalfHu: 30 }],
   // Spleen ≤ 12–13 cm long, ≤ 300–400 mL normally (splenomegaly above ≈ 500 mL), ≤ 6 cm thick.
   [3, prior(600, 35, 100, false, 4)],
   // Pancreas 60–100 mL, 12–15 cm long, head ≤ 3 cm, body/tail ≤ 2.5 cm thick.
   [4, prior(120, 15, 110, true)],
   // One kidney: 120–170 mL (≤ 300 mL), 10–13 cm long, 3–5 cm thick.
-  [5, prior(300, 30, 75, false)],
-  [14, prior(300, 30, 75, false)],
+  [5, { ...prior(300, 30, 75, false), unenhancedHalfHu: 30 }],
+  [14, { ...prior(300, 30, 75, false), unenhancedHalfHu: 30 }],
   // Adrenal glands: ≈ 5 g, limbs < 1 cm thick, 4–6 cm long.
   [8, prior(15, 8, 40, true)],
   [9, prior(15, 8, 40, true)],

@@ -38,6 +38,9 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
   const box = readSampledBox(ct, points, prior.reachMm, f);
   // The priors shape what the positive clicks grow; negative clicks then compete for it (as in the
   // general algorithm), so a negative only ever removes.
+  // Unenhanced kidney parenchyma is homogeneous (30–40 HU) and 20–30 HU below unenhanced liver (55–65 HU): a narrow
+  // window keeps the two apart. Enhanced (corticomedullary phase: cortex and medulla differ), the general window.
+  if (prior.unenhancedHalfHu !== undefined && clickModel(box, cellOf(box, pos[0]), o).mu < UNENHANCED_HU) o.maxHalfHu = prior.unenhancedHalfHu;
   const { mask, models } = segmentInBox(box, pos, [], axes, o);
   const posCells = pos.map((p) => cellOf(box, p));
   applyPriors(mask, box, posCells, prior);
@@ -60,6 +63,8 @@ function applyPriors(mask: Uint8Array, box: ClickBox, posCells: number[], prior:
   capVolume(mask, box, posCells, prior.maxMl);
 }
 
+/** Below this median HU at the first click, an organ is taken as unenhanced. */
+const UNENHANCED_HU = 60;
 /** Step cost of the competition: 1 + (deviation from the click's model / its half-width)², capped. */
 const COMPETE_WEIGHT = 2;
 /** A negative click takes a cell only when it is this many times nearer than every positive click. */
