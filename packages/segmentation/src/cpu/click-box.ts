@@ -26,8 +26,8 @@ export function blockFactor(ct: Pick<Volume, 'spacing' | 'dims'>, workMm: number
   return ct.spacing.map((s, a) => Math.max(1, Math.min(Math.round(workMm / s), Math.floor(ct.dims[a] / 16)))) as Vec3;
 }
 
-/** Reads the box [centre ± marginMm] around all points (clamped to the volume). */
-export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
+/** The box [centre ± marginMm] around all points on the grid of f-voxel cells (clamped to the volume). */
+export function clickBoxBounds(ct: Pick<Volume, 'spacing' | 'dims'>, points: readonly Vec3[], marginMm: number, f: Vec3): { lo: Vec3; dims: Vec3; atEdge: boolean[] } {
   const lo: Vec3 = [0, 0, 0];
   const dims: Vec3 = [0, 0, 0];
   const atEdge: boolean[] = [];
@@ -42,6 +42,12 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
     dims[a] = Math.floor((h - lo[a]) / f[a]) + 1;
     atEdge.push(lo[a] === 0, lo[a] + dims[a] * f[a] >= ct.dims[a]);
   }
+  return { lo, dims, atEdge };
+}
+
+/** Reads the box [centre ± marginMm] around all points (clamped to the volume). */
+export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
+  const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
   const [bx, by, bz] = dims;
   const [nx, ny, nz] = ct.dims;
   const n = bx * by * bz;
@@ -71,7 +77,7 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
 }
 
 /** Separable 3×3×3 mean. */
-function mean3(src: Float32Array, dims: Vec3): Float32Array {
+export function mean3(src: Float32Array, dims: Vec3): Float32Array {
   let a = src.slice();
   let b = new Float32Array(src.length);
   const strides = [1, dims[0], dims[0] * dims[1]];

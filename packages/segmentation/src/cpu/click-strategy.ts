@@ -5,6 +5,7 @@ import { BONE_STRATEGY } from './click-bone.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
+import { ORGAN_STRATEGY } from './click-organ.js';
 import type { AxisInfo } from './orientation.js';
 import { VESSEL_STRATEGY } from './click-vessel.js';
 
@@ -40,6 +41,7 @@ const STRATEGIES: readonly ClickStrategy[] = [
   MUSCLE_STRATEGY,
   VESSEL_STRATEGY,
   BONE_STRATEGY,
+  ORGAN_STRATEGY,
 ];
 
 export function strategyFor(classId: number): ClickStrategy {

@@ -174,7 +174,7 @@ function localDepth(d2: Float32Array, box: ClickBox, seed: number): number {
   return Math.min(Math.sqrt(best), 80);
 }
 
-function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
+export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
   const n = box.hu.length;
   const union = new Uint8Array(n);
   const region = new Uint8Array(n);

@@ -1,0 +1,93 @@
+import type { Vec3, Volume } from '@vista3d/volume';
+import { clickBoxBounds, mean3, type ClickBox } from './click-box.js';
+
+function hu(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
+  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
+  return { slope, inter: Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0 };
+}
+
+/**
+ * The working box around the clicks like click-box.ts's, but each coarse cell's mean is taken over a
+ * lattice of its voxels (every ⌊f/2⌋-th along an axis, at least every voxel of a 1-voxel cell): a 5 mm
+ * cell of a 0.7 mm CT holds ≈ 200 voxels, and its mean HU needs a dozen. A large organ's box is most
+ * of the scan, and reading every voxel of it was the click's largest cost.
+ */
+export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
+  const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
+  const step = f.map((k) => Math.max(1, Math.floor(k / 2))) as Vec3;
+  const [bx, by, bz] = dims;
+  const [nx, ny, nz] = ct.dims;
+  const n = bx * by * bz;
+  const sum = new Float32Array(n);
+  const cnt = new Uint16Array(n);
+  const data = ct.data;
+  for (let cz = 0; cz < bz; cz++) for (let z = lo[2] + cz * f[2]; z < Math.min(nz, lo[2] + (cz + 1) * f[2]); z += step[2]) {
+    for (let cy = 0; cy < by; cy++) for (let y = lo[1] + cy * f[1]; y < Math.min(ny, lo[1] + (cy + 1) * f[1]); y += step[1]) {
+      const row = bx * (cy + by * cz);
+      const src = nx * (y + ny * z);
+      for (let cx = 0; cx < bx; cx++) {
+        const end = Math.min(nx, lo[0] + (cx + 1) * f[0]);
+        for (let x = lo[0] + cx * f[0]; x < end; x += step[0]) { sum[row + cx] += data[src + x]; cnt[row + cx]++; }
+      }
+    }
+  }
+  const { slope, inter } = hu(ct);
+  for (let i = 0; i < n; i++) sum[i] = cnt[i] > 0 ? (sum[i] / cnt[i]) * slope + inter : -1024;
+  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu: sum, smooth: mean3(sum, dims), atEdge };
+}
+
+/**
+ * Writes the coarse mask into the full-resolution output: whole cells are filled a row at a time;
+ * cells next to the mask's border (both sides, one cell deep) are decided voxel by voxel by the
+ * clicks' windows, except those a negative click claimed; the positive click voxels are always in.
+ * Returns the voxels written.
+ */
+export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, ct: Volume, out: Uint8Array, windows: ReadonlyArray<{ lo: number; hi: number }>, positives: readonly Vec3[]): number {
+  const accept = (v: number): boolean => windows.some((w) => v >= w.lo && v <= w.hi);
+  const [bx, by, bz] = box.dims;
+  const [nx, ny, nz] = ct.dims;
+  const { lo, f } = box;
+  const border = new Uint8Array(mask.length);
+  if (f.some((k) => k > 1)) {
+    // A cell is near the border when its 3×3×3 neighbourhood holds both inside and outside cells.
+    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
+      const c = x + bx * (y + by * z);
+      if (claimed[c] !== 0) continue;
+      let ins = 0;
+      let outs = 0;
+      for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const X = x + dx; const Y = y + dy; const Z = z + dz;
+        if (X < 0 || Y < 0 || Z < 0 || X >= bx || Y >= by || Z >= bz) continue;
+        if (mask[X + bx * (Y + by * Z)] !== 0) ins++; else outs++;
+      }
+      if (ins > 0 && outs > 0) border[c] = 1;
+    }
+  }
+  const { slope, inter } = hu(ct);
+  const data = ct.data;
+  let count = 0;
+  for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
+    const cz = Math.floor((z - lo[2]) / f[2]);
+    for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
+      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
+      const dst = nx * (y + ny * z);
+      for (let cx = 0; cx < bx; cx++) {
+        const c = row + cx;
+        const x0 = lo[0] + cx * f[0];
+        const x1 = Math.min(nx, x0 + f[0]);
+        if (border[c] !== 0) {
+          for (let x = x0; x < x1; x++) if (accept(data[dst + x] * slope + inter)) { out[dst + x] = 1; count++; }
+        } else if (mask[c] !== 0) {
+          out.fill(1, dst + x0, dst + x1);
+          count += x1 - x0;
+        }
+      }
+    }
+  }
+  for (const [x, y, z] of positives) {
+    const v = x + nx * (y + ny * z);
+    count += out[v] === 0 ? 1 : 0;
+    out[v] = 1;
+  }
+  return count;
+}
