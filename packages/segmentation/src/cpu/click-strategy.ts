@@ -1,5 +1,6 @@
 import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
+import { GUT_STRATEGY } from './click-gut.js';
 import { segmentFromClicks } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -30,7 +31,9 @@ export const GENERAL_STRATEGY: ClickStrategy = {
 };
 
 /** Specialised strategies, first match wins; the general one catches the rest. */
-const STRATEGIES: readonly ClickStrategy[] = [];
+const STRATEGIES: readonly ClickStrategy[] = [
+  GUT_STRATEGY,
+];
 
 export function strategyFor(classId: number): ClickStrategy {
   const group = labelById(classId)?.group ?? 'other';
