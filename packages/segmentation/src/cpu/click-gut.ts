@@ -49,16 +49,30 @@ export interface GutOptions {
  * normal values), usually holding gas and faeces; a click inside follows it.
  */
 const COLON: GutOptions = {
-  general: { maxBalls: 150, reach: 24, alpha: 0.3 }, split: true, later: { k: 2, reach: 3 },
+  general: { maxBalls: 150, reach: 24, alpha: 0.3, marginMm: 200 }, split: true, later: { k: 2, reach: 3 },
   gasTube: true, gapMm: 15, wallMm: 3, maxHoleMm2: 2500, marginMm: 400, negReach: 3, negMinMm: 20,
 };
 /** Small bowel: a 2.5–3 cm tube, several metres of loops: the region may run far from the click. */
-const SMALL_BOWEL: GutOptions = { general: { maxBalls: 150, reach: 24, k: 2 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
+const SMALL_BOWEL: GutOptions = { general: { maxBalls: 150, reach: 24, k: 2, marginMm: 200 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
+/**
+ * Stomach: a thick-walled sac lying on the spleen and the liver's left lobe, all of soft-tissue density
+ * on non-contrast CT; their contact is narrow compared with the stomach's depth, so the leak cut opens
+ * by 0.7 of the click's depth (the general 0.5 keeps the bridge) and the window is a little narrower.
+ */
+const STOMACH: GutOptions = { general: { alpha: 0.7, k: 2.25 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
+/**
+ * Duodenum: a C-shaped tube about 25 cm long and 2.5 cm wide around the pancreatic head, beside the
+ * gallbladder and the right kidney: the first region may run only 4 depths from the click (not 8), with
+ * the stomach's stricter leak cut.
+ */
+const DUODENUM: GutOptions = { general: { reach: 4, alpha: 0.7, k: 2 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
 const DEFAULT_GUT: GutOptions = { general: {}, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
 
 export function gutOptions(classId: number): GutOptions {
   if (classId === GUT_CLASSES.colon) return COLON;
   if (classId === GUT_CLASSES.smallBowel) return SMALL_BOWEL;
+  if (classId === GUT_CLASSES.stomach) return STOMACH;
+  if (classId === GUT_CLASSES.duodenum) return DUODENUM;
   return DEFAULT_GUT;
 }
 
