@@ -49,11 +49,11 @@ export interface GutOptions {
  * normal values), usually holding gas and faeces; a click inside follows it.
  */
 const COLON: GutOptions = {
-  general: { maxBalls: 150, reach: 24, alpha: 0.3, marginMm: 200 }, split: true, later: { k: 2, reach: 3 },
-  gasTube: true, gapMm: 15, wallMm: 3, maxHoleMm2: 2500, marginMm: 400, negReach: 3, negMinMm: 20,
+  general: { maxBalls: 150, reach: 24, alpha: 0.4, marginMm: 200 }, split: true, later: { k: 2, reach: 3 },
+  gasTube: true, gapMm: 15, wallMm: 3, maxHoleMm2: 2500, marginMm: 250, negReach: 3, negMinMm: 20,
 };
 /** Small bowel: a 2.5–3 cm tube, several metres of loops: the region may run far from the click. */
-const SMALL_BOWEL: GutOptions = { general: { maxBalls: 150, reach: 24, k: 2, marginMm: 200 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
+const SMALL_BOWEL: GutOptions = { general: { maxBalls: 150, reach: 24, k: 2 }, split: false, later: {}, gasTube: false, gapMm: 0, wallMm: 0, maxHoleMm2: 0, marginMm: 0, negReach: 3, negMinMm: 20 };
 /**
  * Stomach: a thick-walled sac lying on the spleen and the liver's left lobe, all of soft-tissue density
  * on non-contrast CT; their contact is narrow compared with the stomach's depth, so the leak cut opens
@@ -119,25 +119,35 @@ export function segmentGut(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
   return count;
 }
 
-/** Clears every voxel of the marked cells. */
-function clearCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
-  forCellVoxels(box, dims, (c, v) => { if (cells[c] !== 0) out[v] = 0; });
+/** Cell of every full-resolution voxel of the box, per axis (the cell index is their sum). */
+function cellIndex(box: ClickBox, dims: Vec3): { xs: Int32Array; ys: Int32Array; zs: Int32Array } {
+  const axis = (a: number, stride: number): Int32Array => {
+    const len = Math.max(0, Math.min(dims[a], box.lo[a] + box.dims[a] * box.f[a]) - box.lo[a]);
+    return Int32Array.from({ length: len }, (_v, i) => stride * Math.floor(i / box.f[a]));
+  };
+  return { xs: axis(0, 1), ys: axis(1, box.dims[0]), zs: axis(2, box.dims[0] * box.dims[1]) };
 }
 
-/** Calls fn(cell, voxel) for every full-resolution voxel of the box. */
-function forCellVoxels(box: ClickBox, dims: Vec3, fn: (cell: number, voxel: number) => void): void {
-  const [bx, by, bz] = box.dims;
-  const [nx, ny, nz] = dims;
-  const { lo, f } = box;
-  const xEnd = Math.min(nx, lo[0] + bx * f[0]);
-  for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
-    const cz = Math.floor((z - lo[2]) / f[2]);
-    for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
-      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
-      const src = nx * (y + ny * z);
-      for (let x = lo[0]; x < xEnd; x++) fn(row + Math.floor((x - lo[0]) / f[0]), src + x);
-    }
+/** Calls fn(cell, voxel) for every full-resolution voxel of the box whose cell is marked. */
+function forMarkedVoxels(cells: Uint8Array, box: ClickBox, dims: Vec3, fn: (voxel: number) => void): void {
+  const { xs, ys, zs } = cellIndex(box, dims);
+  const [nx, ny] = dims;
+  const { lo } = box;
+  for (let k = 0; k < zs.length; k++) for (let j = 0; j < ys.length; j++) {
+    const row = zs[k] + ys[j];
+    const src = nx * (lo[1] + j + ny * (lo[2] + k)) + lo[0];
+    for (let i = 0; i < xs.length; i++) if (cells[row + xs[i]] !== 0) fn(src + i);
   }
+}
+
+/** Clears every voxel of the marked cells. */
+function clearCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
+  forMarkedVoxels(cells, box, dims, (v) => { out[v] = 0; });
+}
+
+/** Sets every voxel of the marked cells. */
+function paintCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
+  forMarkedVoxels(cells, box, dims, (v) => { out[v] = 1; });
 }
 
 /** Cells of the box holding at least half of their voxels in the mask. */
@@ -145,15 +155,21 @@ function cellsOfMask(mask: Uint8Array, dims: Vec3, box: ClickBox): Uint8Array {
   const n = box.dims[0] * box.dims[1] * box.dims[2];
   const hits = new Uint16Array(n);
   const total = new Uint16Array(n);
-  forCellVoxels(box, dims, (c, v) => { total[c]++; hits[c] += mask[v]; });
+  const { xs, ys, zs } = cellIndex(box, dims);
+  const [nx, ny] = dims;
+  const { lo } = box;
+  for (let k = 0; k < zs.length; k++) for (let j = 0; j < ys.length; j++) {
+    const row = zs[k] + ys[j];
+    const src = nx * (lo[1] + j + ny * (lo[2] + k)) + lo[0];
+    for (let i = 0; i < xs.length; i++) {
+      const c = row + xs[i];
+      total[c]++;
+      hits[c] += mask[src + i];
+    }
+  }
   const cells = new Uint8Array(n);
   for (let i = 0; i < n; i++) cells[i] = total[i] > 0 && 2 * hits[i] >= total[i] ? 1 : 0;
   return cells;
-}
-
-/** Sets every voxel of the marked cells. */
-function paintCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
-  forCellVoxels(box, dims, (c, v) => { if (cells[c] !== 0) out[v] = 1; });
 }
 
 /** 6-connected components of a mask: label per cell (0 = none) and the count. */
