@@ -49,7 +49,7 @@ export interface GutOptions {
  * normal values), usually holding gas and faeces; a click inside follows it.
  */
 const COLON: GutOptions = {
-  general: { maxBalls: 150, reach: 24, alpha: 0.4, marginMm: 200 }, split: true, later: { k: 2, reach: 3 },
+  general: { maxBalls: 150, reach: 24, alpha: 0.4 }, split: true, later: { k: 2, reach: 3 },
   gasTube: true, gapMm: 15, wallMm: 3, maxHoleMm2: 2500, marginMm: 250, negReach: 3, negMinMm: 20,
 };
 /** Small bowel: a 2.5–3 cm tube, several metres of loops: the region may run far from the click. */
@@ -128,26 +128,26 @@ function cellIndex(box: ClickBox, dims: Vec3): { xs: Int32Array; ys: Int32Array;
   return { xs: axis(0, 1), ys: axis(1, box.dims[0]), zs: axis(2, box.dims[0] * box.dims[1]) };
 }
 
-/** Calls fn(cell, voxel) for every full-resolution voxel of the box whose cell is marked. */
-function forMarkedVoxels(cells: Uint8Array, box: ClickBox, dims: Vec3, fn: (voxel: number) => void): void {
+/** Calls fn(cell, voxel) for every full-resolution voxel of the box. */
+function forBoxVoxels(box: ClickBox, dims: Vec3, fn: (cell: number, voxel: number) => void): void {
   const { xs, ys, zs } = cellIndex(box, dims);
   const [nx, ny] = dims;
   const { lo } = box;
   for (let k = 0; k < zs.length; k++) for (let j = 0; j < ys.length; j++) {
     const row = zs[k] + ys[j];
     const src = nx * (lo[1] + j + ny * (lo[2] + k)) + lo[0];
-    for (let i = 0; i < xs.length; i++) if (cells[row + xs[i]] !== 0) fn(src + i);
+    for (let i = 0; i < xs.length; i++) fn(row + xs[i], src + i);
   }
 }
 
 /** Clears every voxel of the marked cells. */
 function clearCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
-  forMarkedVoxels(cells, box, dims, (v) => { out[v] = 0; });
+  forBoxVoxels(box, dims, (c, v) => { if (cells[c] !== 0) out[v] = 0; });
 }
 
 /** Sets every voxel of the marked cells. */
 function paintCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array): void {
-  forMarkedVoxels(cells, box, dims, (v) => { out[v] = 1; });
+  forBoxVoxels(box, dims, (c, v) => { if (cells[c] !== 0) out[v] = 1; });
 }
 
 /** Cells of the box holding at least half of their voxels in the mask. */
@@ -155,18 +155,7 @@ function cellsOfMask(mask: Uint8Array, dims: Vec3, box: ClickBox): Uint8Array {
   const n = box.dims[0] * box.dims[1] * box.dims[2];
   const hits = new Uint16Array(n);
   const total = new Uint16Array(n);
-  const { xs, ys, zs } = cellIndex(box, dims);
-  const [nx, ny] = dims;
-  const { lo } = box;
-  for (let k = 0; k < zs.length; k++) for (let j = 0; j < ys.length; j++) {
-    const row = zs[k] + ys[j];
-    const src = nx * (lo[1] + j + ny * (lo[2] + k)) + lo[0];
-    for (let i = 0; i < xs.length; i++) {
-      const c = row + xs[i];
-      total[c]++;
-      hits[c] += mask[src + i];
-    }
-  }
+  forBoxVoxels(box, dims, (c, v) => { total[c]++; hits[c] += mask[v]; });
   const cells = new Uint8Array(n);
   for (let i = 0; i < n; i++) cells[i] = total[i] > 0 && 2 * hits[i] >= total[i] ? 1 : 0;
   return cells;
