@@ -2,6 +2,7 @@ import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { applyLocalChange, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
 import { BONE_STRATEGY } from './click-bone.js';
+import { GUT_STRATEGY } from './click-gut.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
@@ -41,6 +42,7 @@ const STRATEGIES: readonly ClickStrategy[] = [
   MUSCLE_STRATEGY,
   VESSEL_STRATEGY,
   BONE_STRATEGY,
+  GUT_STRATEGY,
   ORGAN_STRATEGY,
 ];
 
