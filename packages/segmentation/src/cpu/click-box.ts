@@ -1,4 +1,5 @@
 import type { Vec3, Volume } from '@vista3d/volume';
+import { huScale } from './hu.js';
 
 /** A working box of the CT around the clicks, on a grid of cells of about `workMm` (block means). */
 export interface ClickBox {
@@ -14,11 +15,6 @@ export interface ClickBox {
   smooth: Float32Array;
   /** Faces that are the volume's own faces (nothing to grow into): [x-, x+, y-, y+, z-, z+]. */
   atEdge: boolean[];
-}
-
-function huOf(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  return { slope, inter: Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0 };
 }
 
 /** Block factor per axis: fine CTs are worked on at about workMm, so a click costs what the structure's size in mm costs. */
@@ -71,7 +67,7 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
       }
     }
   }
-  const { slope, inter } = huOf(ct);
+  const { slope, inter } = huScale(ct);
   for (let i = 0; i < n; i++) sum[i] = cnt[i] > 0 ? (sum[i] / cnt[i]) * slope + inter : -1024;
   return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu: sum, smooth: mean3(sum, dims), atEdge };
 }

@@ -1,10 +1,6 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { clickBoxBounds, mean3, type ClickBox } from './click-box.js';
-
-function hu(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  return { slope, inter: Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0 };
-}
+import { huScale } from './hu.js';
 
 /**
  * The working box around the clicks like click-box.ts's, but each coarse cell's mean is taken over a
@@ -31,7 +27,7 @@ export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: nu
       }
     }
   }
-  const { slope, inter } = hu(ct);
+  const { slope, inter } = huScale(ct);
   for (let i = 0; i < n; i++) sum[i] = cnt[i] > 0 ? (sum[i] / cnt[i]) * slope + inter : -1024;
   return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu: sum, smooth: mean3(sum, dims), atEdge };
 }
@@ -63,7 +59,7 @@ export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox,
       if (ins > 0 && outs > 0) border[c] = 1;
     }
   }
-  const { slope, inter } = hu(ct);
+  const { slope, inter } = huScale(ct);
   const data = ct.data;
   let count = 0;
   for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {

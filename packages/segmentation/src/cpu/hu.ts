@@ -1,12 +1,17 @@
 import type { Volume, VoxelArray } from '@vista3d/volume';
 
+/** The CT's rescale (HU = raw·slope + inter), with a missing or zero slope read as 1 and a missing intercept as 0. */
+export function huScale(ct: Pick<Volume, 'scl'>): { slope: number; inter: number } {
+  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
+  return { slope, inter: Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0 };
+}
+
 /**
  * Raw-value bounds equivalent to a Hounsfield window, so thresholds run on the stored typed array
  * (HU = raw·slope + inter) without a Float32 copy of the CT.
  */
 export function rawRange(ct: Pick<Volume, 'scl'>, loHu: number, hiHu: number): { lo: number; hi: number } {
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
+  const { slope, inter } = huScale(ct);
   const a = (loHu - inter) / slope;
   const b = (hiHu - inter) / slope;
   return slope > 0 ? { lo: a, hi: b } : { lo: b, hi: a };
@@ -14,8 +19,8 @@ export function rawRange(ct: Pick<Volume, 'scl'>, loHu: number, hiHu: number): {
 
 /** HU of one raw value. */
 export function toHu(ct: Pick<Volume, 'scl'>, raw: number): number {
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  return raw * slope + (Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0);
+  const { slope, inter } = huScale(ct);
+  return raw * slope + inter;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
+import { huScale } from './hu.js';
 import type { AxisInfo } from './orientation.js';
 
 export interface ClickOptions {
@@ -331,8 +332,7 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
     }
     for (let c = 0; c < edge.length; c++) edge[c] = grown[c] !== 0 && claimed[c] === 0 ? 1 : 0;
   }
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
+  const { slope, inter } = huScale(ct);
   let count = 0;
   const zEnd = Math.min(nz, lo[2] + bz * f[2]);
   const yEnd = Math.min(ny, lo[1] + by * f[1]);
