@@ -1,12 +1,13 @@
+import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
+import { BODY_MIN_HU } from './body.js';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { fillSliceHoles, geodesic, keepConnected } from './click-geodesic.js';
+import { bodyMidlineIndex, sideOf } from './click-side.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { writeBack } from './interactive.js';
 import { LUNG_AIR_MAX_HU } from './lungs.js';
 import type { AxisInfo } from './orientation.js';
-import { labelById } from '@vista3d/labels';
-import { BODY_MIN_HU } from './body.js';
 
 /** Working grid (mm): a lung is large and its border against soft tissue is a 700 HU step. */
 const WORK_MM = 3;
@@ -56,32 +57,6 @@ function segmentLungClicks(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
   }
 }
 
-/** The patient's side a class name gives (+1 right, -1 left, 0 none). */
-function sideOf(classId: number): -1 | 0 | 1 {
-  const name = labelById(classId)?.name ?? '';
-  return /\bright\b/.test(name) ? 1 : /\bleft\b/.test(name) ? -1 : 0;
-}
-
-/** Voxel index along the left-right axis of the body's centre in the slice through p (mean of the body's voxels). */
-function midlineIndex(ct: Volume, axes: AxisInfo, p: Vec3): number {
-  const [nx, ny, nz] = ct.dims;
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
-  const raw = (BODY_MIN_HU - inter) / slope;
-  const dims = [nx, ny, nz];
-  const strides = [1, nx, nx * ny];
-  const [u, w] = [0, 1, 2].filter((a) => a !== axes.siAxis);
-  const base = p[axes.siAxis] * strides[axes.siAxis];
-  let sum = 0;
-  let count = 0;
-  for (let j = 0; j < dims[w]; j++) for (let i = 0; i < dims[u]; i++) {
-    if (!(ct.data[base + i * strides[u] + j * strides[w]] > raw)) continue;
-    sum += u === axes.lrAxis ? i : j;
-    count++;
-  }
-  return count > 0 ? sum / count : (dims[axes.lrAxis] - 1) / 2;
-}
-
 function lungInBox(box: ClickBox, axes: AxisInfo, pos: readonly Vec3[], neg: readonly Vec3[], side: -1 | 0 | 1, ct: Volume): { region: Uint8Array; claimed: Uint8Array } {
   const n = box.hu.length;
   const posCells = pos.map((p) => cellOf(box, p));
@@ -90,7 +65,7 @@ function lungInBox(box: ClickBox, axes: AxisInfo, pos: readonly Vec3[], neg: rea
   if (side !== 0) {
     // Cells on the far side of the midline (in cell units of the box) are not this lung.
     const a = axes.lrAxis;
-    const mid = (midlineIndex(ct, axes, pos[0]) - box.lo[a]) / box.f[a];
+    const mid = (bodyMidlineIndex(ct, axes, pos[0], BODY_MIN_HU) - box.lo[a]) / box.f[a];
     const stride = [1, box.dims[0], box.dims[0] * box.dims[1]][a];
     const rightward = side * axes.towardsRight;
     for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, type ClickBox } from './click-box.js';
 import { geodesic } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
+import { bodyMidlineIndex, sideOf } from './click-side.js';
 import { writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -70,33 +71,8 @@ function priorOf(classId: number): MusclePrior {
   return PRIORS.find(([re]) => re.test(name))?.[1] ?? DEFAULT_PRIOR;
 }
 
-/** -1 patient's left, +1 right, 0 neither. */
-function sideOf(classId: number): -1 | 0 | 1 {
-  const name = labelById(classId)?.name ?? '';
-  return /\bleft\b/.test(name) ? -1 : /\bright\b/.test(name) ? 1 : 0;
-}
-
-/** LR voxel coordinate of the body's midline in the axial slice through a point (centroid of tissue > −300 HU). */
-function midlineAt(ct: Volume, axes: AxisInfo, p: Vec3): number {
-  const [nx, ny] = ct.dims;
-  const strides = [1, nx, nx * ny];
-  const si = axes.siAxis;
-  const [u, w] = [0, 1, 2].filter((a) => a !== si);
-  const slope = ct.scl.slope === 0 || !Number.isFinite(ct.scl.slope) ? 1 : ct.scl.slope;
-  const inter = Number.isFinite(ct.scl.inter) ? ct.scl.inter : 0;
-  const raw = (-300 - inter) / slope;
-  const base = p[si] * strides[si];
-  let sum = 0;
-  let cnt = 0;
-  const lr = axes.lrAxis;
-  for (let j = 0; j < ct.dims[w]; j++) for (let i = 0; i < ct.dims[u]; i++) {
-    const v = ct.data[base + i * strides[u] + j * strides[w]];
-    if (slope > 0 ? v <= raw : v >= raw) continue;
-    sum += lr === u ? i : j;
-    cnt++;
-  }
-  return cnt > 0 ? sum / cnt : ct.dims[lr] / 2;
-}
+/** The midline is the centroid of tissue above this (HU) in the click's slice. */
+const MIDLINE_TISSUE_HU = -300;
 
 /** Median raw cell HU around a cell (3×3×3), soft tissue only. */
 function levelAt(box: ClickBox, cell: number): number {
@@ -186,7 +162,7 @@ function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: MuscleOp
   let keepAbove = 0;
   let keepBelow = box.dims[lr] - 1;
   if (side !== 0) {
-    const mid = (midlineAt(ct, axes, pos[0]) - box.lo[lr]) / box.f[lr];
+    const mid = (bodyMidlineIndex(ct, axes, pos[0], MIDLINE_TISSUE_HU) - box.lo[lr]) / box.f[lr];
     // Towards the patient's right is +towardsRight along the LR axis.
     const rightIsUp = axes.towardsRight * side > 0;
     if (rightIsUp) keepAbove = Math.max(0, Math.ceil(mid)); else keepBelow = Math.min(box.dims[lr] - 1, Math.floor(mid));
