@@ -100,7 +100,7 @@ export class JobExecutor<P = unknown, R extends { status?: string; error?: JobEr
 
   async start(): Promise<void> {
     await this.o.boss.start();
-    await ensureQueues(this.o.boss, this.o.types);
+    await ensureQueues(this.o.boss, this.o.pool, this.o.types);
     const client = new pg.Client({ connectionString: this.o.url, application_name: `vista3d-worker-${this.o.workerId}` });
     client.on('error', () => undefined);
     client.on('notification', (msg) => {

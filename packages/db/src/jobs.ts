@@ -70,13 +70,29 @@ export function createBoss(url: string, options: { worker: boolean }): PgBoss {
   return boss;
 }
 
-export async function ensureQueues(boss: PgBoss, types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    const name = queueName(type);
-    if (await boss.getQueue(name)) continue;
-    await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: BOSS_EXPIRE_SECONDS }).catch(async (err: unknown) => {
-      if (!(await boss.getQueue(name))) throw err; // another replica created it first: fine
-    });
+/** Arbitrary constant: the advisory lock that serialises replicas creating pg-boss queues. */
+const QUEUE_LOCK = 4_170_523_118;
+
+/**
+ * Creates the pg-boss queues that do not exist yet. Replicas starting at the same moment would
+ * otherwise deadlock inside pg-boss (each queue insert also attaches a partition to the job table),
+ * so creation runs under a session advisory lock that every frontend and worker takes.
+ */
+export async function ensureQueues(boss: PgBoss, pool: pg.Pool, types: readonly string[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [QUEUE_LOCK]);
+    try {
+      for (const type of types) {
+        const name = queueName(type);
+        if (await boss.getQueue(name)) continue;
+        await boss.createQueue(name, { name, retryLimit: 5, retryDelay: 2, retryBackoff: true, expireInSeconds: BOSS_EXPIRE_SECONDS });
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [QUEUE_LOCK]);
+    }
+  } finally {
+    client.release();
   }
 }
 
@@ -100,7 +116,7 @@ export class PgJobStore<P = unknown, R = unknown> extends EventEmitter<{ job: [J
 
   async start(types: readonly string[]): Promise<void> {
     await this.boss.start();
-    await ensureQueues(this.boss, types);
+    await ensureQueues(this.boss, this.pool, types);
     await this.listen();
   }
 

@@ -8,8 +8,10 @@ import {
   PgJobStore,
   createBoss,
   createPool,
+  ensureQueues,
   listIndexedPatients,
   migrate,
+  queueName,
   reconcileIndex,
   reindexPatient,
   schemaVersion,
@@ -43,6 +45,20 @@ describe('@vista3d/db on a real PostgreSQL', () => {
     assert.deepEqual(await migrate(pool), []);
     const tables = (await pool.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).rows.map((r) => r.t);
     for (const t of ['patients', 'studies', 'series', 'scans', 'segmentation_versions', 'jobs', 'users', 'sessions', 'api_tokens', 'audit_log', 'login_failures']) assert.ok(tables.includes(t), t);
+  });
+
+  it('creates pg-boss queues without deadlocking when replicas start at the same moment', async () => {
+    // Measured: a frontend and a worker starting together deadlocked inside pg-boss's create_queue.
+    const types = Array.from({ length: 8 }, (_, i) => `race${i}`);
+    const bosses = Array.from({ length: 4 }, (_, i) => createBoss(server.url, { worker: i % 2 === 1 }));
+    try {
+      await Promise.all(bosses.map((b) => b.start()));
+      await Promise.all(bosses.map((b, i) => ensureQueues(b, pool, i % 2 ? [...types].reverse() : types)));
+      for (const t of types) assert.ok(await bosses[0]!.getQueue(queueName(t)), t);
+      await ensureQueues(bosses[0]!, pool, types); // idempotent
+    } finally {
+      await Promise.all(bosses.map((b) => b.stop({ graceful: false, wait: true }).catch(() => undefined)));
+    }
   });
 
   it('reconciles the index from the file tree and follows changes on rescan', async () => {
