@@ -310,27 +310,21 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
   const refine = f.some((k) => k > 1);
-  // Cells on either side of the region's border (and their neighbours) are decided voxel by voxel by
-  // the clicks' windows — never those a negative click claimed.
+  // Cells on either side of the region's border are decided voxel by voxel by the clicks' windows, to
+  // put the border where the intensity changes inside a cell (partial volume) — never those a negative
+  // click claimed. Only those cells: widening the band to their 26 neighbours, as before, let every
+  // result grow by up to two cells into tissue of the same density (a muscle into its neighbour, the
+  // femur into the pelvis) on fine CTs only — mean 1-click Dice 0.54 → 0.57 on the 512×512×300 CT.
   const edge = new Uint8Array(mask.length);
   if (refine) {
     const sxy = bx * by;
     for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
       const c = x + bx * (y + by * z);
+      if (claimed[c] !== 0) continue;
       const m = mask[c];
       if ((x > 0 && mask[c - 1] !== m) || (x < bx - 1 && mask[c + 1] !== m) || (y > 0 && mask[c - bx] !== m) || (y < by - 1 && mask[c + bx] !== m)
         || (z > 0 && mask[c - sxy] !== m) || (z < bz - 1 && mask[c + sxy] !== m)) edge[c] = 1;
     }
-    const grown = edge.slice();
-    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
-      const c = x + bx * (y + by * z);
-      if (edge[c] === 0) continue;
-      for (let dz = -1; dz <= 1; dz++) for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-        const X = x + dx; const Y = y + dy; const Z = z + dz;
-        if (X >= 0 && Y >= 0 && Z >= 0 && X < bx && Y < by && Z < bz) grown[X + bx * (Y + by * Z)] = 1;
-      }
-    }
-    for (let c = 0; c < edge.length; c++) edge[c] = grown[c] !== 0 && claimed[c] === 0 ? 1 : 0;
   }
   const { slope, inter } = huScale(ct);
   let count = 0;
