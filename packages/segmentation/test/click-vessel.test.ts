@@ -10,6 +10,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { LABELLED_CTS, loadLabelledCt } from '../../../bench/clicks/datasets.js';
 import { deepestVoxel, labelsOf, simulateLabel, summarise, toVec3, type LabelRun } from '../../../bench/clicks/simulate.js';
 import { upsample } from '../../../bench/clicks/speed.js';
+import { clearClickCache } from '../src/cpu/click-refine.js';
 import { segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.js';
 import { axisInfo } from '../src/cpu/orientation.js';
 
@@ -97,15 +98,17 @@ describe('vessel clicks', () => {
       for (let i = 0; i < mask.length; i++) mask[i] = ref.data[i] === id ? 1 : 0;
       const p = toVec3(deepestVoxel(mask, dims, ct.spacing)!.voxel, dims);
       segmentClassFromClicks(ct, axes, { classId: id, points: [p], labels: [1] }, out);
+      // Compiled now; the refinement cache would answer the same click again, so it is emptied.
+      clearClickCache();
       const t = performance.now();
       segmentClassFromClicks(ct, axes, { classId: id, points: [p], labels: [1] }, out);
       const s = (performance.now() - t) / 1000;
       let both = 0; let a = 0; let b = 0;
       for (let i = 0; i < mask.length; i++) { a += mask[i]; b += out[i]; both += mask[i] & out[i]; }
       console.log(`# 512×512×100 class ${id}: ${s.toFixed(2)} s, Dice ${((2 * both) / (a + b)).toFixed(2)}`);
-      // Measured 0.1–0.3 s on the shared 2-core machine; the bound leaves room for its load.
+      // Measured 0.13–0.16 s (first call, cache emptied) on the shared 2-core machine; the bound leaves room for its load.
       assert.ok(s < 1.5, `${s} s`);
-      // Measured Dice 0.66 (aorta) and 0.49 (IVC) on this grid (cells of 2.8 × 3.0 × 3.4 mm).
+      // Measured Dice 0.74 (aorta) and 0.42 (IVC) on this grid (cells of 2.8 × 3.0 × 3.4 mm).
       assert.ok((2 * both) / (a + b) >= 0.4, `class ${id}: Dice ${(2 * both) / (a + b)}`);
     }
   });
