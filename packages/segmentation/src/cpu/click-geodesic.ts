@@ -142,14 +142,12 @@ export function fillSliceHoles(mask: Uint8Array, dims: Vec3, axis: number, maxCe
         const qi = q % nu;
         const qj = (q - qi) / nu;
         if (qi === 0 || qj === 0 || qi === nu - 1 || qj === nw - 1) border = true;
-        const visit = (ni: number, nj: number): void => {
-          const r = ni + nu * nj;
-          if (seen[r] === 0 && mask[base + ni * su + nj * sw] === 0) { seen[r] = 1; stack[top++] = r; }
-        };
-        if (qi > 0) visit(qi - 1, qj);
-        if (qi < nu - 1) visit(qi + 1, qj);
-        if (qj > 0) visit(qi, qj - 1);
-        if (qj < nw - 1) visit(qi, qj + 1);
+        // The four neighbours inline: a closure per popped cell cost about two thirds of the fill.
+        const at = base + qi * su + qj * sw;
+        if (qi > 0 && seen[q - 1] === 0 && mask[at - su] === 0) { seen[q - 1] = 1; stack[top++] = q - 1; }
+        if (qi < nu - 1 && seen[q + 1] === 0 && mask[at + su] === 0) { seen[q + 1] = 1; stack[top++] = q + 1; }
+        if (qj > 0 && seen[q - nu] === 0 && mask[at - sw] === 0) { seen[q - nu] = 1; stack[top++] = q - nu; }
+        if (qj < nw - 1 && seen[q + nu] === 0 && mask[at + sw] === 0) { seen[q + nu] = 1; stack[top++] = q + nu; }
       }
       if (!border && m <= maxCells) for (let t = 0; t < m; t++) {
         const q = members[t];
