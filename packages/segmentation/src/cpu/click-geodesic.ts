@@ -77,6 +77,15 @@ export function geodesic(dims: Vec3, spacing: Vec3, factor: Float32Array, seeds:
   const heap = new CellHeap();
   for (const s of seeds) if (Number.isFinite(factor[s])) { d[s] = 0; heap.push(0, s); }
   const [wx, wy, wz] = spacing;
+  // One function for the whole run, not a closure allocated per popped cell.
+  const relax = (key: number, fv: number, w: number, len: number): void => {
+    if (done[w] !== 0) return;
+    const fw = factor[w];
+    if (!(fw < Infinity)) return;
+    // Keys as stored (float32), so the settled check compares like with like.
+    const nd = Math.fround(key + len * 0.5 * (fv + fw));
+    if (nd < d[w]) { d[w] = nd; heap.push(nd, w); }
+  };
   while (heap.size > 0 && count < order.length) {
     const key = heap.keys[0];
     const v = heap.pop();
@@ -88,20 +97,12 @@ export function geodesic(dims: Vec3, spacing: Vec3, factor: Float32Array, seeds:
     const x = v % bx;
     const y = Math.floor(v / bx) % by;
     const z = Math.floor(v / sxy);
-    const relax = (w: number, len: number): void => {
-      if (done[w] !== 0) return;
-      const fw = factor[w];
-      if (!(fw < Infinity)) return;
-      // Keys as stored (float32), so the settled check compares like with like.
-      const nd = Math.fround(key + len * 0.5 * (fv + fw));
-      if (nd < d[w]) { d[w] = nd; heap.push(nd, w); }
-    };
-    if (x > 0) relax(v - 1, wx);
-    if (x < bx - 1) relax(v + 1, wx);
-    if (y > 0) relax(v - bx, wy);
-    if (y < by - 1) relax(v + bx, wy);
-    if (z > 0) relax(v - sxy, wz);
-    if (z < bz - 1) relax(v + sxy, wz);
+    if (x > 0) relax(key, fv, v - 1, wx);
+    if (x < bx - 1) relax(key, fv, v + 1, wx);
+    if (y > 0) relax(key, fv, v - bx, wy);
+    if (y < by - 1) relax(key, fv, v + bx, wy);
+    if (z > 0) relax(key, fv, v - sxy, wz);
+    if (z < bz - 1) relax(key, fv, v + sxy, wz);
   }
   // Cells pushed but never settled keep a tentative distance: clear them.
   for (let i = 0; i < n; i++) if (done[i] === 0) d[i] = Infinity;

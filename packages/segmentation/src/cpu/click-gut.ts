@@ -178,15 +178,13 @@ function labelComponents(mask: Uint8Array, dims: Vec3): { label: Int32Array; cou
       const x = v % bx;
       const y = Math.floor(v / bx) % by;
       const z = Math.floor(v / sxy);
-      const visit = (w: number): void => {
-        if (mask[w] !== 0 && label[w] === 0) { label[w] = count; stack[top++] = w; }
-      };
-      if (x > 0) visit(v - 1);
-      if (x < bx - 1) visit(v + 1);
-      if (y > 0) visit(v - bx);
-      if (y < by - 1) visit(v + bx);
-      if (z > 0) visit(v - sxy);
-      if (z < bz - 1) visit(v + sxy);
+      // Neighbours inline: no closure allocated per popped cell.
+      if (x > 0 && mask[v - 1] !== 0 && label[v - 1] === 0) { label[v - 1] = count; stack[top++] = v - 1; }
+      if (x < bx - 1 && mask[v + 1] !== 0 && label[v + 1] === 0) { label[v + 1] = count; stack[top++] = v + 1; }
+      if (y > 0 && mask[v - bx] !== 0 && label[v - bx] === 0) { label[v - bx] = count; stack[top++] = v - bx; }
+      if (y < by - 1 && mask[v + bx] !== 0 && label[v + bx] === 0) { label[v + bx] = count; stack[top++] = v + bx; }
+      if (z > 0 && mask[v - sxy] !== 0 && label[v - sxy] === 0) { label[v - sxy] = count; stack[top++] = v - sxy; }
+      if (z < bz - 1 && mask[v + sxy] !== 0 && label[v + sxy] === 0) { label[v + sxy] = count; stack[top++] = v + sxy; }
     }
   }
   return { label, count };
@@ -246,26 +244,26 @@ function gasTube(box: ClickBox, axes: AxisInfo, base: Uint8Array, posCells: numb
   const isGas = (v: number): boolean => label[v] !== 0 && bowel[label[v]] !== 0;
   for (let i = 0; i < n; i++) if (base[i] !== 0) { dist[i] = 0; dq[tail++] = i; }
   for (const c of posCells) if (dist[c] !== 0) { dist[c] = 0; dq[tail++] = c; }
+  // One function for the whole search, not a closure allocated per popped cell.
+  const relax = (d: number, w: number): void => {
+    const nd = isGas(w) ? 0 : d + 1;
+    if (nd > maxGap || nd >= dist[w]) return;
+    dist[w] = nd;
+    if (nd === 0) dq[--head] = w;
+    else dq[tail++] = w;
+  };
   while (head < tail) {
     const v = dq[head++];
     const d = dist[v];
     const x = v % bx;
     const y = Math.floor(v / bx) % by;
     const z = Math.floor(v / sxy);
-    const relax = (w: number): void => {
-      const gas = isGas(w);
-      const nd = gas ? 0 : d + 1;
-      if (nd > maxGap || nd >= dist[w]) return;
-      dist[w] = nd;
-      if (nd === 0) dq[--head] = w;
-      else dq[tail++] = w;
-    };
-    if (x > 0) relax(v - 1);
-    if (x < bx - 1) relax(v + 1);
-    if (y > 0) relax(v - bx);
-    if (y < by - 1) relax(v + bx);
-    if (z > 0) relax(v - sxy);
-    if (z < bz - 1) relax(v + sxy);
+    if (x > 0) relax(d, v - 1);
+    if (x < bx - 1) relax(d, v + 1);
+    if (y > 0) relax(d, v - bx);
+    if (y < by - 1) relax(d, v + bx);
+    if (z > 0) relax(d, v - sxy);
+    if (z < bz - 1) relax(d, v + sxy);
   }
   const tube = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (dist[i] === 0 && isGas(i)) tube[i] = 1;
