@@ -191,15 +191,19 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
   let reachMm = 0;
   posCells.forEach((seed, k) => {
     const m = clickModel(box, seed, o);
-    bone ??= boneCells(box, axes, o);
     // In a bone: on bright bone tissue, or in marrow that cortex encloses (in its slice, or from most directions).
-    m.bone = bone[seed] !== 0 && (m.mu >= BONE_HU || (m.mu > -200 && enclosedByCortex(box, seed) >= o.enclosedFraction));
+    // The bone cells (a closing and a hole fill of the whole box) only for a click that can be in one:
+    // most clicks, all in soft tissue or gas, never need them.
+    const maybeBone = m.mu >= BONE_HU || (m.mu > -200 && enclosedByCortex(box, seed) >= o.enclosedFraction);
+    const boneMask = maybeBone ? (bone ??= boneCells(box, axes, o)) : null;
+    m.bone = boneMask !== null && boneMask[seed] !== 0;
     if (m.mu >= BONE_HU) m.hi = Infinity;
     if (m.bone) { m.lo = Math.min(m.lo, BONE_HU); m.hi = Infinity; }
     models.push(m);
     // The click's window, grown from the click (bone: bright tissue and the marrow it encloses).
+    const boneWindow = m.bone ? boneMask : null;
     for (let i = 0; i < n; i++) {
-      const inside = m.bone ? bone[i] !== 0 : (smooth[i] >= m.lo && smooth[i] <= m.hi) || (hu[i] >= m.lo && hu[i] <= m.hi);
+      const inside = boneWindow !== null ? boneWindow[i] !== 0 : (smooth[i] >= m.lo && smooth[i] <= m.hi) || (hu[i] >= m.lo && hu[i] <= m.hi);
       fac[i] = inside || i === seed ? 1 : Infinity;
     }
     region.fill(0);
