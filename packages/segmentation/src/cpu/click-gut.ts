@@ -48,10 +48,13 @@ export interface GutOptions {
 
 /**
  * The colon is a tube of about 5–9 cm calibre framing the abdomen (caecum up to 9 cm, Cheng et al.'s
- * normal values), usually holding gas and faeces; a click inside follows it.
+ * normal values), usually holding gas and faeces; a click inside follows it. Its first region runs
+ * along the tube past a ±60 and a ±120 mm box (both labelled CTs: the growth stops at ±240 mm), so the
+ * first box is ±150 mm: two box runs fewer per first click. (The small bowel's region often fits in
+ * ±60 mm — the 512×512×300 CT — where a ±150 mm start made its click 5× slower.)
  */
 const COLON: GutOptions = {
-  general: { maxBalls: 150, reach: 24, alpha: 0.4 }, split: true, later: { k: 2, reach: 3 },
+  general: { maxBalls: 150, reach: 24, alpha: 0.4, marginMm: 150 }, split: true, later: { k: 2, reach: 3 },
   gasTube: true, gapMm: 15, wallMm: 3, maxHoleMm2: 2500, marginMm: 250, negReach: 3, negMinMm: 20,
 };
 /** Small bowel: a 2.5–3 cm tube, several metres of loops: the region may run far from the click. */
