@@ -81,7 +81,12 @@ export function segmentFromClicks(
     const box = readClickBox(ct, points, margin, f);
     const { mask, models, claimed, reachMm } = segmentInBox(box, pos, neg, axes, o);
     if (!touchesOpenFace(mask, box) || margin >= o.maxMarginMm || box.atEdge.every(Boolean)) {
-      const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
+      // The windows as flat bounds: accept runs once per voxel of the border cells.
+      const bounds = Float64Array.from(models.flatMap((m) => [m.lo, m.hi]));
+      const accept = (hu: number): boolean => {
+        for (let w = 0; w < bounds.length; w += 2) if (hu >= bounds[w] && hu <= bounds[w + 1]) return true;
+        return false;
+      };
       let count = writeBack(mask, claimed, box, ct, out, accept);
       const [nx, ny] = ct.dims;
       for (const p of pos) {
@@ -336,6 +341,16 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
     }
     for (let c = 0; c < edge.length; c++) edge[c] = grown[c] !== 0 && claimed[c] === 0 ? 1 : 0;
   }
+  // Per cell row (y, z), the cells [from, to) that are set or decided voxel by voxel: the rest of a
+  // box that is most of the CT costs nothing at full resolution.
+  const from = new Int32Array(by * bz).fill(bx);
+  const to = new Int32Array(by * bz);
+  for (let r = 0; r < by * bz; r++) for (let cx = 0; cx < bx; cx++) {
+    const c = r * bx + cx;
+    if (mask[c] === 0 && edge[c] === 0) continue;
+    if (from[r] === bx) from[r] = cx;
+    to[r] = cx + 1;
+  }
   const { slope, inter } = huScale(ct);
   let count = 0;
   const zEnd = Math.min(nz, lo[2] + bz * f[2]);
@@ -346,9 +361,10 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
   for (let z = lo[2]; z < zEnd; z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
     for (let y = lo[1]; y < yEnd; y++) {
-      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
+      const r = Math.floor((y - lo[1]) / f[1]) + by * cz;
+      const row = bx * r;
       const dst = nx * (y + ny * z);
-      for (let cx = 0, x = lo[0]; x < xEnd; cx++) {
+      for (let cx = from[r], x = lo[0] + cx * f[0]; cx < to[r] && x < xEnd; cx++) {
         const end = Math.min(xEnd, x + f[0]);
         const c = row + cx;
         if (edge[c] !== 0) {
