@@ -225,7 +225,10 @@ export function insideDistance2(mask: Uint8Array, dims: Vec3, spacing: Vec3): Fl
     const [a1, a2] = others;
     for (let j = 0; j < dims[a2]; j++) for (let i = 0; i < dims[a1]; i++) {
       const base = i * strides[a1] + j * strides[a2];
-      for (let q = 0; q < m; q++) f[q] = d[base + q * s];
+      let inside = false;
+      for (let q = 0; q < m; q++) { f[q] = d[base + q * s]; if (f[q] !== 0) inside = true; }
+      // A line all outside the mask stays 0: regions are small in a box that is most of the CT.
+      if (!inside) continue;
       edt1d(f, m, spacing[axis], v, z, o);
       for (let q = 0; q < m; q++) d[base + q * s] = o[q];
     }
