@@ -120,8 +120,17 @@ function sumTiles(grid: CellGrid, ct: Volume, c0: Vec3, dims: Vec3): void {
   }
 }
 
+/** A click box without its smoothed copy (what a step that reads only the block means needs). */
+export type BoxMeans = Omit<ClickBox, 'smooth'>;
+
 /** Reads the box [centre ± marginMm] around all points (clamped to the volume). */
 export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
+  const box = readBoxMeans(ct, points, marginMm, f);
+  return { ...box, smooth: mean3(box.hu, box.dims) };
+}
+
+/** The block means of the box [centre ± marginMm] around all points (clamped to the volume). */
+export function readBoxMeans(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): BoxMeans {
   const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
   const [bx, by, bz] = dims;
   const n = bx * by * bz;
@@ -139,7 +148,7 @@ export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: numb
       hu[dst + x] = c > 0 ? (grid.sum[src + x] / c) * slope + inter : -1024;
     }
   }
-  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu, smooth: mean3(hu, dims), atEdge };
+  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu, atEdge };
 }
 
 /** Separable 3×3×3 mean. */
@@ -147,11 +156,13 @@ export function mean3(src: Float32Array, dims: Vec3): Float32Array {
   let a = src.slice();
   let b = new Float32Array(src.length);
   const strides = [1, dims[0], dims[0] * dims[1]];
+  const [bx, by, bz] = dims;
   for (let axis = 0; axis < 3; axis++) {
     const len = dims[axis];
     const s = strides[axis];
-    for (let i = 0; i < a.length; i++) {
-      const k = Math.floor(i / s) % len;
+    // The position along the axis from the loop counters, not a division per cell.
+    for (let z = 0, i = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++, i++) {
+      const k = axis === 0 ? x : axis === 1 ? y : z;
       let sum = a[i];
       let c = 1;
       if (k > 0) { sum += a[i - s]; c++; }
@@ -166,7 +177,7 @@ export function mean3(src: Float32Array, dims: Vec3): Float32Array {
 }
 
 /** Cell index of a full-resolution voxel. */
-export function cellOf(box: ClickBox, p: Vec3): number {
+export function cellOf(box: Pick<ClickBox, 'lo' | 'f' | 'dims'>, p: Vec3): number {
   const c = [0, 1, 2].map((a) => Math.min(box.dims[a] - 1, Math.max(0, Math.floor((p[a] - box.lo[a]) / box.f[a]))));
   return c[0] + box.dims[0] * (c[1] + box.dims[1] * c[2]);
 }
