@@ -1,6 +1,6 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { blockFactor, cellOf, clickBoxBounds, readClickBox, type ClickBox } from './click-box.js';
+import { blockFactor, cellOf, clickBoxBounds, readBoxMeans, type BoxMeans } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClickStrategy, ClassClicks } from './click-strategy.js';
 import { ctFingerprint } from './click-refine.js';
@@ -131,14 +131,30 @@ export function segmentGut(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
  */
 function forRowRuns(mask: Uint8Array, nx: number, fn: (start: number, end: number) => void): void {
   const n = mask.length;
-  let i = mask.indexOf(1);
-  while (i >= 0) {
+  // Zeros are skipped 8 bytes at a time through a float64 view (a word of 0/1 bytes is 0 only when all
+  // are 0): about 2.5× faster than indexOf on a 78 M-voxel mask.
+  const words = mask.byteOffset % 8 === 0 ? new Float64Array(mask.buffer, mask.byteOffset, mask.length >> 3) : null;
+  let i = nextSet(mask, words, 0);
+  while (i < n) {
     const rowEnd = Math.min(n, i - (i % nx) + nx);
     let j = i + 1;
     while (j < rowEnd && mask[j] !== 0) j++;
     fn(i, j);
-    i = j < n ? mask.indexOf(1, j) : -1;
+    i = nextSet(mask, words, j);
   }
+}
+
+/** The first set voxel of a 0/1 mask at or after i (mask.length when none); words: its float64 view, if aligned. */
+function nextSet(mask: Uint8Array, words: Float64Array | null, i: number): number {
+  const n = mask.length;
+  while (i < n && (i & 7) !== 0) { if (mask[i] !== 0) return i; i++; }
+  if (words !== null) {
+    let k = i >> 3;
+    while (k < words.length && words[k] === 0) k++;
+    i = k << 3;
+  }
+  while (i < n && mask[i] === 0) i++;
+  return i;
 }
 
 /** A full-resolution mask as its runs of set voxels: [start, end) pairs of voxel indices. */
@@ -184,15 +200,16 @@ function firstRegion(ct: Volume, axes: AxisInfo, fp: string, classId: number, p:
  * The colon's working box (±marginMm around all clicks: for a whole-abdomen margin the same box for
  * every click) and its bowel-gas components, per CT fingerprint and box; the last two are kept.
  */
-const gasBoxes = new Map<string, { box: ClickBox; gas: BowelGas }>();
+const gasBoxes = new Map<string, { box: BoxMeans; gas: BowelGas }>();
 
-function gasBox(ct: Volume, axes: AxisInfo, fp: string, points: readonly Vec3[], o: GutOptions): { box: ClickBox; gas: BowelGas } {
+function gasBox(ct: Volume, axes: AxisInfo, fp: string, points: readonly Vec3[], o: GutOptions): { box: BoxMeans; gas: BowelGas } {
   const f = blockFactor(ct, o.general.workMm ?? 3);
   const { lo, dims } = clickBoxBounds(ct, points, o.marginMm, f);
   const key = `${fp}|${axes.siAxis}|${f.join(',')}|${lo.join(',')}|${dims.join(',')}`;
   const known = gasBoxes.get(key);
   if (known !== undefined) return known;
-  const box = readClickBox(ct, points, o.marginMm, f);
+  // Gas and its components need the block means only, not the smoothed copy.
+  const box = readBoxMeans(ct, points, o.marginMm, f);
   const entry = { box, gas: bowelGas(box, axes) };
   gasBoxes.set(key, entry);
   while (gasBoxes.size > 2) gasBoxes.delete(gasBoxes.keys().next().value as string);
@@ -200,12 +217,12 @@ function gasBox(ct: Volume, axes: AxisInfo, fp: string, points: readonly Vec3[],
 }
 
 /** Full-resolution voxels per cell along one axis of the box (cells at the volume's end are cut). */
-function voxelsPerCell(box: ClickBox, dims: Vec3, a: number): Int32Array {
+function voxelsPerCell(box: BoxMeans, dims: Vec3, a: number): Int32Array {
   return Int32Array.from({ length: box.dims[a] }, (_v, c) => Math.max(0, Math.min(box.f[a], dims[a] - box.lo[a] - c * box.f[a])));
 }
 
 /** Sets (value 1) or clears (0) every voxel of the marked cells; a row's consecutive marked cells are filled as one run. */
-function fillCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array, value: 0 | 1): void {
+function fillCells(cells: Uint8Array, box: BoxMeans, dims: Vec3, out: Uint8Array, value: 0 | 1): void {
   const [bx, by, bz] = box.dims;
   const [nx, ny] = dims;
   const { lo, f } = box;
@@ -228,7 +245,7 @@ function fillCells(cells: Uint8Array, box: ClickBox, dims: Vec3, out: Uint8Array
 }
 
 /** Cells of the box holding at least half of their voxels in the (0/1) mask, from the mask's runs. */
-function cellsOfMask(mask: Uint8Array, dims: Vec3, box: ClickBox): Uint8Array {
+function cellsOfMask(mask: Uint8Array, dims: Vec3, box: BoxMeans): Uint8Array {
   const n = box.dims[0] * box.dims[1] * box.dims[2];
   const [bx, by] = box.dims;
   const [nx, ny] = dims;
@@ -296,7 +313,7 @@ interface BowelGas {
   bowel: Uint8Array;
 }
 
-function bowelGas(box: ClickBox, axes: AxisInfo): BowelGas {
+function bowelGas(box: BoxMeans, axes: AxisInfo): BowelGas {
   const n = box.hu.length;
   const gas = new Uint8Array(n);
   for (let i = 0; i < n; i++) gas[i] = box.hu[i] < GAS_HU ? 1 : 0;
@@ -331,7 +348,7 @@ function bowelGas(box: ClickBox, axes: AxisInfo): BowelGas {
  * component within gapMm of those already taken (0-1 BFS: gas steps are free, other steps cost one
  * cell), plus a wall shell and, per slice, the holes the gas and wall enclose (faeces, fluid).
  */
-function gasTube(box: ClickBox, axes: AxisInfo, gas: BowelGas, base: Uint8Array, posCells: number[], o: GutOptions): Uint8Array {
+function gasTube(box: BoxMeans, axes: AxisInfo, gas: BowelGas, base: Uint8Array, posCells: number[], o: GutOptions): Uint8Array {
   const n = box.hu.length;
   const { label, bowel } = gas;
   const [bx, by, bz] = box.dims;
@@ -410,7 +427,7 @@ function dilateCells(mask: Uint8Array, dims: Vec3, r: number): Uint8Array {
  * negReach × its own depth in the mask (at least negMinMm) — the leak it sits in, not the far half of
  * a tube; what no positive click still reaches goes too.
  */
-function cutByNegatives(mask: Uint8Array, box: ClickBox, posCells: number[], negCells: number[], o: GutOptions): void {
+function cutByNegatives(mask: Uint8Array, box: BoxMeans, posCells: number[], negCells: number[], o: GutOptions): void {
   const n = mask.length;
   const fac = new Float32Array(n);
   for (let i = 0; i < n; i++) fac[i] = mask[i] !== 0 ? 1 : Infinity;
