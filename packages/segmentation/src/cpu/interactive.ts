@@ -1,6 +1,6 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
-import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
+import { fillSliceHoles, geodesic, insideDistance2, keepConnected, maskBounds } from './click-geodesic.js';
 import { huScale } from './hu.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -254,7 +254,9 @@ function cutLeaks(region: Uint8Array, d2: Float32Array, box: ClickBox, seed: num
   keepConnected(core, box.dims, [seed]);
   if (core[seed] === 0) return;
   for (let i = 0; i < core.length; i++) core[i] = core[i] === 0 ? 1 : 0;
-  const toCore = insideDistance2(core, box.dims, box.spacing);
+  // Only the region's cells are read, and the core lies in the region: its bounding box holds every
+  // nearest core cell, so the distances are computed there alone (same floats).
+  const toCore = insideDistance2(core, box.dims, box.spacing, maskBounds(region, box.dims, 0));
   const reach = (r + Math.min(...box.spacing)) ** 2;
   for (let i = 0; i < region.length; i++) if (region[i] !== 0 && toCore[i] > reach) region[i] = 0;
   keepConnected(region, box.dims, [seed]);
