@@ -328,18 +328,18 @@ function bowelGas(box: BoxMeans, axes: AxisInfo): BowelGas {
   const size = new Float64Array(count + 1);
   const sum = new Float64Array(count + 1);
   const outside = new Uint8Array(count + 1);
-  const [bx, by] = box.dims;
-  const strides = [1, bx, bx * by];
-  for (let i = 0; i < n; i++) {
+  const [bx, by, bz] = box.dims;
+  // Per axis, whether a cell at this position lies on an in-plane face of the scan (outside air
+  // touches it); positions from the loop counters, not divisions per cell (half the box is gas).
+  const face = [0, 1, 2].map((a) => Uint8Array.from({ length: box.dims[a] }, (_v, c) =>
+    a !== axes.siAxis && ((c === 0 && box.atEdge[2 * a]) || (c === box.dims[a] - 1 && box.atEdge[2 * a + 1])) ? 1 : 0));
+  const [fx, fy, fz] = face;
+  for (let z = 0, i = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++, i++) {
     const k = label[i];
     if (k === 0) continue;
     size[k]++;
     sum[k] += box.hu[i];
-    for (let a = 0; a < 3; a++) {
-      if (a === axes.siAxis) continue;
-      const c = Math.floor(i / strides[a]) % box.dims[a];
-      if ((c === 0 && box.atEdge[2 * a]) || (c === box.dims[a] - 1 && box.atEdge[2 * a + 1])) outside[k] = 1;
-    }
+    if (fx[x] !== 0 || fy[y] !== 0 || fz[z] !== 0) outside[k] = 1;
   }
   const cellMl = (box.spacing[0] * box.spacing[1] * box.spacing[2]) / 1000;
   const bowel = new Uint8Array(count + 1);
