@@ -1,4 +1,5 @@
 import type { Vec3, Volume } from '@vista3d/volume';
+import { ctFingerprint } from './click-refine.js';
 import { huScale } from './hu.js';
 
 /** A working box of the CT around the clicks, on a grid of cells of about `workMm` (block means). */
@@ -41,35 +42,119 @@ export function clickBoxBounds(ct: Pick<Volume, 'spacing' | 'dims'>, points: rea
   return { lo, dims, atEdge };
 }
 
-/** Reads the box [centre ± marginMm] around all points (clamped to the volume). */
-export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
-  const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
-  const [bx, by, bz] = dims;
+/**
+ * Block sums of a CT on the grid of f-voxel cells aligned at voxel 0 — every box's cells are cells of
+ * it (box corners are multiples of f) — filled in lazily by tiles of TILE cells along x, one cell row
+ * (y, z) each. A click's boxes (60, 120, 240 mm… while the region touches the box) and the clicks
+ * after it then read the CT once instead of once per box. The sums are accumulated exactly as a box
+ * read would (per cell: its rows in order, each row's run summed first), so the means are the same floats.
+ */
+interface CellGrid {
+  f: Vec3;
+  dims: Vec3;
+  sum: Float32Array;
+  cnt: Uint16Array;
+  /** Per tile (x tile fastest, then cell row y, then z): 1 once summed. */
+  done: Uint8Array;
+  tilesX: number;
+}
+
+const TILE = 16;
+/** Grids kept (bytes), per CT fingerprint and block factor; the oldest go first. */
+const GRID_BYTES = 96 * 2 ** 20;
+const grids = new Map<string, CellGrid>();
+let gridBytes = 0;
+
+/** Empties the grids (a benchmark or test that times a click on a CT not seen before). */
+export function clearCellGrids(): void {
+  grids.clear();
+  gridBytes = 0;
+}
+
+function cellGrid(ct: Volume, f: Vec3): CellGrid {
+  const key = `${ctFingerprint(ct)}|${f.join(',')}`;
+  const known = grids.get(key);
+  if (known !== undefined) {
+    grids.delete(key);
+    grids.set(key, known);
+    return known;
+  }
+  const dims = ct.dims.map((d, a) => Math.ceil(d / f[a])) as Vec3;
+  const n = dims[0] * dims[1] * dims[2];
+  const tilesX = Math.ceil(dims[0] / TILE);
+  const grid: CellGrid = { f, dims, sum: new Float32Array(n), cnt: new Uint16Array(n), done: new Uint8Array(tilesX * dims[1] * dims[2]), tilesX };
+  grids.set(key, grid);
+  gridBytes += 6 * n;
+  for (const [k, g] of grids) {
+    if (gridBytes <= GRID_BYTES || grids.size <= 1) break;
+    grids.delete(k);
+    gridBytes -= 6 * g.sum.length;
+  }
+  return grid;
+}
+
+/** Sums the tiles of the grid that the box of cells [c0, c0 + dims) overlaps and that are not summed yet. */
+function sumTiles(grid: CellGrid, ct: Volume, c0: Vec3, dims: Vec3): void {
+  const [gx, gy] = grid.dims;
   const [nx, ny, nz] = ct.dims;
-  const n = bx * by * bz;
-  const sum = new Float32Array(n);
-  const cnt = new Uint16Array(n);
-  const xEnd = Math.min(nx, lo[0] + bx * f[0]);
+  const { f, sum, cnt, done, tilesX } = grid;
   const data = ct.data;
-  // Row by row, one cell's run of f[0] voxels at a time: one add per voxel into a local, one write per cell.
-  for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
-    const cz = Math.floor((z - lo[2]) / f[2]);
-    for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
-      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
-      const src = nx * (y + ny * z);
-      for (let cx = 0, x = lo[0]; x < xEnd; cx++) {
-        const end = Math.min(xEnd, x + f[0]);
-        let acc = 0;
-        for (let i = src + x; i < src + end; i++) acc += data[i];
-        sum[row + cx] += acc;
-        cnt[row + cx] += end - x;
-        x = end;
+  const t0 = Math.floor(c0[0] / TILE);
+  const t1 = Math.floor((c0[0] + dims[0] - 1) / TILE);
+  for (let cz = c0[2]; cz < c0[2] + dims[2]; cz++) for (let cy = c0[1]; cy < c0[1] + dims[1]; cy++) {
+    const cellRow = gx * (cy + gy * cz);
+    for (let t = t0; t <= t1; t++) {
+      const tile = t + tilesX * (cy + gy * cz);
+      if (done[tile] !== 0) continue;
+      done[tile] = 1;
+      const xStart = t * TILE * f[0];
+      const xEnd = Math.min(nx, (t + 1) * TILE * f[0]);
+      // Rows of the cell row in order, one cell's run of f[0] voxels at a time: one add per voxel into
+      // a local, one write per cell (the order a box read used).
+      for (let z = cz * f[2]; z < Math.min(nz, (cz + 1) * f[2]); z++) for (let y = cy * f[1]; y < Math.min(ny, (cy + 1) * f[1]); y++) {
+        const src = nx * (y + ny * z);
+        for (let cx = t * TILE, x = xStart; x < xEnd; cx++) {
+          const end = Math.min(xEnd, x + f[0]);
+          let acc = 0;
+          for (let i = src + x; i < src + end; i++) acc += data[i];
+          sum[cellRow + cx] += acc;
+          cnt[cellRow + cx] += end - x;
+          x = end;
+        }
       }
     }
   }
+}
+
+/** A click box without its smoothed copy (what a step that reads only the block means needs). */
+export type BoxMeans = Omit<ClickBox, 'smooth'>;
+
+/** Reads the box [centre ± marginMm] around all points (clamped to the volume). */
+export function readClickBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
+  const box = readBoxMeans(ct, points, marginMm, f);
+  return { ...box, smooth: mean3(box.hu, box.dims) };
+}
+
+/** The block means of the box [centre ± marginMm] around all points (clamped to the volume). */
+export function readBoxMeans(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): BoxMeans {
+  const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
+  const [bx, by, bz] = dims;
+  const n = bx * by * bz;
+  const grid = cellGrid(ct, f);
+  const c0 = lo.map((l, a) => l / f[a]) as Vec3;
+  sumTiles(grid, ct, c0, dims);
+  const [gx, gy] = grid.dims;
   const { slope, inter } = huScale(ct);
-  for (let i = 0; i < n; i++) sum[i] = cnt[i] > 0 ? (sum[i] / cnt[i]) * slope + inter : -1024;
-  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu: sum, smooth: mean3(sum, dims), atEdge };
+  const hu = new Float32Array(n);
+  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) {
+    const src = c0[0] + gx * (c0[1] + y + gy * (c0[2] + z));
+    const dst = bx * (y + by * z);
+    for (let x = 0; x < bx; x++) {
+      const c = grid.cnt[src + x];
+      hu[dst + x] = c > 0 ? (grid.sum[src + x] / c) * slope + inter : -1024;
+    }
+  }
+  return { lo, f, dims, spacing: ct.spacing.map((s, a) => s * f[a]) as Vec3, hu, atEdge };
 }
 
 /** Separable 3×3×3 mean. */
@@ -77,11 +162,13 @@ export function mean3(src: Float32Array, dims: Vec3): Float32Array {
   let a = src.slice();
   let b = new Float32Array(src.length);
   const strides = [1, dims[0], dims[0] * dims[1]];
+  const [bx, by, bz] = dims;
   for (let axis = 0; axis < 3; axis++) {
     const len = dims[axis];
     const s = strides[axis];
-    for (let i = 0; i < a.length; i++) {
-      const k = Math.floor(i / s) % len;
+    // The position along the axis from the loop counters, not a division per cell.
+    for (let z = 0, i = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++, i++) {
+      const k = axis === 0 ? x : axis === 1 ? y : z;
       let sum = a[i];
       let c = 1;
       if (k > 0) { sum += a[i - s]; c++; }
@@ -96,7 +183,7 @@ export function mean3(src: Float32Array, dims: Vec3): Float32Array {
 }
 
 /** Cell index of a full-resolution voxel. */
-export function cellOf(box: ClickBox, p: Vec3): number {
+export function cellOf(box: Pick<ClickBox, 'lo' | 'f' | 'dims'>, p: Vec3): number {
   const c = [0, 1, 2].map((a) => Math.min(box.dims[a] - 1, Math.max(0, Math.floor((p[a] - box.lo[a]) / box.f[a]))));
   return c[0] + box.dims[0] * (c[1] + box.dims[1] * c[2]);
 }

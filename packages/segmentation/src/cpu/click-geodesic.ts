@@ -77,6 +77,15 @@ export function geodesic(dims: Vec3, spacing: Vec3, factor: Float32Array, seeds:
   const heap = new CellHeap();
   for (const s of seeds) if (Number.isFinite(factor[s])) { d[s] = 0; heap.push(0, s); }
   const [wx, wy, wz] = spacing;
+  // One function for the whole run, not a closure allocated per popped cell.
+  const relax = (key: number, fv: number, w: number, len: number): void => {
+    if (done[w] !== 0) return;
+    const fw = factor[w];
+    if (!(fw < Infinity)) return;
+    // Keys as stored (float32), so the settled check compares like with like.
+    const nd = Math.fround(key + len * 0.5 * (fv + fw));
+    if (nd < d[w]) { d[w] = nd; heap.push(nd, w); }
+  };
   while (heap.size > 0 && count < order.length) {
     const key = heap.keys[0];
     const v = heap.pop();
@@ -88,20 +97,12 @@ export function geodesic(dims: Vec3, spacing: Vec3, factor: Float32Array, seeds:
     const x = v % bx;
     const y = Math.floor(v / bx) % by;
     const z = Math.floor(v / sxy);
-    const relax = (w: number, len: number): void => {
-      if (done[w] !== 0) return;
-      const fw = factor[w];
-      if (!(fw < Infinity)) return;
-      // Keys as stored (float32), so the settled check compares like with like.
-      const nd = Math.fround(key + len * 0.5 * (fv + fw));
-      if (nd < d[w]) { d[w] = nd; heap.push(nd, w); }
-    };
-    if (x > 0) relax(v - 1, wx);
-    if (x < bx - 1) relax(v + 1, wx);
-    if (y > 0) relax(v - bx, wy);
-    if (y < by - 1) relax(v + bx, wy);
-    if (z > 0) relax(v - sxy, wz);
-    if (z < bz - 1) relax(v + sxy, wz);
+    if (x > 0) relax(key, fv, v - 1, wx);
+    if (x < bx - 1) relax(key, fv, v + 1, wx);
+    if (y > 0) relax(key, fv, v - bx, wy);
+    if (y < by - 1) relax(key, fv, v + bx, wy);
+    if (z > 0) relax(key, fv, v - sxy, wz);
+    if (z < bz - 1) relax(key, fv, v + sxy, wz);
   }
   // Cells pushed but never settled keep a tentative distance: clear them.
   for (let i = 0; i < n; i++) if (done[i] === 0) d[i] = Infinity;
@@ -142,14 +143,12 @@ export function fillSliceHoles(mask: Uint8Array, dims: Vec3, axis: number, maxCe
         const qi = q % nu;
         const qj = (q - qi) / nu;
         if (qi === 0 || qj === 0 || qi === nu - 1 || qj === nw - 1) border = true;
-        const visit = (ni: number, nj: number): void => {
-          const r = ni + nu * nj;
-          if (seen[r] === 0 && mask[base + ni * su + nj * sw] === 0) { seen[r] = 1; stack[top++] = r; }
-        };
-        if (qi > 0) visit(qi - 1, qj);
-        if (qi < nu - 1) visit(qi + 1, qj);
-        if (qj > 0) visit(qi, qj - 1);
-        if (qj < nw - 1) visit(qi, qj + 1);
+        // The four neighbours inline: a closure per popped cell cost about two thirds of the fill.
+        const at = base + qi * su + qj * sw;
+        if (qi > 0 && seen[q - 1] === 0 && mask[at - su] === 0) { seen[q - 1] = 1; stack[top++] = q - 1; }
+        if (qi < nu - 1 && seen[q + 1] === 0 && mask[at + su] === 0) { seen[q + 1] = 1; stack[top++] = q + 1; }
+        if (qj > 0 && seen[q - nu] === 0 && mask[at - sw] === 0) { seen[q - nu] = 1; stack[top++] = q - nu; }
+        if (qj < nw - 1 && seen[q + nu] === 0 && mask[at + sw] === 0) { seen[q + nu] = 1; stack[top++] = q + nu; }
       }
       if (!border && m <= maxCells) for (let t = 0; t < m; t++) {
         const q = members[t];
@@ -183,15 +182,19 @@ export function keepConnected(mask: Uint8Array, dims: Vec3, seeds: readonly numb
   mask.set(keep);
 }
 
-/** 1-D lower envelope of parabolas (Felzenszwalb–Huttenlocher) on f, with sample spacing w; in place. */
-function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64Array, out: Float64Array): void {
+/**
+ * 1-D lower envelope of parabolas (Felzenszwalb–Huttenlocher) on f, with sample spacing w; in place.
+ * The samples are positions q0…q0+n−1 of their line (a part of it), so a part gives the same floats
+ * as the whole line would where the rest of the line cannot win (see insideDistance2).
+ */
+function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64Array, out: Float64Array, q0: number): void {
   let k = -1;
   for (let q = 0; q < n; q++) {
     if (!(f[q] < Infinity)) continue;
     for (;;) {
       if (k < 0) { k = 0; v[0] = q; z[0] = -Infinity; z[1] = Infinity; break; }
       const p = v[k];
-      const s = (f[q] + (q * w) ** 2 - (f[p] + (p * w) ** 2)) / (2 * w * (q - p));
+      const s = (f[q] + ((q0 + q) * w) ** 2 - (f[p] + ((q0 + p) * w) ** 2)) / (2 * w * (q - p));
       if (s <= z[k]) { k--; continue; }
       k++;
       v[k] = q;
@@ -203,16 +206,26 @@ function edt1d(f: Float64Array, n: number, w: number, v: Int32Array, z: Float64A
   if (k < 0) { out.fill(Infinity, 0, n); return; }
   k = 0;
   for (let q = 0; q < n; q++) {
-    while (z[k + 1] < q * w) k++;
+    while (z[k + 1] < (q0 + q) * w) k++;
     out[q] = (q - v[k]) ** 2 * w * w + f[v[k]];
   }
 }
 
-/** Squared distance (mm²) from every cell inside the mask to the nearest cell outside it (the box border is not a boundary). */
-export function insideDistance2(mask: Uint8Array, dims: Vec3, spacing: Vec3): Float32Array {
+/**
+ * Squared distance (mm²) from every cell inside the mask to the nearest cell outside it (the box
+ * border is not a boundary). Computed on the cells [lo, hi) only: by default the mask's bounding box
+ * and one cell around it, which gives the same floats as the whole box (outside it every cell is
+ * outside the mask, and the nearest of those, at the margin, wins over the farther ones). A caller
+ * that needs the distances only in a part of the box where every nearest outside cell lies may pass
+ * that part (mask cells beyond it are left at Infinity).
+ */
+export function insideDistance2(mask: Uint8Array, dims: Vec3, spacing: Vec3, within?: { lo: Vec3; hi: Vec3 }): Float32Array {
   const n = mask.length;
   const d = new Float64Array(n);
   for (let i = 0; i < n; i++) d[i] = mask[i] !== 0 ? Infinity : 0;
+  const { lo, hi } = within ?? maskBounds(mask, dims, 1);
+  const out = new Float32Array(n);
+  if (hi[0] <= lo[0]) return out;
   const strides = [1, dims[0], dims[0] * dims[1]];
   const len = Math.max(...dims);
   const f = new Float64Array(len);
@@ -220,18 +233,39 @@ export function insideDistance2(mask: Uint8Array, dims: Vec3, spacing: Vec3): Fl
   const v = new Int32Array(len);
   const z = new Float64Array(len + 1);
   for (let axis = 0; axis < 3; axis++) {
-    const m = dims[axis];
+    const m = hi[axis] - lo[axis];
     const s = strides[axis];
     const others = [0, 1, 2].filter((a) => a !== axis);
     const [a1, a2] = others;
-    for (let j = 0; j < dims[a2]; j++) for (let i = 0; i < dims[a1]; i++) {
-      const base = i * strides[a1] + j * strides[a2];
-      for (let q = 0; q < m; q++) f[q] = d[base + q * s];
-      edt1d(f, m, spacing[axis], v, z, o);
+    for (let j = lo[a2]; j < hi[a2]; j++) for (let i = lo[a1]; i < hi[a1]; i++) {
+      const base = i * strides[a1] + j * strides[a2] + lo[axis] * s;
+      let inside = false;
+      for (let q = 0; q < m; q++) { f[q] = d[base + q * s]; if (f[q] !== 0) inside = true; }
+      // A line all outside the mask stays 0: regions are small in a box that is most of the CT.
+      if (!inside) continue;
+      edt1d(f, m, spacing[axis], v, z, o, lo[axis]);
       for (let q = 0; q < m; q++) d[base + q * s] = o[q];
     }
   }
-  const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = d[i];
   return out;
+}
+
+/** Bounding box [lo, hi) of a mask's set cells grown by `margin` cells (clamped); empty (hi ≤ lo) when none is set. */
+export function maskBounds(mask: Uint8Array, dims: Vec3, margin: number): { lo: Vec3; hi: Vec3 } {
+  const [bx, by, bz] = dims;
+  const lo: Vec3 = [bx, by, bz];
+  const hi: Vec3 = [0, 0, 0];
+  for (let zz = 0, i = 0; zz < bz; zz++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++, i++) {
+    if (mask[i] === 0) continue;
+    if (x < lo[0]) lo[0] = x;
+    if (x >= hi[0]) hi[0] = x + 1;
+    if (y < lo[1]) lo[1] = y;
+    if (y >= hi[1]) hi[1] = y + 1;
+    if (zz < lo[2]) lo[2] = zz;
+    hi[2] = zz + 1;
+  }
+  if (hi[0] === 0) return { lo: [0, 0, 0], hi: [0, 0, 0] };
+  for (let a = 0; a < 3; a++) { lo[a] = Math.max(0, lo[a] - margin); hi[a] = Math.min(dims[a], hi[a] + margin); }
+  return { lo, hi };
 }

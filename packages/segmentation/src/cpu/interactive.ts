@@ -1,6 +1,6 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
-import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
+import { fillSliceHoles, geodesic, insideDistance2, keepConnected, maskBounds } from './click-geodesic.js';
 import { huScale } from './hu.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -81,7 +81,12 @@ export function segmentFromClicks(
     const box = readClickBox(ct, points, margin, f);
     const { mask, models, claimed, reachMm } = segmentInBox(box, pos, neg, axes, o);
     if (!touchesOpenFace(mask, box) || margin >= o.maxMarginMm || box.atEdge.every(Boolean)) {
-      const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
+      // The windows as flat bounds: accept runs once per voxel of the border cells.
+      const bounds = Float64Array.from(models.flatMap((m) => [m.lo, m.hi]));
+      const accept = (hu: number): boolean => {
+        for (let w = 0; w < bounds.length; w += 2) if (hu >= bounds[w] && hu <= bounds[w + 1]) return true;
+        return false;
+      };
       let count = writeBack(mask, claimed, box, ct, out, accept);
       const [nx, ny] = ct.dims;
       for (const p of pos) {
@@ -191,15 +196,19 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
   let reachMm = 0;
   posCells.forEach((seed, k) => {
     const m = clickModel(box, seed, o);
-    bone ??= boneCells(box, axes, o);
     // In a bone: on bright bone tissue, or in marrow that cortex encloses (in its slice, or from most directions).
-    m.bone = bone[seed] !== 0 && (m.mu >= BONE_HU || (m.mu > -200 && enclosedByCortex(box, seed) >= o.enclosedFraction));
+    // The bone cells (a closing and a hole fill of the whole box) only for a click that can be in one:
+    // most clicks, all in soft tissue or gas, never need them.
+    const maybeBone = m.mu >= BONE_HU || (m.mu > -200 && enclosedByCortex(box, seed) >= o.enclosedFraction);
+    const boneMask = maybeBone ? (bone ??= boneCells(box, axes, o)) : null;
+    m.bone = boneMask !== null && boneMask[seed] !== 0;
     if (m.mu >= BONE_HU) m.hi = Infinity;
     if (m.bone) { m.lo = Math.min(m.lo, BONE_HU); m.hi = Infinity; }
     models.push(m);
     // The click's window, grown from the click (bone: bright tissue and the marrow it encloses).
+    const boneWindow = m.bone ? boneMask : null;
     for (let i = 0; i < n; i++) {
-      const inside = m.bone ? bone[i] !== 0 : (smooth[i] >= m.lo && smooth[i] <= m.hi) || (hu[i] >= m.lo && hu[i] <= m.hi);
+      const inside = boneWindow !== null ? boneWindow[i] !== 0 : (smooth[i] >= m.lo && smooth[i] <= m.hi) || (hu[i] >= m.lo && hu[i] <= m.hi);
       fac[i] = inside || i === seed ? 1 : Infinity;
     }
     region.fill(0);
@@ -245,7 +254,9 @@ function cutLeaks(region: Uint8Array, d2: Float32Array, box: ClickBox, seed: num
   keepConnected(core, box.dims, [seed]);
   if (core[seed] === 0) return;
   for (let i = 0; i < core.length; i++) core[i] = core[i] === 0 ? 1 : 0;
-  const toCore = insideDistance2(core, box.dims, box.spacing);
+  // Only the region's cells are read, and the core lies in the region: its bounding box holds every
+  // nearest core cell, so the distances are computed there alone (same floats).
+  const toCore = insideDistance2(core, box.dims, box.spacing, maskBounds(region, box.dims, 0));
   const reach = (r + Math.min(...box.spacing)) ** 2;
   for (let i = 0; i < region.length; i++) if (region[i] !== 0 && toCore[i] > reach) region[i] = 0;
   keepConnected(region, box.dims, [seed]);
@@ -326,6 +337,16 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
         || (z > 0 && mask[c - sxy] !== m) || (z < bz - 1 && mask[c + sxy] !== m)) edge[c] = 1;
     }
   }
+  // Per cell row (y, z), the cells [from, to) that are set or decided voxel by voxel: the rest of a
+  // box that is most of the CT costs nothing at full resolution.
+  const from = new Int32Array(by * bz).fill(bx);
+  const to = new Int32Array(by * bz);
+  for (let r = 0; r < by * bz; r++) for (let cx = 0; cx < bx; cx++) {
+    const c = r * bx + cx;
+    if (mask[c] === 0 && edge[c] === 0) continue;
+    if (from[r] === bx) from[r] = cx;
+    to[r] = cx + 1;
+  }
   const { slope, inter } = huScale(ct);
   let count = 0;
   const zEnd = Math.min(nz, lo[2] + bz * f[2]);
@@ -336,9 +357,10 @@ export function writeBack(mask: Uint8Array, claimed: Uint8Array, box: ClickBox, 
   for (let z = lo[2]; z < zEnd; z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
     for (let y = lo[1]; y < yEnd; y++) {
-      const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
+      const r = Math.floor((y - lo[1]) / f[1]) + by * cz;
+      const row = bx * r;
       const dst = nx * (y + ny * z);
-      for (let cx = 0, x = lo[0]; x < xEnd; cx++) {
+      for (let cx = from[r], x = lo[0] + cx * f[0]; cx < to[r] && x < xEnd; cx++) {
         const end = Math.min(xEnd, x + f[0]);
         const c = row + cx;
         if (edge[c] !== 0) {
