@@ -9,8 +9,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { LABELLED_CTS, loadLabelledCt } from '../../../bench/clicks/datasets.js';
 import { deepestVoxel, simulateLabel, toVec3, type LabelRun, type Segmenter } from '../../../bench/clicks/simulate.js';
 import { upsample } from '../../../bench/clicks/speed.js';
-import { clearClickCache } from '../src/cpu/click-refine.js';
-import { segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.js';
+import { clearClickCaches, segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.js';
 import { axisInfo } from '../src/cpu/orientation.js';
 
 function inProcess(ct: Volume, violations: string[]): Segmenter {
@@ -75,8 +74,8 @@ describe('organ clicks', () => {
     const out = new Uint8Array(ct.data.length);
     const axes = axisInfo(ct.affine);
     segmentClassFromClicks(ct, axes, { classId: 1, points: [click], labels: [1] }, out);
-    // Compiled now; the refinement cache would answer the same click again, so it is emptied.
-    clearClickCache();
+    // Compiled now; the click caches would answer the same click again, so they are emptied.
+    clearClickCaches();
     const t = performance.now();
     const cpu = process.cpuUsage();
     const count = segmentClassFromClicks(ct, axes, { classId: 1, points: [click], labels: [1] }, out);

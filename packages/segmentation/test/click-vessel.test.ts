@@ -10,8 +10,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { LABELLED_CTS, loadLabelledCt } from '../../../bench/clicks/datasets.js';
 import { deepestVoxel, labelsOf, simulateLabel, summarise, toVec3, type LabelRun } from '../../../bench/clicks/simulate.js';
 import { upsample } from '../../../bench/clicks/speed.js';
-import { clearClickCache } from '../src/cpu/click-refine.js';
-import { segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.js';
+import { clearClickCaches, segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.js';
 import { axisInfo } from '../src/cpu/orientation.js';
 
 describe('vessel clicks', () => {
@@ -98,8 +97,8 @@ describe('vessel clicks', () => {
       for (let i = 0; i < mask.length; i++) mask[i] = ref.data[i] === id ? 1 : 0;
       const p = toVec3(deepestVoxel(mask, dims, ct.spacing)!.voxel, dims);
       segmentClassFromClicks(ct, axes, { classId: id, points: [p], labels: [1] }, out);
-      // Compiled now; the refinement cache would answer the same click again, so it is emptied.
-      clearClickCache();
+      // Compiled now; the click caches would answer the same click again, so they are emptied.
+      clearClickCaches();
       const t = performance.now();
       segmentClassFromClicks(ct, axes, { classId: id, points: [p], labels: [1] }, out);
       const s = (performance.now() - t) / 1000;

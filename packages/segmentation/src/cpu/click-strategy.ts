@@ -1,8 +1,9 @@
 import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { applyLocalChange, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
+import { applyLocalChange, clearClickCache, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
+import { clearCellGrids } from './click-box.js';
 import { BONE_STRATEGY } from './click-bone.js';
-import { GUT_STRATEGY } from './click-gut.js';
+import { clearGutCaches, GUT_STRATEGY } from './click-gut.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
@@ -72,4 +73,14 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
   }
   remember(key, out, ct.dims, count);
   return count;
+}
+
+/**
+ * Empties every cache the click path keeps per CT (refined results, block-mean grids, the gut's
+ * first regions and gas boxes): a benchmark or test that times a click must time a cold one.
+ */
+export function clearClickCaches(): void {
+  clearClickCache();
+  clearCellGrids();
+  clearGutCaches();
 }
