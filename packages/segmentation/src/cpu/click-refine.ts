@@ -90,17 +90,28 @@ function crop(mask: Uint8Array, dims: Vec3): Omit<Cropped, 'count'> {
   const [nx, ny, nz] = dims;
   const lo: Vec3 = [nx, ny, nz];
   const hi: Vec3 = [-1, -1, -1];
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) {
-    const row = nx * (y + ny * z);
-    let first = -1;
-    let last = -1;
-    for (let x = 0; x < nx; x++) if (mask[row + x] !== 0) { if (first < 0) first = x; last = x; }
-    if (first < 0) continue;
-    lo[0] = Math.min(lo[0], first); hi[0] = Math.max(hi[0], last);
-    lo[1] = Math.min(lo[1], y); hi[1] = Math.max(hi[1], y);
-    lo[2] = Math.min(lo[2], z); hi[2] = z;
+  // A result is a small part of a fine CT: the slices it spans come from the first and last set voxel
+  // (native byte searches), and within them a row is searched only when it holds a set voxel.
+  const first = mask.indexOf(1);
+  if (first < 0) return { lo: [0, 0, 0], dims: [0, 0, 0], mask: new Uint8Array(0) };
+  const sxy = nx * ny;
+  const z0 = Math.floor(first / sxy);
+  const z1 = Math.floor(mask.lastIndexOf(1) / sxy);
+  for (let z = z0; z <= z1; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = nx * (y + ny * z);
+      const line = mask.subarray(row, row + nx);
+      const a = line.indexOf(1);
+      if (a < 0) continue;
+      const b = line.lastIndexOf(1);
+      if (a < lo[0]) lo[0] = a;
+      if (b > hi[0]) hi[0] = b;
+      if (y < lo[1]) lo[1] = y;
+      if (y > hi[1]) hi[1] = y;
+    }
   }
-  if (hi[0] < 0) return { lo: [0, 0, 0], dims: [0, 0, 0], mask: new Uint8Array(0) };
+  lo[2] = z0;
+  hi[2] = z1;
   const cd: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
   const out = new Uint8Array(cd[0] * cd[1] * cd[2]);
   for (let z = 0; z < cd[2]; z++) for (let y = 0; y < cd[1]; y++) {
@@ -120,42 +131,40 @@ function paint(c: Cropped, out: Uint8Array, dims: Vec3): void {
   }
 }
 
-const PIECE = 2;
-
 /**
- * out holds the strategy's answer to all clicks, prev the previous result; afterwards out is prev
- * with the changed piece around the new click applied. Returns the voxel count.
+ * out holds the strategy's answer to all clicks, prev the previous result (prevCount voxels);
+ * afterwards out is prev with the changed piece around the new click applied. Returns the voxel count.
+ * Only the piece is visited, then prev is copied over out and the piece written back: no per-voxel
+ * pass over the CT, which on a 512×512×300 CT was most of a later click's time outside the strategy.
  */
-export function applyLocalChange(prev: Uint8Array, out: Uint8Array, dims: Vec3, click: Vec3, positive: boolean): number {
+export function applyLocalChange(prev: Uint8Array, out: Uint8Array, dims: Vec3, click: Vec3, positive: boolean, prevCount: number): number {
   const [nx, ny, nz] = dims;
   const sxy = nx * ny;
   const seed = click[0] + nx * (click[1] + ny * click[2]);
-  const changed = positive
+  // A piece voxel is marked in out with 2 (never a strategy's value), so it is visited once.
+  const changedAt = positive
     ? (v: number): boolean => out[v] === 1 && prev[v] === 0
     : (v: number): boolean => out[v] === 0 && prev[v] !== 0;
-  const stack = new IntList();
-  if (changed(seed)) { out[seed] = PIECE; stack.push(seed); }
-  while (stack.length > 0) {
-    const v = stack.data[--stack.length];
+  const piece = new IntList();
+  const take = (v: number): void => { out[v] = 2; piece.push(v); };
+  if (changedAt(seed)) take(seed);
+  for (let t = 0; t < piece.length; t++) {
+    const v = piece.data[t];
     const x = v % nx;
     const y = Math.floor(v / nx) % ny;
     const z = Math.floor(v / sxy);
-    if (x > 0 && changed(v - 1)) { out[v - 1] = PIECE; stack.push(v - 1); }
-    if (x < nx - 1 && changed(v + 1)) { out[v + 1] = PIECE; stack.push(v + 1); }
-    if (y > 0 && changed(v - nx)) { out[v - nx] = PIECE; stack.push(v - nx); }
-    if (y < ny - 1 && changed(v + nx)) { out[v + nx] = PIECE; stack.push(v + nx); }
-    if (z > 0 && changed(v - sxy)) { out[v - sxy] = PIECE; stack.push(v - sxy); }
-    if (z < nz - 1 && changed(v + sxy)) { out[v + sxy] = PIECE; stack.push(v + sxy); }
+    if (x > 0 && changedAt(v - 1)) take(v - 1);
+    if (x < nx - 1 && changedAt(v + 1)) take(v + 1);
+    if (y > 0 && changedAt(v - nx)) take(v - nx);
+    if (y < ny - 1 && changedAt(v + nx)) take(v + nx);
+    if (z > 0 && changedAt(v - sxy)) take(v - sxy);
+    if (z < nz - 1 && changedAt(v + sxy)) take(v + sxy);
   }
-  const pieceValue = positive ? 1 : 0;
-  let count = 0;
-  for (let v = 0; v < out.length; v++) {
-    const r = out[v] === PIECE ? pieceValue : prev[v];
-    out[v] = r;
-    count += r;
-  }
+  out.set(prev);
+  const value = positive ? 1 : 0;
+  for (let t = 0; t < piece.length; t++) out[piece.data[t]] = value;
+  let count = prevCount + (positive ? piece.length : -piece.length);
   // The click itself, whatever the strategy answered.
-  const want = positive ? 1 : 0;
-  if (out[seed] !== want) { out[seed] = want; count += positive ? 1 : -1; }
+  if (out[seed] !== value) { out[seed] = value; count += positive ? 1 : -1; }
   return count;
 }

@@ -67,9 +67,9 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
   if (k <= 1) count = strategy.segment(ct, axes, clicks, out);
   else {
     const prev = new Uint8Array(out.length);
-    segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
+    const before = segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
     strategy.segment(ct, axes, clicks, out);
-    count = applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1);
+    count = applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1, before);
   }
   remember(key, out, ct.dims, count);
   return count;
