@@ -125,13 +125,18 @@ describe('CPU engine on the head phantom (DICOM series, 512×512×28)', () => {
 });
 
 describe('CPU engine on synthetic volumes', () => {
-  it('region growing recovers a +60 HU sphere exactly', async () => {
+  it('region growing recovers a +60 HU sphere (Dice ≥ 0.995)', async () => {
     const r = 10;
     const ct = syntheticCt([40, 40, 40], [1, 1, 1], (x, y, z) => ((x - 20) ** 2 + (y - 20) ** 2 + (z - 20) ** 2 <= r * r ? 60 : -1000));
     const engine = await createEngine({ kind: 'cpu' });
     const out = await engine.segment(ct, { classes: [], points: [{ classId: 7, points: [[20, 20, 20]], pointLabels: [1] }] });
     const d = dice(out.data, (l) => l === 7, ct.data, (v) => v === 60);
-    assert.equal(d, 1);
+    // The engine works on 3 mm cells here; the full-resolution pass decides the voxels of the cells with
+    // a face neighbour across the region's border, so sphere voxels in cells that touch the region only
+    // at an edge or a corner (0.3 % of them) stay out. Deciding those cells too dilated every result on
+    // fine CTs (bench/clicks/fine.ts: 1-click mean Dice 0.579 with face neighbours, 0.568 with all 26,
+    // 0.543 with the old band two cells wide, on the 512×512×300 CT).
+    assert.ok(d >= 0.995, `Dice ${d}`);
   });
 
   it('negative points stop growth between touching blobs', async () => {
