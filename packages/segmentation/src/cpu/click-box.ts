@@ -1,4 +1,5 @@
 import type { Vec3, Volume } from '@vista3d/volume';
+import { BoundedCache } from './bounded-cache.js';
 import { ctFingerprint } from './click-refine.js';
 import { huScale } from './hu.js';
 
@@ -61,35 +62,22 @@ interface CellGrid {
 
 const TILE = 16;
 /** Grids kept (bytes), per CT fingerprint and block factor; the oldest go first. */
-const GRID_BYTES = 96 * 2 ** 20;
-const grids = new Map<string, CellGrid>();
-let gridBytes = 0;
+const grids = new BoundedCache<CellGrid>(96 * 2 ** 20, (g) => 6 * g.sum.length);
 
 /** Empties the grids (a benchmark or test that times a click on a CT not seen before). */
 export function clearCellGrids(): void {
   grids.clear();
-  gridBytes = 0;
 }
 
 function cellGrid(ct: Volume, f: Vec3): CellGrid {
   const key = `${ctFingerprint(ct)}|${f.join(',')}`;
   const known = grids.get(key);
-  if (known !== undefined) {
-    grids.delete(key);
-    grids.set(key, known);
-    return known;
-  }
+  if (known !== undefined) return known;
   const dims = ct.dims.map((d, a) => Math.ceil(d / f[a])) as Vec3;
   const n = dims[0] * dims[1] * dims[2];
   const tilesX = Math.ceil(dims[0] / TILE);
   const grid: CellGrid = { f, dims, sum: new Float32Array(n), cnt: new Uint16Array(n), done: new Uint8Array(tilesX * dims[1] * dims[2]), tilesX };
   grids.set(key, grid);
-  gridBytes += 6 * n;
-  for (const [k, g] of grids) {
-    if (gridBytes <= GRID_BYTES || grids.size <= 1) break;
-    grids.delete(k);
-    gridBytes -= 6 * g.sum.length;
-  }
   return grid;
 }
 

@@ -1,5 +1,6 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
+import { BoundedCache } from './bounded-cache.js';
 import { blockFactor, cellOf, clickBoxBounds, readBoxMeans, type BoxMeans } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClickStrategy, ClassClicks } from './click-strategy.js';
@@ -176,14 +177,11 @@ function runsOf(mask: Uint8Array, nx: number): Int32Array {
  * fingerprint, class, click and options: clicks 2..k of a colon would recompute the same region
  * (up to three boxes of ±240 mm, most of a click's time), which depends on nothing else. Oldest go first.
  */
-const FIRST_REGIONS_BYTES = 32 * 2 ** 20;
-const firstRegions = new Map<string, Int32Array>();
-let firstRegionsBytes = 0;
+const firstRegions = new BoundedCache<Int32Array>(32 * 2 ** 20, (runs) => runs.byteLength);
 
 /** Empties the first regions and gas boxes kept (a benchmark or test that times a click must not time a cache hit). */
 export function clearGutCaches(): void {
   firstRegions.clear();
-  firstRegionsBytes = 0;
   gasBoxes.clear();
 }
 
@@ -193,8 +191,6 @@ function firstRegion(ct: Volume, axes: AxisInfo, fp: string, classId: number, p:
   const key = `${fp}|${classId}|${p.join(',')}|${axes.siAxis}|${JSON.stringify({ ...CLICK_DEFAULTS, ...options })}`;
   const known = firstRegions.get(key);
   if (known !== undefined) {
-    firstRegions.delete(key);
-    firstRegions.set(key, known);
     out.fill(0);
     for (let r = 0; r < known.length; r += 2) out.fill(1, known[r], known[r + 1]);
     return;
@@ -202,31 +198,24 @@ function firstRegion(ct: Volume, axes: AxisInfo, fp: string, classId: number, p:
   segmentFromClicks(ct, axes, [p], [1], out, options);
   const runs = runsOf(out, ct.dims[0]);
   firstRegions.set(key, runs);
-  firstRegionsBytes += runs.byteLength;
-  for (const [k, v] of firstRegions) {
-    if (firstRegionsBytes <= FIRST_REGIONS_BYTES || firstRegions.size <= 1) break;
-    firstRegions.delete(k);
-    firstRegionsBytes -= v.byteLength;
-  }
 }
 
 /**
  * The colon's working box (±marginMm around all clicks: for a whole-abdomen margin the same box for
  * every click) and its bowel-gas components, per CT fingerprint and box; the last two are kept.
  */
-const gasBoxes = new Map<string, { box: BoxMeans; gas: BowelGas }>();
+const gasBoxes = new BoundedCache<{ box: BoxMeans; gas: BowelGas }>(2, () => 1);
 
 function gasBox(ct: Volume, axes: AxisInfo, fp: string, points: readonly Vec3[], o: GutOptions): { box: BoxMeans; gas: BowelGas } {
   const f = blockFactor(ct, o.general.workMm ?? 3);
   const { lo, dims } = clickBoxBounds(ct, points, o.marginMm, f);
   const key = `${fp}|${axes.siAxis}|${f.join(',')}|${lo.join(',')}|${dims.join(',')}`;
-  const known = gasBoxes.get(key);
+  const known = gasBoxes.peek(key);
   if (known !== undefined) return known;
   // Gas and its components need the block means only, not the smoothed copy.
   const box = readBoxMeans(ct, points, o.marginMm, f);
   const entry = { box, gas: bowelGas(box, axes) };
   gasBoxes.set(key, entry);
-  while (gasBoxes.size > 2) gasBoxes.delete(gasBoxes.keys().next().value as string);
   return entry;
 }
 

@@ -1,4 +1,5 @@
 import type { Vec3, Volume } from '@vista3d/volume';
+import { BoundedCache } from './bounded-cache.js';
 import { IntList } from './growable.js';
 
 /**
@@ -23,9 +24,7 @@ interface Cropped {
 }
 
 /** Cropped results kept (bytes); the oldest go first. A few organs of a 512×512×300 CT. */
-const CACHE_BYTES = 96 * 2 ** 20;
-const cache = new Map<string, Cropped>();
-let cachedBytes = 0;
+const cache = new BoundedCache<Cropped>(96 * 2 ** 20, (c) => c.mask.length);
 const fingerprints = new WeakMap<Volume, string>();
 
 /** FNV-1a over the grid, the scaling and about a million voxels spread over the data. */
@@ -55,32 +54,18 @@ export function clicksKey(fp: string, classId: number, points: readonly Vec3[], 
 }
 
 export function remember(key: string, mask: Uint8Array, dims: Vec3, count: number): void {
-  forget(key);
-  const c = { ...crop(mask, dims), count };
-  cache.set(key, c);
-  cachedBytes += c.mask.length;
-  while (cachedBytes > CACHE_BYTES && cache.size > 1) forget(cache.keys().next().value as string);
+  cache.set(key, { ...crop(mask, dims), count });
 }
 
 /** Empties the cache (a benchmark or test that times a click must not time a cache hit). */
 export function clearClickCache(): void {
   cache.clear();
-  cachedBytes = 0;
-}
-
-function forget(key: string): void {
-  const c = cache.get(key);
-  if (c === undefined) return;
-  cachedBytes -= c.mask.length;
-  cache.delete(key);
 }
 
 /** The cached result for key written into out (cleared first) and its voxel count; -1 when it is not cached. */
 export function recall(key: string, out: Uint8Array, dims: Vec3): number {
   const c = cache.get(key);
   if (c === undefined) return -1;
-  cache.delete(key);
-  cache.set(key, c);
   out.fill(0);
   paint(c, out, dims);
   return c.count;
