@@ -48,13 +48,49 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
   const ru = Math.ceil(sizes.coreRadius / box.spacing[u]);
   const rw = Math.ceil(sizes.coreRadius / box.spacing[w]);
   const inDisc = (du: number, dw: number): boolean => ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2) <= sizes.coreRadius ** 2;
+  // The column is followed slice by slice rather than taken straight along the S–I axis: with the
+  // lumbar lordosis and the lumbosacral angle, S1 lies centimetres behind L5's centre. Each slice's
+  // disc moves to the centroid of the bone within 1.5 core radii of the last one; through a disc
+  // (soft tissue, no bone) it stays put.
+  const centreU = new Float64Array(dims[si]);
+  const centreW = new Float64Array(dims[si]);
+  const ru2 = Math.ceil((1.5 * sizes.coreRadius) / box.spacing[u]);
+  const rw2 = Math.ceil((1.5 * sizes.coreRadius) / box.spacing[w]);
+  const track = (from: number, to: number, dir: 1 | -1): void => {
+    let pu = cu;
+    let pw = cw;
+    for (let z = from; dir > 0 ? z <= to : z >= to; z += dir) {
+      let su = 0;
+      let sw = 0;
+      let cnt = 0;
+      const iu = Math.round(pu);
+      const iw = Math.round(pw);
+      for (let dw = -rw2; dw <= rw2; dw++) for (let du = -ru2; du <= ru2; du++) {
+        const a = iu + du;
+        const b = iw + dw;
+        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w]) continue;
+        if ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2 > (1.5 * sizes.coreRadius) ** 2) continue;
+        if (domain[a * strides[u] + b * strides[w] + z * strides[si]] === 0) continue;
+        su += a;
+        sw += b;
+        cnt++;
+      }
+      if (z !== cz && cnt * box.spacing[u] * box.spacing[w] >= 0.25 * Math.PI * sizes.coreRadius ** 2) { pu = su / cnt; pw = sw / cnt; }
+      centreU[z] = pu;
+      centreW[z] = pw;
+    }
+  };
+  track(cz, dims[si] - 1, 1);
+  track(cz, 0, -1);
   const profile = new Float64Array(dims[si]);
   for (let z = 0; z < dims[si]; z++) {
     let sum = 0;
     let cnt = 0;
+    const zu = Math.round(centreU[z]);
+    const zw = Math.round(centreW[z]);
     for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
-      const a = cu + du;
-      const b = cw + dw;
+      const a = zu + du;
+      const b = zw + dw;
       if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
       sum += box.hu[a * strides[u] + b * strides[w] + z * strides[si]];
       cnt++;
@@ -82,9 +118,11 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
   const slab = (centre: number, list: number[]): void => {
     for (let z = Math.ceil(centre - quarter); z <= Math.floor(centre + quarter); z++) {
       if (z < 0 || z >= dims[si]) continue;
+      const zu = Math.round(centreU[z]);
+      const zw = Math.round(centreW[z]);
       for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
-        const a = cu + du;
-        const b = cw + dw;
+        const a = zu + du;
+        const b = zw + dw;
         if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
         const c = a * strides[u] + b * strides[w] + z * strides[si];
         if (domain[c] !== 0) list.push(c);
