@@ -36,7 +36,7 @@ export function levelSizes(v: VertebraLevel): { period: number; halfWidth: numbe
  * to half a period above and below the click bounds this body. The middle half of the body between
  * those dips is this vertebra's core; the same thickness mirrored across each dip is the neighbour's.
  */
-export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>): { own: number[]; others: number[] } {
+export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>, laterPositives: readonly number[] = []): { own: number[]; others: number[] } {
   const dims = box.dims;
   const strides = [1, dims[0], dims[0] * dims[1]];
   const si = axes.siAxis;
@@ -131,7 +131,22 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
   };
   const mid = 0.5 * (up + down);
   slab(mid, own);
-  slab(up + half + 1, others);
-  slab(down - half - 1, others);
+  // A neighbour's core that a later positive click lies in or beside was placed on this vertebra
+  // (a body cut by the edge of the scan has no dip on that side): it moves away, slice by slice, until
+  // the click is clear of it (without a core there, this vertebra would run on into the next).
+  const near = (cells: readonly number[]): boolean => laterPositives.some((p) => cells.some((c) => {
+    let d2 = 0;
+    for (let a = 0; a < 3; a++) d2 += ((coord(c, a) - coord(p, a)) * box.spacing[a]) ** 2;
+    return d2 <= sizes.coreRadius ** 2;
+  }));
+  for (const [start, dir] of [[up + half + 1, 1], [down - half - 1, -1]] as const) {
+    let cells: number[] = [];
+    for (let k = 0; k <= Math.ceil(sizes.period / step); k++) {
+      cells = [];
+      slab(start + dir * k, cells);
+      if (!near(cells)) break;
+    }
+    others.push(...cells);
+  }
   return { own, others };
 }

@@ -182,7 +182,7 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   for (const c of [...posCells, ...negCells]) domain[c] = 1;
   if (kind.kind === 'vertebra') {
     const sizes = levelSizes(kind.level);
-    const cores = vertebraCores(box, axes, domain, first, sizes);
+    const cores = vertebraCores(box, axes, domain, first, sizes, posCells.slice(1));
     const isPos = new Set(posCells);
     own.push(...cores.own);
     const ownSet = new Set(own);
