@@ -49,7 +49,7 @@ export interface BoneClickOptions {
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 12, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 25, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 /** Box re-reads towards the result when it touches the box (each by the margin). */
 const MAX_ROUNDS = 8;
