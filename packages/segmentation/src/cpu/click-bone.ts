@@ -31,6 +31,8 @@ export interface BoneClickOptions {
   columnHalfWidth: number;
   /** Marrow: fatty marrow is above this (smoothed HU); enclosed by cortex within marrowRadiusMm along minLines of 13 lines, minInPlane of the 4 across the slice. */
   marrowMinHu: number;
+  /** Cortex (smoothed HU) for a bone whose first click the ≥ 150 HU cortex does not enclose. */
+  softCortexHu: number;
   /** Smoothed HU from which a cell is cancellous bone in the spine. */
   spongyHu: number;
   /** Size prior of a bone without discs: balls of the depth found within depthRadiusMm of the click. */
@@ -49,7 +51,7 @@ export interface BoneClickOptions {
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, spongyHu: 90, balls: 35, laterBalls: 25, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, softCortexHu: 80, spongyHu: 90, balls: 35, laterBalls: 25, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 /** Box re-reads towards the result when it touches the box (each by the margin). */
 const MAX_ROUNDS = 8;
@@ -132,14 +134,14 @@ export function jointGaps(box: ClickBox, bone: Uint8Array, o: BoneClickOptions):
  * 3-D: cells that cortex surrounds along most lines through them (a vertebral body's or femoral head's
  * marrow behind a cortex broken at CT resolution, which a per-slice hole fill misses).
  */
-export function boneMask(box: ClickBox, axes: AxisInfo, o: BoneClickOptions): Uint8Array {
+export function boneMask(box: ClickBox, axes: AxisInfo, o: BoneClickOptions, cortexHu = BONE_HU): Uint8Array {
   const n = box.hu.length;
   const { hu, smooth } = box;
   const bone = new Uint8Array(n);
   const bright = new Uint8Array(n);
   const candidate = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    bright[i] = smooth[i] >= BONE_HU || hu[i] >= BONE_HU + 50 ? 1 : 0;
+    bright[i] = smooth[i] >= cortexHu || hu[i] >= cortexHu + 50 ? 1 : 0;
     candidate[i] = bright[i] === 0 && smooth[i] > o.marrowMinHu ? 1 : 0;
   }
   const marrow = enclosedCells(bright, candidate, box.dims, box.spacing, axes.siAxis, o.marrowRadiusMm, o.minLines, o.minInPlane);
@@ -150,8 +152,14 @@ export function boneMask(box: ClickBox, axes: AxisInfo, o: BoneClickOptions): Ui
 function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly Vec3[], neg: readonly Vec3[], o: BoneClickOptions): { mask: Uint8Array; claimed: Uint8Array } | null {
   const n = box.hu.length;
   const { hu, smooth, dims } = box;
-  const bone = boneMask(box, axes, o);
+  let bone = boneMask(box, axes, o);
   const spine = kind.kind !== 'bone';
+  if (!spine && bone[cellOf(box, pos[0])] === 0) {
+    // A first click in marrow no cortex of ≥ 150 HU encloses (the sacrum's thin cortex at 3 mm,
+    // 100–200 HU, around fatty marrow of −50–30 HU): the bone is read again with the thinner cortex.
+    const soft = boneMask(box, axes, o, o.softCortexHu);
+    if (soft[cellOf(box, pos[0])] !== 0) bone = soft;
+  }
   if (spine) {
     // Cancellous bone of a vertebral body is ≥ ~100 HU even when osteoporotic; disc ≈ 70–90, muscle 40–60.
     for (let i = 0; i < n; i++) if (smooth[i] >= o.spongyHu) bone[i] = 1;
