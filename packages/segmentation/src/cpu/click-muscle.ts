@@ -60,7 +60,7 @@ export interface MuscleOptions {
   core: number;
 }
 
-export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 70, cut: 0.5, siScale: 0.3, laterReach: 0.7, core: 0.6 };
+export const MUSCLE_DEFAULTS: MuscleOptions = { dark: 40, grad: 40, minFraction: 0.4, maxFraction: 1, window: 0.15, planeMm: 70, cut: 0.5, siScale: 0.3, laterReach: 0.85, core: 0.6 };
 
 /** Fat (HU) — the planes between muscles; bone from BONE_HU (cortex, trabeculae). */
 const FAT_HU = -100;
