@@ -15,9 +15,11 @@ export interface CordOptions {
   minInPlane: number;
   /** Cord window around the click's median (CSF ≈ 0–15 HU, cord ≈ 30–40 HU; epidural fat is outside). */
   halfHu: number;
+  /** A later positive click outside the enclosed canal takes the window's cells within this distance (mm). */
+  patchMm: number;
 }
 
-export const CORD_DEFAULTS: CordOptions = { wallHu: 110, wallRadiusMm: 20, minLines: 5, minInPlane: 2, halfHu: 45 };
+export const CORD_DEFAULTS: CordOptions = { wallHu: 110, wallRadiusMm: 20, minLines: 5, minInPlane: 2, halfHu: 45, patchMm: 10 };
 
 /**
  * Spinal cord clicks: the cord (with its CSF) is the soft tissue the vertebral canal encloses — a tube
@@ -63,6 +65,18 @@ function cordInBox(box: ClickBox, axes: AxisInfo, pos: readonly Vec3[], neg: rea
     window[i] = wall[i] === 0 && smooth[i] >= lo && smooth[i] <= hi ? 1 : 0;
   }
   const canal = enclosedCells(wall, window, box.dims, box.spacing, axes.siAxis, o.wallRadiusMm, o.minLines, o.minInPlane);
+  {
+    // A later positive click outside the enclosed canal (the lumbosacral canal, open behind at 3 mm, holds
+    // the thecal sac in epidural fat) brings the cells of its window within patchMm of it.
+    const through = new Float32Array(n);
+    for (let i = 0; i < n; i++) through[i] = window[i] !== 0 ? 1 : Infinity;
+    for (const c of posCells.slice(1)) {
+      if (canal[c] !== 0) continue;
+      through[c] = 1;
+      const g = geodesic(box.dims, box.spacing, through, [c], o.patchMm, n);
+      for (let t = 0; t < g.count; t++) canal[g.order[t]] = 1;
+    }
+  }
   for (const c of [...posCells, ...negCells]) canal[c] = 1;
   const factor = new Float32Array(n);
   for (let i = 0; i < n; i++) factor[i] = canal[i] !== 0 ? 1 : Infinity;
