@@ -33,6 +33,8 @@ export interface BoneClickOptions {
   marrowMinHu: number;
   /** Cortex (smoothed HU) for a bone whose first click the ≥ 150 HU cortex does not enclose. */
   softCortexHu: number;
+  /** How far (mm, through that bone) a later positive click in it reaches when it is off the bone mask. */
+  softPatchMm: number;
   /** Smoothed HU from which a cell is cancellous bone in the spine. */
   spongyHu: number;
   /** Size prior of a bone without discs: balls of the depth found within depthRadiusMm of the click. */
@@ -51,7 +53,7 @@ export interface BoneClickOptions {
 }
 
 export const BONE_CLICK_DEFAULTS: BoneClickOptions = { gapHu: 60, sideHu: 250, canalHu: 60, columnHalfWidth: 42,
-  marrowMinHu: -200, softCortexHu: 80, spongyHu: 90, balls: 35, laterBalls: 25, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
+  marrowMinHu: -200, softCortexHu: 80, softPatchMm: 30, spongyHu: 90, balls: 35, laterBalls: 25, patchHu: 60, patchMm: 9, vertebraNegMm: 20, depthRadiusMm: 15, marrowRadiusMm: 30, minLines: 10, minInPlane: 3 };
 
 /** Box re-reads towards the result when it touches the box (each by the margin). */
 const MAX_ROUNDS = 8;
@@ -186,7 +188,22 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   }
   // A later positive click off the bone mask (thin cortex, a process at partial volume) brings the
   // denser-than-soft-tissue cells around it (or, off any bone, the tissue like its own: a canal the user counts in).
-  for (const c of posCells.slice(1)) if (domain[c] === 0) addPatch(box, domain, c, Math.min(o.patchHu, box.smooth[c] - 40), o.patchMm);
+  // A later positive click off the bone mask but in bone with the thinner cortex (a femoral neck or
+  // trochanter whose cortex is 100–200 HU at 3 mm around fatty marrow) brings that bone within
+  // softPatchMm of it, joint spaces excepted; anything else the patch of dense cells around it.
+  let soft: Uint8Array | null = null;
+  for (const c of posCells.slice(1)) {
+    if (domain[c] !== 0) continue;
+    if (!spine) {
+      if (soft === null) {
+        soft = boneMask(box, axes, o, o.softCortexHu);
+        const softGap = jointGaps(box, soft, o);
+        for (let i = 0; i < n; i++) if (softGap[i] !== 0 || gap[i] !== 0) soft[i] = 0;
+      }
+      if (soft[c] !== 0) { addWithin(box, domain, soft, c, o.softPatchMm); continue; }
+    }
+    addPatch(box, domain, c, Math.min(o.patchHu, box.smooth[c] - 40), o.patchMm);
+  }
   for (const c of [...posCells, ...negCells]) domain[c] = 1;
   if (kind.kind === 'vertebra') {
     const sizes = levelSizes(kind.level);
@@ -249,6 +266,15 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   for (const i of add) mask[i] = 1;
   for (const c of posCells) mask[c] = 1;
   return { mask, claimed };
+}
+
+/** Adds to mask the cells of region within radiusMm of the cell through region's cells. */
+function addWithin(box: ClickBox, mask: Uint8Array, region: Uint8Array, cell: number, radiusMm: number): void {
+  const n = mask.length;
+  const factor = new Float32Array(n);
+  for (let i = 0; i < n; i++) factor[i] = region[i] !== 0 ? 1 : Infinity;
+  const g = geodesic(box.dims, box.spacing, factor, [cell], radiusMm, n);
+  for (let t = 0; t < g.count; t++) mask[g.order[t]] = 1;
 }
 
 /** Adds to mask the cells ≥ minHu (smoothed) within radiusMm of the cell that connect to it through such cells. */
