@@ -35,4 +35,4 @@ for (const c of LABELLED_CTS.filter((x) => cts.includes(x.name))) {
   }
 }
 const sum = summarise(all, 5);
-console.log(sum.map((x) => `${x.clicks}: ${x.meanDice.toFixed(3)} (med ${x.medianDice.toFixed(3)})`).join('  '), ` max r1 ${sum[0].maxVolumeRatio.toFixed(2)}  >3x: ${all.filter((r) => r.steps[0].volumeRatio > 3).length}/${all.length}  ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.log(sum.map((x) => `${x.clicks}: ${x.meanDice.toFixed(4)} (med ${x.medianDice.toFixed(3)})`).join('  '), ` max r1 ${sum[0].maxVolumeRatio.toFixed(2)}  >3x: ${all.filter((r) => r.steps[0].volumeRatio > 3).length}/${all.length}  ${((performance.now() - t0) / 1000).toFixed(0)} s`);

@@ -11,7 +11,7 @@ import { segmentClassFromClicks, strategyFor } from '../src/cpu/click-strategy.j
 import { axisInfo } from '../src/cpu/orientation.js';
 
 const CASES: Array<{ ct: string; ids: number[] }> = [
-  { ct: 'totalseg_example_ct', ids: [35, 37, 38, 94, 96, 121, 127] },
+  { ct: 'totalseg_example_ct', ids: [33, 35, 37, 38, 94, 96, 97, 121, 127] },
   { ct: 'dcmqi_ct_3slice', ids: [146] },
 ];
 
@@ -36,7 +36,7 @@ describe('bone clicks (shared CTs, protocol of bench/clicks)', () => {
       }
     }
     summary = summarise(runs, 5);
-    for (const s of summary) console.log(`# ${s.clicks} clicks: mean Dice ${s.meanDice.toFixed(3)} max volume ratio ${s.maxVolumeRatio.toFixed(2)}`);
+    for (const s of summary) console.log(`# ${s.clicks} clicks: mean Dice ${s.meanDice.toFixed(4)} max volume ratio ${s.maxVolumeRatio.toFixed(2)}`);
   });
 
   it('routes bones and the spinal cord to the bone strategy, discs and cartilage elsewhere', () => {
@@ -52,9 +52,12 @@ describe('bone clicks (shared CTs, protocol of bench/clicks)', () => {
 
   it('reaches the measured Dice after 1 / 3 / 5 clicks and never loses with more clicks', () => {
     const [one, , three, , five] = summary.map((s) => s.meanDice);
-    assert.ok(one >= 0.62, `1 click ${one}`);
-    assert.ok(three >= 0.65 && three >= one, `3 clicks ${three}`);
-    assert.ok(five >= 0.7 && five >= three, `5 clicks ${five}`);
+    // 1 click: issue 14's target. Its 3- and 5-click targets (0.75 / 0.82) are not met over all 69 structures
+    // yet (0.749 / 0.781, bench/RESULTS.md); these ten, with the sacrum and S1, measure 0.7225 / 0.7488, and
+    // the bounds are those measurements' floors, so a change that loses bone Dice fails here.
+    assert.ok(one >= 0.6, `1 click ${one}`);
+    assert.ok(three >= 0.72 && three >= one, `3 clicks ${three}`);
+    assert.ok(five >= 0.74 && five >= three, `5 clicks ${five}`);
   });
 
   it('segments the whole vertebra and the cord from one click, and no structure beyond 3× its size', () => {
@@ -63,5 +66,15 @@ describe('bone clicks (shared CTs, protocol of bench/clicks)', () => {
     assert.ok(first(37) >= 0.68, `L1 ${first(37)}`);
     assert.ok(first(121) >= 0.65, `spinal cord ${first(121)}`);
     for (const r of runs) assert.ok(r.steps[0].volumeRatio <= 3, `${r.classId}: ${r.steps[0].volumeRatio}`);
+  });
+
+  it('follows the column past the lumbosacral angle, moves a misplaced neighbour core, reads the sacrum', () => {
+    const run = (id: number): LabelRun => runs.find((r) => r.classId === id)!;
+    // L5 grew into S1 and the sacrum when the column was taken straight down (0.53, 2.30× after one click).
+    assert.ok(run(33).steps[0].dice >= 0.7 && run(33).steps[0].volumeRatio <= 1.6, `L5 ${run(33).steps[0].dice} ×${run(33).steps[0].volumeRatio}`);
+    // T11's core sat inside T12 (cut by the scan's top): later clicks added 20 voxels each (0.71 after 3).
+    assert.ok(run(38).steps[2].dice >= 0.75, `T12 after 3 clicks ${run(38).steps[2].dice}`);
+    // The sacrum's first click is in fatty marrow its thin cortex does not enclose (0.21 after 3 clicks).
+    assert.ok(run(97).steps[2].dice >= 0.45, `sacrum after 3 clicks ${run(97).steps[2].dice}`);
   });
 });

@@ -309,4 +309,3 @@ export const MUSCLE_STRATEGY: ClickStrategy = {
   handles: (_id, group) => group === 'muscle',
   segment: (ct, axes, clicks, out) => segmentMuscle(ct, axes, clicks, out),
 };
-if (process.env.MUSCLE_OPTS) Object.assign(MUSCLE_DEFAULTS, JSON.parse(process.env.MUSCLE_OPTS));

@@ -405,4 +405,3 @@ function cutAtChange(path: Array<{ cells: number[]; r: number }>, o: VesselOptio
   }
   if (best > 0) path.length = best;
 }
-if (process.env.VESSEL_OPTS) Object.assign(VESSEL_DEFAULTS, JSON.parse(process.env.VESSEL_OPTS));
