@@ -3,7 +3,8 @@
 // plus the algorithm's invariants and its time per click on a 512×512×100 CT made from shared data.
 // Targets of issue 14 that the engine meets over all 69 structures are asserted at their values (1-click mean
 // Dice ≥ 0.60, no 1-click result > 3×); bench/RESULTS.md ("clicks") records the ones it does not meet yet
-// (mean Dice 0.75 / 0.82 after 3 / 5 clicks).
+// (mean Dice 0.75 / 0.82 after 3 / 5 clicks: 0.749 / 0.781); this CT's 21 structures reach 0.779 after 3, and that
+// target is asserted here for them.
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -43,6 +44,10 @@ describe('click simulator over HTTP (CPU engine, totalseg_example_ct_sm)', () =>
   it('one click: mean Dice ≥ 0.60 and no result larger than 3× its structure (issue 14 targets)', () => {
     assert.ok(summary[0].meanDice >= 0.6, `1-click mean Dice ${summary[0].meanDice}`);
     for (const r of runs) assert.ok(r.steps[0].volumeRatio <= 3, `class ${r.classId}: 1-click volume ratio ${r.steps[0].volumeRatio}`);
+  });
+
+  it('three clicks: mean Dice ≥ 0.75 on this CT (issue 14 target; 0.749 over all 69 structures, not met there yet)', () => {
+    assert.ok(summary[2].meanDice >= 0.75, `3-click mean Dice ${summary[2].meanDice}`);
   });
 
   it('mean Dice never drops with more clicks', () => {
