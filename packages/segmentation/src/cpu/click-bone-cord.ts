@@ -2,7 +2,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { enclosedCells } from './click-bone-marrow.js';
 import { resultCorners } from './click-bone-box.js';
-import { geodesic } from './click-geodesic.js';
+import { geodesic, markReached } from './click-geodesic.js';
 import { BONE_HU, CLICK_DEFAULTS, clickModel, writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -73,8 +73,7 @@ function cordInBox(box: ClickBox, axes: AxisInfo, pos: readonly Vec3[], neg: rea
     for (const c of posCells.slice(1)) {
       if (canal[c] !== 0) continue;
       through[c] = 1;
-      const g = geodesic(box.dims, box.spacing, through, [c], o.patchMm, n);
-      for (let t = 0; t < g.count; t++) canal[g.order[t]] = 1;
+      markReached(box.dims, box.spacing, through, c, o.patchMm, canal);
     }
   }
   for (const c of [...posCells, ...negCells]) canal[c] = 1;

@@ -5,7 +5,7 @@ import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } fro
 import { levelSizes, vertebraCores, vertebraLevel, type VertebraLevel } from './click-bone-spine.js';
 import { segmentCordFromClicks, type CordOptions } from './click-bone-cord.js';
 import { enclosedCells } from './click-bone-marrow.js';
-import { geodesic, insideDistance2 } from './click-geodesic.js';
+import { geodesic, insideDistance2, markReached } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { BONE_HU, CLICK_DEFAULTS, segmentFromClicks, writeBack } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
@@ -156,21 +156,21 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   const { hu, smooth, dims } = box;
   let bone = boneMask(box, axes, o);
   const spine = kind.kind !== 'bone';
-  if (!spine && bone[cellOf(box, pos[0])] === 0) {
-    // A first click in marrow no cortex of ≥ 150 HU encloses (the sacrum's thin cortex at 3 mm,
-    // 100–200 HU, around fatty marrow of −50–30 HU): the bone is read again with the thinner cortex.
-    const soft = boneMask(box, axes, o, o.softCortexHu);
-    if (soft[cellOf(box, pos[0])] !== 0) bone = soft;
-  }
+  // The bone with the thinner cortex, read at most once per box (the first click and later ones may both need it).
+  let softBone: Uint8Array | null = null;
+  const soft = (): Uint8Array => (softBone ??= boneMask(box, axes, o, o.softCortexHu));
+  const posCells = pos.map((p) => cellOf(box, p));
+  const negCells = neg.map((p) => cellOf(box, p));
+  const first = posCells[0];
+  // A first click in marrow no cortex of ≥ 150 HU encloses (the sacrum's thin cortex at 3 mm,
+  // 100–200 HU, around fatty marrow of −50–30 HU): the bone is read again with the thinner cortex.
+  if (!spine && bone[first] === 0 && soft()[first] !== 0) bone = soft().slice();
   if (spine) {
     // Cancellous bone of a vertebral body is ≥ ~100 HU even when osteoporotic; disc ≈ 70–90, muscle 40–60.
     for (let i = 0; i < n; i++) if (smooth[i] >= o.spongyHu) bone[i] = 1;
     // The canal is a hole the vertebral arch encloses, but it holds CSF and cord, not marrow.
     for (let i = 0; i < n; i++) if (bone[i] !== 0 && smooth[i] < BONE_HU && hu[i] < o.canalHu) bone[i] = 0;
   }
-  const posCells = pos.map((p) => cellOf(box, p));
-  const negCells = neg.map((p) => cellOf(box, p));
-  const first = posCells[0];
   if (bone[first] === 0) return null;
   const gap = jointGaps(box, bone, o);
   const domain = new Uint8Array(n);
@@ -191,16 +191,16 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   // A later positive click off the bone mask but in bone with the thinner cortex (a femoral neck or
   // trochanter whose cortex is 100–200 HU at 3 mm around fatty marrow) brings that bone within
   // softPatchMm of it, joint spaces excepted; anything else the patch of dense cells around it.
-  let soft: Uint8Array | null = null;
+  let softNoGaps: Uint8Array | null = null;
   for (const c of posCells.slice(1)) {
     if (domain[c] !== 0) continue;
     if (!spine) {
-      if (soft === null) {
-        soft = boneMask(box, axes, o, o.softCortexHu);
-        const softGap = jointGaps(box, soft, o);
-        for (let i = 0; i < n; i++) if (softGap[i] !== 0 || gap[i] !== 0) soft[i] = 0;
+      if (softNoGaps === null) {
+        softNoGaps = soft().slice();
+        const softGap = jointGaps(box, softNoGaps, o);
+        for (let i = 0; i < n; i++) if (softGap[i] !== 0 || gap[i] !== 0) softNoGaps[i] = 0;
       }
-      if (soft[c] !== 0) { addWithin(box, domain, soft, c, o.softPatchMm); continue; }
+      if (softNoGaps[c] !== 0) { addWithin(box, domain, softNoGaps, c, o.softPatchMm); continue; }
     }
     addPatch(box, domain, c, Math.min(o.patchHu, box.smooth[c] - 40), o.patchMm);
   }
@@ -270,21 +270,17 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
 
 /** Adds to mask the cells of region within radiusMm of the cell through region's cells. */
 function addWithin(box: ClickBox, mask: Uint8Array, region: Uint8Array, cell: number, radiusMm: number): void {
-  const n = mask.length;
-  const factor = new Float32Array(n);
-  for (let i = 0; i < n; i++) factor[i] = region[i] !== 0 ? 1 : Infinity;
-  const g = geodesic(box.dims, box.spacing, factor, [cell], radiusMm, n);
-  for (let t = 0; t < g.count; t++) mask[g.order[t]] = 1;
+  const factor = new Float32Array(mask.length);
+  for (let i = 0; i < factor.length; i++) factor[i] = region[i] !== 0 ? 1 : Infinity;
+  markReached(box.dims, box.spacing, factor, cell, radiusMm, mask);
 }
 
 /** Adds to mask the cells ≥ minHu (smoothed) within radiusMm of the cell that connect to it through such cells. */
 function addPatch(box: ClickBox, mask: Uint8Array, cell: number, minHu: number, radiusMm: number): void {
-  const n = mask.length;
-  const factor = new Float32Array(n);
-  for (let i = 0; i < n; i++) factor[i] = box.smooth[i] >= minHu ? 1 : Infinity;
+  const factor = new Float32Array(mask.length);
+  for (let i = 0; i < factor.length; i++) factor[i] = box.smooth[i] >= minHu ? 1 : Infinity;
   factor[cell] = 1;
-  const g = geodesic(box.dims, box.spacing, factor, [cell], radiusMm, n);
-  for (let t = 0; t < g.count; t++) mask[g.order[t]] = 1;
+  markReached(box.dims, box.spacing, factor, cell, radiusMm, mask);
 }
 
 /** Largest depth (mm, distance to the mask's border) within radiusMm of the cell. */

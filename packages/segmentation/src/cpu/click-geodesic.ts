@@ -61,6 +61,12 @@ export interface GeodesicResult {
   dist: Float32Array;
 }
 
+/** Sets mask on every cell the geodesic growth from cell (through factor's finite cells) reaches within radiusMm. */
+export function markReached(dims: Vec3, spacing: Vec3, factor: Float32Array, cell: number, radiusMm: number, mask: Uint8Array): void {
+  const g = geodesic(dims, spacing, factor, [cell], radiusMm, mask.length);
+  for (let t = 0; t < g.count; t++) mask[g.order[t]] = 1;
+}
+
 /**
  * Dijkstra from seeds over cells whose cost factor is finite: a step between 6-neighbours costs
  * its length (mm) × the mean of the two cells' factors. Stops at `limit` or after `maxCells`.
