@@ -29,6 +29,63 @@ export function levelSizes(v: VertebraLevel): { period: number; halfWidth: numbe
   }
 }
 
+/** The column as vertebraCores followed it: per slice along S–I, the core's centre and mean HU, and the discs found. */
+export interface Column {
+  centreU: Float64Array;
+  centreW: Float64Array;
+  profile: Float64Array;
+  /** Slices (along S–I) of the disc above and below the clicked body. */
+  up: number;
+  down: number;
+}
+
+/**
+ * The disc cells next to a vertebral body: TotalSegmentator-style vertebra labels stop at the endplates,
+ * but the disc (≈ 60–110 HU at 3 mm) is as dense as osteoporotic cancellous bone and the smoothed
+ * threshold and the competition between neighbouring cores leave half of each disc to each body.
+ * Around each dip of the profile, the slices whose core mean lies below the midpoint between the dip
+ * and the body's median are disc; there, the cells within the body's radius of the column that are
+ * darker than that midpoint go.
+ */
+export function discCells(box: ClickBox, axes: AxisInfo, column: Column, sizes: ReturnType<typeof levelSizes>): Uint8Array {
+  const dims = box.dims;
+  const strides = [1, dims[0], dims[0] * dims[1]];
+  const si = axes.siAxis;
+  const [u, w] = [0, 1, 2].filter((a) => a !== si);
+  const { profile, up, down } = column;
+  const out = new Uint8Array(box.hu.length);
+  const body: number[] = [];
+  for (let z = down + 1; z < up; z++) body.push(profile[z]);
+  if (body.length === 0) return out;
+  body.sort((a, b) => a - b);
+  const level = body[Math.floor(body.length / 2)];
+  const r = DISC_RADIUS * sizes.coreRadius;
+  const ru = Math.ceil(r / box.spacing[u]);
+  const rw = Math.ceil(r / box.spacing[w]);
+  for (const d of [up, down]) {
+    if (d < 0 || d >= dims[si]) continue;
+    const cut = 0.5 * (profile[d] + level);
+    if (!(profile[d] < cut)) continue;
+    const slices: number[] = [];
+    for (const dir of [1, -1]) for (let z = d + (dir > 0 ? 0 : -1); z >= 0 && z < dims[si] && profile[z] < cut && Math.abs(z - d) * box.spacing[si] <= 10; z += dir) slices.push(z);
+    for (const z of slices) {
+      const zu = Math.round(column.centreU[z]);
+      const zw = Math.round(column.centreW[z]);
+      for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
+        const a = zu + du;
+        const b = zw + dw;
+        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w]) continue;
+        if ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2 > r * r) continue;
+        const c = a * strides[u] + b * strides[w] + z * strides[si];
+        if (box.hu[c] < cut) out[c] = 1;
+      }
+    }
+  }
+  return out;
+}
+/** In units of the core radius: the disc spans the body's full width, the core only its centre. */
+const DISC_RADIUS = 2.5;
+
 /**
  * The body cores of a vertebra and of its two neighbours, as seed cells. Along the patient's S–I axis,
  * the mean HU in a disc of coreRadius around the click's column dips at each intervertebral disc
@@ -36,7 +93,7 @@ export function levelSizes(v: VertebraLevel): { period: number; halfWidth: numbe
  * to half a period above and below the click bounds this body. The middle half of the body between
  * those dips is this vertebra's core; the same thickness mirrored across each dip is the neighbour's.
  */
-export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>, laterPositives: readonly number[] = []): { own: number[]; others: number[] } {
+export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>, laterPositives: readonly number[] = []): { own: number[]; others: number[]; column: Column } {
   const dims = box.dims;
   const strides = [1, dims[0], dims[0] * dims[1]];
   const si = axes.siAxis;
@@ -148,5 +205,5 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
     }
     others.push(...cells);
   }
-  return { own, others };
+  return { own, others, column: { centreU, centreW, profile, up, down } };
 }
