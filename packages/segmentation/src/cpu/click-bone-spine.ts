@@ -84,7 +84,7 @@ export function discCells(box: ClickBox, axes: AxisInfo, column: Column, sizes: 
   return out;
 }
 /** In units of the core radius: the disc spans the body's full width, the core only its centre. */
-const DISC_RADIUS = 2.5;
+const DISC_RADIUS = 3;
 
 /**
  * The body cores of a vertebra and of its two neighbours, as seed cells. Along the patient's S–I axis,
