@@ -6,6 +6,8 @@ import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './clic
 import type { ClickStrategy, ClassClicks } from './click-strategy.js';
 import { ctFingerprint } from './click-refine.js';
 import { IntList } from './growable.js';
+import { withGrid } from './grid-pool.js';
+import { forRowRuns } from './row-runs.js';
 import { CLICK_DEFAULTS, segmentFromClicks, type ClickOptions } from './interactive.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -105,9 +107,10 @@ export function segmentGut(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
   // The first click's region may run along the tube; later positives add the compact segment they are in.
   firstRegion(ct, axes, fp, clicks.classId, pos[0], o.general, out);
   if (pos.length > 1) {
-    const later = new Uint8Array(out.length);
-    segmentFromClicks(ct, axes, pos.slice(1), pos.slice(1).map(() => 1), later, o.later);
-    forRowRuns(later, ct.dims[0], (s, e) => { out.fill(1, s, e); });
+    withGrid(out.length, (later) => {
+      segmentFromClicks(ct, axes, pos.slice(1), pos.slice(1).map(() => 1), later, o.later);
+      forRowRuns(later, ct.dims[0], (s, e) => { out.fill(1, s, e); });
+    });
   }
   const { box, gas } = gasBox(ct, axes, fp, clicks.points, o);
   const posCells = pos.map((p) => cellOf(box, p));
@@ -131,38 +134,6 @@ export function segmentGut(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
   let count = 0;
   forRowRuns(out, nx, (s, e) => { count += e - s; });
   return count;
-}
-
-/**
- * Calls fn(start, end) for every run of set voxels of a 0/1 mask, split at row ends (rows of nx
- * voxels). The gaps are skipped by indexOf (native), so a mask that is mostly empty costs its runs.
- */
-function forRowRuns(mask: Uint8Array, nx: number, fn: (start: number, end: number) => void): void {
-  const n = mask.length;
-  // Zeros are skipped 8 bytes at a time through a float64 view (a word of 0/1 bytes is 0 only when all
-  // are 0): about 2.5× faster than indexOf on a 78 M-voxel mask.
-  const words = mask.byteOffset % 8 === 0 ? new Float64Array(mask.buffer, mask.byteOffset, mask.length >> 3) : null;
-  let i = nextSet(mask, words, 0);
-  while (i < n) {
-    const rowEnd = Math.min(n, i - (i % nx) + nx);
-    let j = i + 1;
-    while (j < rowEnd && mask[j] !== 0) j++;
-    fn(i, j);
-    i = nextSet(mask, words, j);
-  }
-}
-
-/** The first set voxel of a 0/1 mask at or after i (mask.length when none); words: its float64 view, if aligned. */
-function nextSet(mask: Uint8Array, words: Float64Array | null, i: number): number {
-  const n = mask.length;
-  while (i < n && (i & 7) !== 0) { if (mask[i] !== 0) return i; i++; }
-  if (words !== null) {
-    let k = i >> 3;
-    while (k < words.length && words[k] === 0) k++;
-    i = k << 3;
-  }
-  while (i < n && mask[i] === 0) i++;
-  return i;
 }
 
 /** A full-resolution mask as its runs of set voxels: [start, end) pairs of voxel indices. */

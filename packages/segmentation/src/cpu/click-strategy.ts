@@ -4,6 +4,7 @@ import { applyLocalChange, clearClickCache, clicksKey, ctFingerprint, recall, re
 import { clearCellGrids } from './click-box.js';
 import { BONE_STRATEGY } from './click-bone.js';
 import { clearGutCaches, GUT_STRATEGY } from './click-gut.js';
+import { withGrid } from './grid-pool.js';
 import { segmentFromClicks } from './interactive.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
@@ -74,10 +75,11 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
   let count: number;
   if (k <= 1) count = strategy.segment(ct, axes, clicks, out);
   else {
-    const prev = new Uint8Array(out.length);
-    const before = segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
-    strategy.segment(ct, axes, clicks, out);
-    count = applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1, before);
+    count = withGrid(out.length, (prev) => {
+      const before = segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
+      strategy.segment(ct, axes, clicks, out);
+      return applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1, before);
+    });
   }
   remember(key, out, ct.dims, count);
   return count;

@@ -8,6 +8,8 @@ import { lungMasks } from './lungs.js';
 import { axisInfo, type AxisInfo } from './orientation.js';
 import { runsProfile, type Runs } from './runs.js';
 import { segmentClassFromClicks } from './click-strategy.js';
+import { withGrid } from './grid-pool.js';
+import { forRowRuns } from './row-runs.js';
 import { validatePrompts } from '../prompts.js';
 
 export const CPU_CLASSES = {
@@ -96,11 +98,14 @@ export class CpuEngine implements SegmentationEngine {
       paintLabels(labels, bodyRuns, bone, want);
     }
     if (prompts.length > 0) {
-      const region = body ?? new Uint8Array(n);
       for (let p = 0; p < prompts.length; p++) {
         await progress(0.75 + (0.25 * p) / prompts.length, `points ${p + 1}/${prompts.length}`);
-        segmentClassFromClicks(ct, axes, { classId: prompts[p].classId, points: prompts[p].points, labels: prompts[p].pointLabels }, region);
-        for (let i = 0; i < n; i++) if (region[i] !== 0) labels[i] = prompts[p].classId;
+        const { classId, points, pointLabels } = prompts[p];
+        // Borrowed and given back between two awaits (grid-pool.ts); painted run by run.
+        withGrid(n, (region) => {
+          segmentClassFromClicks(ct, axes, { classId, points, labels: pointLabels }, region);
+          forRowRuns(region, ct.dims[0], (s, e) => { labels.fill(classId, s, e); });
+        });
       }
     }
     await progress(1, 'done');
