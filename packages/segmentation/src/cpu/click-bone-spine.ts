@@ -39,49 +39,73 @@ export interface Column {
   down: number;
 }
 
-/**
- * The disc cells next to a vertebral body: TotalSegmentator-style vertebra labels stop at the endplates,
- * but the disc (≈ 60–110 HU at 3 mm) is as dense as osteoporotic cancellous bone and the smoothed
- * threshold and the competition between neighbouring cores leave half of each disc to each body.
- * Around each dip of the profile, the slices whose core mean lies below the midpoint between the dip
- * and the body's median are disc; there, the cells within the body's radius of the column that are
- * darker than that midpoint go.
- */
-export function discCells(box: ClickBox, axes: AxisInfo, column: Column, sizes: ReturnType<typeof levelSizes>): Uint8Array {
-  const dims = box.dims;
-  const strides = [1, dims[0], dims[0] * dims[1]];
+/** The box seen along the patient's S–I axis: that axis, the two in-plane axes and the strides. */
+interface SlicePlane {
+  box: ClickBox;
+  strides: readonly number[];
+  si: number;
+  u: number;
+  w: number;
+}
+
+function slicePlane(box: ClickBox, axes: AxisInfo): SlicePlane {
   const si = axes.siAxis;
   const [u, w] = [0, 1, 2].filter((a) => a !== si);
+  return { box, strides: [1, box.dims[0], box.dims[0] * box.dims[1]], si, u, w };
+}
+
+/**
+ * Calls fn(cell, a, b) for every cell of slice z within radiusMm (in-plane) of the column point
+ * (cu, cw), rounded to a cell; a, b are the cell's in-plane coordinates. Cells beyond the box are skipped.
+ */
+function forEachInDisc(p: SlicePlane, cu: number, cw: number, z: number, radiusMm: number, fn: (cell: number, a: number, b: number) => void): void {
+  const { box, strides, si, u, w } = p;
+  const su = box.spacing[u];
+  const sw = box.spacing[w];
+  const ru = Math.ceil(radiusMm / su);
+  const rw = Math.ceil(radiusMm / sw);
+  const iu = Math.round(cu);
+  const iw = Math.round(cw);
+  for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
+    const a = iu + du;
+    const b = iw + dw;
+    if (a < 0 || b < 0 || a >= box.dims[u] || b >= box.dims[w]) continue;
+    if ((du * su) ** 2 + (dw * sw) ** 2 > radiusMm ** 2) continue;
+    fn(a * strides[u] + b * strides[w] + z * strides[si], a, b);
+  }
+}
+
+/**
+ * Takes the disc cells next to a vertebral body out of mask (and marks them claimed): TotalSegmentator-style
+ * vertebra labels stop at the endplates, but the disc (≈ 60–110 HU at 3 mm) is as dense as osteoporotic
+ * cancellous bone and the smoothed threshold and the competition between neighbouring cores leave half
+ * of each disc to each body. Around each dip of the profile, the slices whose core mean lies below the
+ * midpoint between the dip and the body's median are disc; there, the cells within DISC_RADIUS core
+ * radii of the column that are darker than that midpoint go.
+ */
+export function trimDiscs(box: ClickBox, axes: AxisInfo, column: Column, sizes: ReturnType<typeof levelSizes>, mask: Uint8Array, claimed: Uint8Array): void {
+  const plane = slicePlane(box, axes);
+  const nSlices = box.dims[plane.si];
   const { profile, up, down } = column;
-  const out = new Uint8Array(box.hu.length);
   const body: number[] = [];
   for (let z = down + 1; z < up; z++) body.push(profile[z]);
-  if (body.length === 0) return out;
-  body.sort((a, b) => a - b);
+  if (body.length === 0) return;
+  body.sort((x, y) => x - y);
   const level = body[Math.floor(body.length / 2)];
   const r = DISC_RADIUS * sizes.coreRadius;
-  const ru = Math.ceil(r / box.spacing[u]);
-  const rw = Math.ceil(r / box.spacing[w]);
+  const step = box.spacing[plane.si];
   for (const d of [up, down]) {
-    if (d < 0 || d >= dims[si]) continue;
+    if (d < 0 || d >= nSlices) continue;
     const cut = 0.5 * (profile[d] + level);
     if (!(profile[d] < cut)) continue;
-    const slices: number[] = [];
-    for (const dir of [1, -1]) for (let z = d + (dir > 0 ? 0 : -1); z >= 0 && z < dims[si] && profile[z] < cut && Math.abs(z - d) * box.spacing[si] <= 10; z += dir) slices.push(z);
-    for (const z of slices) {
-      const zu = Math.round(column.centreU[z]);
-      const zw = Math.round(column.centreW[z]);
-      for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
-        const a = zu + du;
-        const b = zw + dw;
-        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w]) continue;
-        if ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2 > r * r) continue;
-        const c = a * strides[u] + b * strides[w] + z * strides[si];
-        if (box.hu[c] < cut) out[c] = 1;
+    for (const dir of [1, -1]) {
+      for (let z = d + (dir > 0 ? 0 : -1); z >= 0 && z < nSlices && profile[z] < cut && Math.abs(z - d) * step <= 10; z += dir) {
+        forEachInDisc(plane, column.centreU[z], column.centreW[z], z, r, (c) => {
+          if (box.hu[c] < cut && mask[c] !== 0) { mask[c] = 0; claimed[c] = 1; }
+        });
       }
     }
   }
-  return out;
 }
 /** In units of the core radius: the disc spans the body's full width, the core only its centre. */
 const DISC_RADIUS = 3;
@@ -94,25 +118,20 @@ const DISC_RADIUS = 3;
  * those dips is this vertebra's core; the same thickness mirrored across each dip is the neighbour's.
  */
 export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array, click: number, sizes: ReturnType<typeof levelSizes>, laterPositives: readonly number[] = []): { own: number[]; others: number[]; column: Column } {
+  const plane = slicePlane(box, axes);
+  const { strides, si, u, w } = plane;
   const dims = box.dims;
-  const strides = [1, dims[0], dims[0] * dims[1]];
-  const si = axes.siAxis;
-  const [u, w] = [0, 1, 2].filter((a) => a !== si);
   const coord = (c: number, a: number): number => Math.floor(c / strides[a]) % dims[a];
   const cu = coord(click, u);
   const cw = coord(click, w);
   const cz = coord(click, si);
-  const ru = Math.ceil(sizes.coreRadius / box.spacing[u]);
-  const rw = Math.ceil(sizes.coreRadius / box.spacing[w]);
-  const inDisc = (du: number, dw: number): boolean => ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2) <= sizes.coreRadius ** 2;
   // The column is followed slice by slice rather than taken straight along the S–I axis: with the
   // lumbar lordosis and the lumbosacral angle, S1 lies centimetres behind L5's centre. Each slice's
   // disc moves to the centroid of the bone within 1.5 core radii of the last one; through a disc
   // (soft tissue, no bone) it stays put.
   const centreU = new Float64Array(dims[si]);
   const centreW = new Float64Array(dims[si]);
-  const ru2 = Math.ceil((1.5 * sizes.coreRadius) / box.spacing[u]);
-  const rw2 = Math.ceil((1.5 * sizes.coreRadius) / box.spacing[w]);
+  const trackMm = 1.5 * sizes.coreRadius;
   const track = (from: number, to: number, dir: 1 | -1): void => {
     let pu = cu;
     let pw = cw;
@@ -120,18 +139,12 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
       let su = 0;
       let sw = 0;
       let cnt = 0;
-      const iu = Math.round(pu);
-      const iw = Math.round(pw);
-      for (let dw = -rw2; dw <= rw2; dw++) for (let du = -ru2; du <= ru2; du++) {
-        const a = iu + du;
-        const b = iw + dw;
-        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w]) continue;
-        if ((du * box.spacing[u]) ** 2 + (dw * box.spacing[w]) ** 2 > (1.5 * sizes.coreRadius) ** 2) continue;
-        if (domain[a * strides[u] + b * strides[w] + z * strides[si]] === 0) continue;
+      forEachInDisc(plane, pu, pw, z, trackMm, (c, a, b) => {
+        if (domain[c] === 0) return;
         su += a;
         sw += b;
         cnt++;
-      }
+      });
       if (z !== cz && cnt * box.spacing[u] * box.spacing[w] >= 0.25 * Math.PI * sizes.coreRadius ** 2) { pu = su / cnt; pw = sw / cnt; }
       centreU[z] = pu;
       centreW[z] = pw;
@@ -143,15 +156,7 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
   for (let z = 0; z < dims[si]; z++) {
     let sum = 0;
     let cnt = 0;
-    const zu = Math.round(centreU[z]);
-    const zw = Math.round(centreW[z]);
-    for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
-      const a = zu + du;
-      const b = zw + dw;
-      if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
-      sum += box.hu[a * strides[u] + b * strides[w] + z * strides[si]];
-      cnt++;
-    }
+    forEachInDisc(plane, centreU[z], centreW[z], z, sizes.coreRadius, (c) => { sum += box.hu[c]; cnt++; });
     profile[z] = cnt > 0 ? sum / cnt : 0;
   }
   const step = box.spacing[si];
@@ -175,15 +180,7 @@ export function vertebraCores(box: ClickBox, axes: AxisInfo, domain: Uint8Array,
   const slab = (centre: number, list: number[]): void => {
     for (let z = Math.ceil(centre - quarter); z <= Math.floor(centre + quarter); z++) {
       if (z < 0 || z >= dims[si]) continue;
-      const zu = Math.round(centreU[z]);
-      const zw = Math.round(centreW[z]);
-      for (let dw = -rw; dw <= rw; dw++) for (let du = -ru; du <= ru; du++) {
-        const a = zu + du;
-        const b = zw + dw;
-        if (a < 0 || b < 0 || a >= dims[u] || b >= dims[w] || !inDisc(du, dw)) continue;
-        const c = a * strides[u] + b * strides[w] + z * strides[si];
-        if (domain[c] !== 0) list.push(c);
-      }
+      forEachInDisc(plane, centreU[z], centreW[z], z, sizes.coreRadius, (c) => { if (domain[c] !== 0) list.push(c); });
     }
   };
   const mid = 0.5 * (up + down);

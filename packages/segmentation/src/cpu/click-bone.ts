@@ -2,7 +2,7 @@ import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { resultCorners } from './click-bone-box.js';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
-import { discCells, levelSizes, vertebraCores, vertebraLevel, type Column, type VertebraLevel } from './click-bone-spine.js';
+import { levelSizes, trimDiscs, vertebraCores, vertebraLevel, type Column, type VertebraLevel } from './click-bone-spine.js';
 import { segmentCordFromClicks, type CordOptions } from './click-bone-cord.js';
 import { enclosedCells } from './click-bone-marrow.js';
 import { geodesic, insideDistance2, keepConnected, markReached } from './click-geodesic.js';
@@ -205,11 +205,13 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     addPatch(box, domain, c, Math.min(o.patchHu, box.smooth[c] - 40), o.patchMm);
   }
   for (const c of [...posCells, ...negCells]) domain[c] = 1;
-  let column: Column | null = null;
+  // A lumbar vertebra's column and sizes, kept for the disc trim.
+  let lumbar: { column: Column; sizes: ReturnType<typeof levelSizes> } | null = null;
   if (kind.kind === 'vertebra') {
     const sizes = levelSizes(kind.level);
     const cores = vertebraCores(box, axes, domain, first, sizes, posCells.slice(1));
-    column = cores.column;
+    // Lumbar only: at T12 the thinner discs' dips are shallow and trimming cut into the body (0.78 → 0.70 after 3 clicks).
+    if (kind.level.region === 'L') lumbar = { column: cores.column, sizes };
     const isPos = new Set(posCells);
     own.push(...cores.own);
     const ownSet = new Set(own);
@@ -266,10 +268,8 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     if (mine > 0 && foreign === 0) add.push(i);
   }
   for (const i of add) mask[i] = 1;
-  // Lumbar only: at T12 the thinner discs' dips are shallow and trimming cut into the body (0.78 → 0.70 after 3 clicks).
-  if (column !== null && kind.kind === 'vertebra' && kind.level.region === 'L') {
-    const disc = discCells(box, axes, column, levelSizes(kind.level));
-    for (let i = 0; i < n; i++) if (disc[i] !== 0 && mask[i] !== 0) { mask[i] = 0; claimed[i] = 1; }
+  if (lumbar !== null) {
+    trimDiscs(box, axes, lumbar.column, lumbar.sizes, mask, claimed);
     keepConnected(mask, dims, posCells);
   }
   for (const c of posCells) mask[c] = 1;
