@@ -7,7 +7,11 @@
  * an await — another request on the same thread would be lent it.
  */
 const free: Uint8Array[] = [];
-/** Buffers kept: the most a click path borrows at once. */
+/**
+ * Buffers kept: what a later click borrows at once when the clicks before it are cached (the engine's region,
+ * the previous result, the gut's later region). A cold chain of k clicks borrows one more per click; those
+ * extra buffers are allocated fresh and the oldest dropped.
+ */
 const KEEP = 3;
 
 export function borrowGrid(n: number): Uint8Array {

@@ -1,6 +1,6 @@
 /**
  * Calls fn(start, end) for every run of set voxels of a 0/1 mask, split at row ends (rows of nx
- * voxels). The gaps are skipped by indexOf (native), so a mask that is mostly empty costs its runs.
+ * voxels). The gaps are skipped a word at a time (nextSet), so a mask that is mostly empty costs its runs.
  */
 export function forRowRuns(mask: Uint8Array, nx: number, fn: (start: number, end: number) => void): void {
   const n = mask.length;
