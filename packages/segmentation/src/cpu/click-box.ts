@@ -89,27 +89,33 @@ function sumTiles(grid: CellGrid, ct: Volume, c0: Vec3, dims: Vec3): void {
   const data = ct.data;
   const t0 = Math.floor(c0[0] / TILE);
   const t1 = Math.floor((c0[0] + dims[0] - 1) / TILE);
+  const fx = f[0];
   for (let cz = c0[2]; cz < c0[2] + dims[2]; cz++) for (let cy = c0[1]; cy < c0[1] + dims[1]; cy++) {
     const cellRow = gx * (cy + gy * cz);
+    const tiles = tilesX * (cy + gy * cz);
+    // Each run of tiles not summed yet is read row by row across its whole width: long runs of
+    // contiguous voxels, not a tile's few cells at a time.
     for (let t = t0; t <= t1; t++) {
-      const tile = t + tilesX * (cy + gy * cz);
-      if (done[tile] !== 0) continue;
-      done[tile] = 1;
-      const xStart = t * TILE * f[0];
-      const xEnd = Math.min(nx, (t + 1) * TILE * f[0]);
-      // Rows of the cell row in order, one cell's run of f[0] voxels at a time: one add per voxel into
-      // a local, one write per cell (the order a box read used).
+      if (done[tiles + t] !== 0) continue;
+      let te = t;
+      while (te + 1 <= t1 && done[tiles + te + 1] === 0) te++;
+      done.fill(1, tiles + t, tiles + te + 1);
+      const xStart = t * TILE * fx;
+      const xEnd = Math.min(nx, (te + 1) * TILE * fx);
+      // Per cell: its rows in order, each row's run of fx voxels summed into a local first (the adds
+      // a box read made, in its order, so the means are the same floats).
       for (let z = cz * f[2]; z < Math.min(nz, (cz + 1) * f[2]); z++) for (let y = cy * f[1]; y < Math.min(ny, (cy + 1) * f[1]); y++) {
         const src = nx * (y + ny * z);
-        for (let cx = t * TILE, x = xStart; x < xEnd; cx++) {
-          const end = Math.min(xEnd, x + f[0]);
-          let acc = 0;
-          for (let i = src + x; i < src + end; i++) acc += data[i];
-          sum[cellRow + cx] += acc;
-          cnt[cellRow + cx] += end - x;
-          x = end;
+        let c = cellRow + t * TILE;
+        let acc = 0;
+        let k = 0;
+        for (let i = src + xStart; i < src + xEnd; i++) {
+          acc += data[i];
+          if (++k === fx) { sum[c] += acc; cnt[c] += fx; c++; acc = 0; k = 0; }
         }
+        if (k > 0) { sum[c] += acc; cnt[c] += k; }
       }
+      t = te;
     }
   }
 }

@@ -1,5 +1,8 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { clickBoxBounds, mean3, type ClickBox } from './click-box.js';
+import { maskBounds } from './click-geodesic.js';
+import { BoundedCache } from './bounded-cache.js';
+import { ctFingerprint } from './click-refine.js';
 import { huScale } from './hu.js';
 
 /**
@@ -10,6 +13,27 @@ import { huScale } from './hu.js';
  */
 export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: number, f: Vec3): ClickBox {
   const { lo, dims, atEdge } = clickBoxBounds(ct, points, marginMm, f);
+  const key = `${ctFingerprint(ct)}|${lo.join(',')}|${dims.join(',')}|${f.join(',')}`;
+  const known = boxes.get(key);
+  if (known !== undefined) return known;
+  const box = sampleBox(ct, lo, dims, atEdge, f);
+  boxes.set(key, box);
+  return box;
+}
+
+/**
+ * Sampled boxes kept (bytes), by CT and bounds: an organ's later clicks mostly fall in the box of its
+ * first (a liver's reach is most of the scan), so they read no voxel, and the box's per-click regions
+ * (interactive.ts) are kept with it. A kept box is shared: nothing writes into it.
+ */
+const boxes = new BoundedCache<ClickBox>(64 * 2 ** 20, (b) => 8 * b.hu.length);
+
+/** Empties the kept boxes (a benchmark or test that times a cold click). */
+export function clearSampledBoxes(): void {
+  boxes.clear();
+}
+
+function sampleBox(ct: Volume, lo: Vec3, dims: Vec3, atEdge: boolean[], f: Vec3): ClickBox {
   const step = f.map((k) => Math.max(1, Math.floor(k / 2))) as Vec3;
   const [bx, by, bz] = dims;
   const [nx, ny, nz] = ct.dims;
@@ -43,10 +67,14 @@ export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox,
   const [bx, by, bz] = box.dims;
   const [nx, ny, nz] = ct.dims;
   const { lo, f } = box;
+  // Nothing is written outside the mask's cells and the one-cell ring around them: a liver's box is
+  // most of the scan, its mask a fraction of it.
+  const { lo: m0, hi: m1 } = maskBounds(mask, box.dims, 1);
+  if (m1[0] <= m0[0]) return writePositives(out, ct.dims, positives, 0);
   const border = new Uint8Array(mask.length);
   if (f.some((k) => k > 1)) {
     // A cell is near the border when its 3×3×3 neighbourhood holds both inside and outside cells.
-    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) for (let x = 0; x < bx; x++) {
+    for (let z = m0[2]; z < m1[2]; z++) for (let y = m0[1]; y < m1[1]; y++) for (let x = m0[0]; x < m1[0]; x++) {
       const c = x + bx * (y + by * z);
       if (claimed[c] !== 0) continue;
       let ins = 0;
@@ -62,12 +90,12 @@ export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox,
   const { slope, inter } = huScale(ct);
   const data = ct.data;
   let count = 0;
-  for (let z = lo[2]; z < Math.min(nz, lo[2] + bz * f[2]); z++) {
+  for (let z = lo[2] + m0[2] * f[2]; z < Math.min(nz, lo[2] + m1[2] * f[2]); z++) {
     const cz = Math.floor((z - lo[2]) / f[2]);
-    for (let y = lo[1]; y < Math.min(ny, lo[1] + by * f[1]); y++) {
+    for (let y = lo[1] + m0[1] * f[1]; y < Math.min(ny, lo[1] + m1[1] * f[1]); y++) {
       const row = bx * (Math.floor((y - lo[1]) / f[1]) + by * cz);
       const dst = nx * (y + ny * z);
-      for (let cx = 0; cx < bx; cx++) {
+      for (let cx = m0[0]; cx < m1[0]; cx++) {
         const c = row + cx;
         const x0 = lo[0] + cx * f[0];
         const x1 = Math.min(nx, x0 + f[0]);
@@ -80,6 +108,12 @@ export function writeCells(mask: Uint8Array, claimed: Uint8Array, box: ClickBox,
       }
     }
   }
+  return writePositives(out, ct.dims, positives, count);
+}
+
+/** The positive click voxels set in out; count plus those newly set. */
+function writePositives(out: Uint8Array, dims: Vec3, positives: readonly Vec3[], count: number): number {
+  const [nx, ny] = dims;
   for (const [x, y, z] of positives) {
     const v = x + nx * (y + ny * z);
     count += out[v] === 0 ? 1 : 0;

@@ -1,6 +1,6 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { cellOf, type ClickBox } from './click-box.js';
+import { cellOf, clickBoxBounds, type ClickBox } from './click-box.js';
 import { readSampledBox, writeCells } from './click-organ-grid.js';
 import { geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
@@ -35,7 +35,11 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
   const neg = points.filter((_p, i) => labels[i] === 0);
   if (pos.length === 0) return 0;
   const f = ct.spacing.map((s, a) => Math.max(1, Math.min(Math.floor(prior.workMm / s), Math.floor(ct.dims[a] / 16)))) as Vec3;
-  const box = readSampledBox(ct, points, prior.reachMm, f);
+  // Nothing beyond the organ's reach of the first click stays (withinReach): the box is that of the first
+  // click alone while every click lies in it, so an organ's later clicks share its box (click-organ-grid.ts).
+  const firstBox = clickBoxBounds(ct, [pos[0]], prior.reachMm, f);
+  const inFirst = points.every((p) => p.every((v, a) => v >= firstBox.lo[a] && v < firstBox.lo[a] + firstBox.dims[a] * f[a]));
+  const box = readSampledBox(ct, inFirst ? [pos[0]] : points, prior.reachMm, f);
   // The priors shape what the positive clicks grow; negative clicks then compete for it (as in the
   // general algorithm), so a negative only ever removes.
   // Unenhanced kidney parenchyma is homogeneous (30–40 HU) and 20–30 HU below unenhanced liver (55–65 HU): a narrow

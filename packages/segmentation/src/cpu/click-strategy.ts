@@ -2,6 +2,7 @@ import { labelById, type LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { applyLocalChange, clearClickCache, clicksKey, ctFingerprint, recall, remember } from './click-refine.js';
 import { clearCellGrids } from './click-box.js';
+import { clearSampledBoxes } from './click-organ-grid.js';
 import { BONE_STRATEGY } from './click-bone.js';
 import { clearGutCaches, GUT_STRATEGY } from './click-gut.js';
 import { withGrid } from './grid-pool.js';
@@ -87,10 +88,11 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
 
 /**
  * Empties every cache the click path keeps per CT (refined results, block-mean grids, the gut's
- * first regions and gas boxes): a benchmark or test that times a click must time a cold one.
+ * first regions and gas boxes, the organs' sampled boxes): a benchmark or test that times a click must time a cold one.
  */
 export function clearClickCaches(): void {
   clearClickCache();
   clearCellGrids();
+  clearSampledBoxes();
   clearGutCaches();
 }

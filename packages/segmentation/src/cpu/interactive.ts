@@ -1,6 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected, maskBounds } from './click-geodesic.js';
+import { IntList } from './growable.js';
 import { huScale } from './hu.js';
 import type { AxisInfo } from './orientation.js';
 
@@ -180,6 +181,20 @@ function localDepth(d2: Float32Array, box: ClickBox, seed: number): number {
   return Math.min(Math.sqrt(best), 80);
 }
 
+/** One positive click's own region in a box: what segmentInBox grew from it, its model and reach. */
+interface GrownRegion {
+  cells: Int32Array;
+  model: Model;
+  reachMm: number;
+}
+
+/**
+ * Each positive click's region depends only on the box, the click and the options, not on the other
+ * clicks: a box that is read once and kept (the organ strategy's, click-organ-grid.ts) grows each
+ * click once, and a later click grows only itself instead of every click again. Held as long as the box.
+ */
+const grownRegions = new WeakMap<ClickBox, Map<string, GrownRegion>>();
+
 export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
   const n = box.hu.length;
   const union = new Uint8Array(n);
@@ -194,7 +209,18 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
   const posCells = pos.map((p) => cellOf(box, p));
   const { smooth, hu } = box;
   let reachMm = 0;
+  const known = grownRegions.get(box) ?? new Map<string, GrownRegion>();
+  grownRegions.set(box, known);
+  const optionsKey = `${axes.siAxis}|${JSON.stringify(o)}`;
   posCells.forEach((seed, k) => {
+    const key = `${seed}|${k === 0 ? 1 : 0}|${optionsKey}`;
+    const seen = known.get(key);
+    if (seen !== undefined) {
+      models.push({ ...seen.model });
+      reachMm = Math.max(reachMm, seen.reachMm);
+      for (let i = 0; i < seen.cells.length; i++) union[seen.cells[i]] = 1;
+      return;
+    }
     const m = clickModel(box, seed, o);
     // In a bone: on bright bone tissue, or in marrow that cortex encloses (in its slice, or from most directions).
     // The bone cells (a closing and a hole fill of the whole box) only for a click that can be in one:
@@ -225,7 +251,9 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
     region.fill(0);
     for (let i = 0; i < g.count; i++) region[g.order[i]] = 1;
     cutLeaks(region, d2, box, seed, m.bone ? o.boneAlpha : o.alpha);
-    for (let i = 0; i < n; i++) union[i] |= region[i];
+    const cells = new IntList();
+    for (let i = 0; i < n; i++) if (region[i] !== 0) { union[i] = 1; cells.push(i); }
+    known.set(key, { cells: cells.data.slice(0, cells.length), model: { ...m }, reachMm: (k === 0 ? o.reach : o.laterReach) * depth });
   });
   for (const s of posCells) union[s] = 1;
   const claimed = new Uint8Array(n);
