@@ -53,11 +53,12 @@ describe('bone clicks (shared CTs, protocol of bench/clicks)', () => {
   it('reaches the measured Dice after 1 / 3 / 5 clicks and never loses with more clicks', () => {
     const [one, , three, , five] = summary.map((s) => s.meanDice);
     // 1 click: issue 14's target. Its 3- and 5-click targets (0.75 / 0.82) are not met over all 69 structures
-    // yet (0.749 / 0.781, bench/RESULTS.md); these ten, with the sacrum and S1, measure 0.7225 / 0.7488, and
-    // the bounds are those measurements' floors, so a change that loses bone Dice fails here.
+    // yet (0.753 / 0.786, bench/RESULTS.md); these ten, with the sacrum and S1, measure 0.7370 / 0.7670 (0.7225 /
+    // 0.7488 before a vertebra's cells darker than its marrow were dropped), and the bounds are those measurements'
+    // floors, so a change that loses bone Dice fails here.
     assert.ok(one >= 0.6, `1 click ${one}`);
-    assert.ok(three >= 0.72 && three >= one, `3 clicks ${three}`);
-    assert.ok(five >= 0.74 && five >= three, `5 clicks ${five}`);
+    assert.ok(three >= 0.73 && three >= one, `3 clicks ${three}`);
+    assert.ok(five >= 0.76 && five >= three, `5 clicks ${five}`);
   });
 
   it('segments the whole vertebra and the cord from one click, and no structure beyond 3× its size', () => {
