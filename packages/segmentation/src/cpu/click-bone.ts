@@ -46,7 +46,7 @@ export interface BoneClickOptions {
   patchMm: number;
   /** How far (mm, through bone) a negative click on a vertebra reaches. */
   vertebraNegMm: number;
-  /** A vertebra's cells darker than its marrow at the first click by more than this (HU) are not its bone. */
+  /** A vertebra's cells darker than its marrow at every positive click by more than this (HU) are not its bone. */
   marrowDropHu: number;
   depthRadiusMm: number;
   marrowRadiusMm: number;
@@ -174,10 +174,10 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     for (let i = 0; i < n; i++) if (bone[i] !== 0 && smooth[i] < BONE_HU && hu[i] < o.canalHu) bone[i] = 0;
   }
   if (bone[first] === 0) return null;
-  // A vertebra is no darker than its own marrow at the click by more than marrowDropHu: the disc cut
+  // A vertebra is no darker than its own marrow at a positive click by more than marrowDropHu: the disc cut
   // obliquely in an axial slice, the canal's fat and the rim of soft tissue that the cortex's smoothing lifts over
   // 150 HU are (the cortex itself, ≥ 150 HU, always stays).
-  if (kind.kind === 'vertebra') dropDarkerThanMarrow(box, bone, first, o.marrowDropHu);
+  if (kind.kind === 'vertebra') dropDarkerThanMarrow(box, bone, posCells, o.marrowDropHu);
   const gap = jointGaps(box, bone, o);
   const domain = new Uint8Array(n);
   for (let i = 0; i < n; i++) domain[i] = bone[i] !== 0 && gap[i] === 0 ? 1 : 0;
@@ -283,23 +283,29 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
 }
 
 /**
- * Clears the bone cells darker (raw cell HU) than min(BONE_HU, the median of the bone cells around the
- * click − dropHu): a per-click intensity model of the clicked vertebra's marrow, which ranges from
- * ≈ 100 HU (fatty, older) to 250 HU (young) and sets how dark its own cells may be.
+ * Clears the bone cells darker (raw cell HU) than min(BONE_HU, the median of the bone cells around a
+ * positive click − dropHu), the lowest such floor over the clicks: a per-click intensity model of the
+ * clicked vertebra's marrow, which ranges from ≈ 100 HU (fatty, older) to 250 HU (young) and sets how
+ * dark its own cells may be. The clicks themselves stay.
  */
-function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, click: number, dropHu: number): void {
+function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, clicks: readonly number[], dropHu: number): void {
   const [bx, by, bz] = box.dims;
-  const c = [click % bx, Math.floor(click / bx) % by, Math.floor(click / (bx * by))];
-  const values: number[] = [];
-  for (let z = Math.max(0, c[2] - 1); z <= Math.min(bz - 1, c[2] + 1); z++)
-    for (let y = Math.max(0, c[1] - 1); y <= Math.min(by - 1, c[1] + 1); y++)
-      for (let x = Math.max(0, c[0] - 1); x <= Math.min(bx - 1, c[0] + 1); x++) {
-        const i = x + bx * (y + by * z);
-        if (bone[i] !== 0) values.push(box.hu[i]);
-      }
-  values.sort((a, b) => a - b);
-  const cut = Math.min(BONE_HU, values[values.length >> 1] - dropHu);
-  for (let i = 0; i < bone.length; i++) if (bone[i] !== 0 && box.hu[i] < cut && i !== click) bone[i] = 0;
+  let cut = BONE_HU;
+  for (const click of clicks) {
+    const c = [click % bx, Math.floor(click / bx) % by, Math.floor(click / (bx * by))];
+    const values: number[] = [];
+    for (let z = Math.max(0, c[2] - 1); z <= Math.min(bz - 1, c[2] + 1); z++)
+      for (let y = Math.max(0, c[1] - 1); y <= Math.min(by - 1, c[1] + 1); y++)
+        for (let x = Math.max(0, c[0] - 1); x <= Math.min(bx - 1, c[0] + 1); x++) {
+          const i = x + bx * (y + by * z);
+          if (bone[i] !== 0) values.push(box.hu[i]);
+        }
+    if (values.length === 0) continue;
+    values.sort((a, b) => a - b);
+    cut = Math.min(cut, values[values.length >> 1] - dropHu);
+  }
+  const keep = new Set(clicks);
+  for (let i = 0; i < bone.length; i++) if (bone[i] !== 0 && box.hu[i] < cut && !keep.has(i)) bone[i] = 0;
 }
 
 /** Adds to mask the cells of region within radiusMm of the cell through region's cells. */
