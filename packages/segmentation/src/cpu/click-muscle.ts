@@ -135,6 +135,10 @@ interface MuscleGrowth {
   /** The first click's growth reached every cell it could (barriers all round) before its cap. */
   exhausted: boolean;
   level: number;
+  /** The left–right axis and the cells kept along it (this side of the midline), for later clicks' step costs. */
+  lr: number;
+  keepBelow: number;
+  keepAbove: number;
 }
 
 /** The working box, the step costs and the first click's geodesic growth; the caller picks how far. */
@@ -184,7 +188,7 @@ function growMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o: MuscleOp
   const steps = box.spacing.map((s, a) => (a === si ? s * o.siScale : s)) as Vec3;
   const cap = Math.ceil(maxCells * 1.05);
   const g = geodesic(box.dims, steps, fac, [posCells[0]], Infinity, cap);
-  return { box, steps, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, exhausted: g.count < cap, level };
+  return { box, steps, fac, posCells, negCells, order: g.order, dist: g.dist, count: g.count, minCells: Math.ceil(o.minFraction * maxCells), maxCells, exhausted: g.count < cap, level, lr, keepBelow, keepAbove };
 }
 
 /**
@@ -226,8 +230,8 @@ function stableDistance(g: MuscleGrowth, o: MuscleOptions): number {
 
 /**
  * Seeded competition: the first positive click reaches (geodesically) as far as its stable region,
- * later ones laterReach of that; a cell nearer to a negative click, by the negative's lead, than to
- * every positive one is out. Positive click voxels are always in, negative ones always out.
+ * later ones laterReach of that, each through step costs from its own tissue level; a cell nearer to a
+ * negative click, by the negative's lead, than to every positive one is out. Positive click voxels are always in, negative ones always out.
  */
 export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array, options: Partial<MuscleOptions> = {}): number {
   const o = { ...MUSCLE_DEFAULTS, ...options };
@@ -243,7 +247,10 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
     const own = new Float32Array(n);
     dPos = g.dist.slice();
     for (let k = 1; k < posCells.length; k++) {
-      geodesic(box.dims, steps, fac, [posCells[k]], o.laterReach * limit, n, own);
+      // Each with its own tissue level: a muscle's fatty or denser part where the first click's level called it fat.
+      const fk = muscleFactor(box, levelAt(box, posCells[k]), g.lr, g.keepBelow, g.keepAbove, o);
+      fk[posCells[k]] = 1;
+      geodesic(box.dims, steps, fk, [posCells[k]], o.laterReach * limit, n, own);
       for (let v = 0; v < n; v++) if (own[v] < dPos[v]) dPos[v] = own[v];
     }
   }
