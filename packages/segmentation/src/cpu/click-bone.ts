@@ -174,10 +174,6 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     for (let i = 0; i < n; i++) if (bone[i] !== 0 && smooth[i] < BONE_HU && hu[i] < o.canalHu) bone[i] = 0;
   }
   if (bone[first] === 0) return null;
-  // A vertebra is no darker than its own marrow at a positive click by more than marrowDropHu: the disc cut
-  // obliquely in an axial slice, the canal's fat and the rim of soft tissue that the cortex's smoothing lifts over
-  // 150 HU are (the cortex itself, ≥ 150 HU, always stays).
-  if (kind.kind === 'vertebra') dropDarkerThanMarrow(box, bone, posCells, o.marrowDropHu);
   const gap = jointGaps(box, bone, o);
   const domain = new Uint8Array(n);
   for (let i = 0; i < n; i++) domain[i] = bone[i] !== 0 && gap[i] === 0 ? 1 : 0;
@@ -223,6 +219,11 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
     const ownSet = new Set(own);
     others.push(...cores.others.filter((c) => !ownSet.has(c) && !isPos.has(c)));
     reach = sizes.reach;
+    // A vertebra is no darker than its own marrow at a positive click by more than marrowDropHu: the disc cut
+    // obliquely by an axial slice, the canal's fat and the rim of soft tissue that smoothing lifts over 150 HU are
+    // (cortex, ≥ 150 HU, always stays). After the cores: the neighbours' bodies are found in the whole bone, so a
+    // darker S1 still bounds L5 (dropped before them, L5 ran into S1 on the 512×512×300 CT, 0.67 → 0.51).
+    dropDarkerThanMarrow(box, domain, posCells, [...own, ...others, ...negCells], o.marrowDropHu);
   }
   const factor = new Float32Array(n);
   for (let i = 0; i < n; i++) factor[i] = domain[i] !== 0 ? 1 : Infinity;
@@ -286,9 +287,9 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
  * Clears the bone cells darker (raw cell HU) than min(BONE_HU, the median of the bone cells around a
  * positive click − dropHu), the lowest such floor over the clicks: a per-click intensity model of the
  * clicked vertebra's marrow, which ranges from ≈ 100 HU (fatty, older) to 250 HU (young) and sets how
- * dark its own cells may be. The clicks themselves stay.
+ * dark its own cells may be. The seeds (clicks, the vertebra's and its neighbours' cores) stay.
  */
-function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, clicks: readonly number[], dropHu: number): void {
+function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, clicks: readonly number[], seeds: readonly number[], dropHu: number): void {
   const [bx, by, bz] = box.dims;
   let cut = BONE_HU;
   for (const click of clicks) {
@@ -304,7 +305,7 @@ function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, clicks: readonly 
     values.sort((a, b) => a - b);
     cut = Math.min(cut, values[values.length >> 1] - dropHu);
   }
-  const keep = new Set(clicks);
+  const keep = new Set(seeds);
   for (let i = 0; i < bone.length; i++) if (bone[i] !== 0 && box.hu[i] < cut && !keep.has(i)) bone[i] = 0;
 }
 
