@@ -194,7 +194,7 @@ interface GrownRegion {
  * click once, and a later click grows only itself instead of every click again. Held as long as the box.
  */
 const grownRegions = new WeakMap<ClickBox, Map<string, GrownRegion>>();
-const MAX_REGIONS_PER_BOX = 24;
+const MAX_REGIONS_PER_BOX = 8;
 
 export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
   const n = box.hu.length;
@@ -255,7 +255,7 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
     const cells = new IntList();
     for (let i = 0; i < n; i++) if (region[i] !== 0) { union[i] = 1; cells.push(i); }
     known.set(key, { cells: cells.data.slice(0, cells.length), model: { ...m }, reachMm: (k === 0 ? o.reach : o.laterReach) * depth });
-    // A long session of clicks on one organ keeps only its latest regions (a liver click's is ≈ 1 MB).
+    // Only the latest regions of a box are kept (a liver click's is ≈ 1 MB; the kept boxes hold ≈ 7 livers).
     if (known.size > MAX_REGIONS_PER_BOX) known.delete(known.keys().next().value as string);
   });
   for (const s of posCells) union[s] = 1;
