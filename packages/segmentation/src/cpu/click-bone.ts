@@ -1,7 +1,7 @@
 import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { resultCorners } from './click-bone-box.js';
-import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
+import { blockFactor, cellOf, neighbourMedianHu, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { levelSizes, trimDiscs, vertebraCores, vertebraLevel, type Column, type VertebraLevel } from './click-bone-spine.js';
 import { segmentCordFromClicks, type CordOptions } from './click-bone-cord.js';
 import { enclosedCells } from './click-bone-marrow.js';
@@ -290,20 +290,10 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
  * dark its own cells may be. The seeds (clicks, the vertebra's and its neighbours' cores) stay.
  */
 function dropDarkerThanMarrow(box: ClickBox, bone: Uint8Array, clicks: readonly number[], seeds: readonly number[], dropHu: number): void {
-  const [bx, by, bz] = box.dims;
   let cut = BONE_HU;
   for (const click of clicks) {
-    const c = [click % bx, Math.floor(click / bx) % by, Math.floor(click / (bx * by))];
-    const values: number[] = [];
-    for (let z = Math.max(0, c[2] - 1); z <= Math.min(bz - 1, c[2] + 1); z++)
-      for (let y = Math.max(0, c[1] - 1); y <= Math.min(by - 1, c[1] + 1); y++)
-        for (let x = Math.max(0, c[0] - 1); x <= Math.min(bx - 1, c[0] + 1); x++) {
-          const i = x + bx * (y + by * z);
-          if (bone[i] !== 0) values.push(box.hu[i]);
-        }
-    if (values.length === 0) continue;
-    values.sort((a, b) => a - b);
-    cut = Math.min(cut, values[values.length >> 1] - dropHu);
+    const marrow = neighbourMedianHu(box, click, (i) => bone[i] !== 0);
+    if (!Number.isNaN(marrow)) cut = Math.min(cut, marrow - dropHu);
   }
   const keep = new Set(seeds);
   for (let i = 0; i < bone.length; i++) if (bone[i] !== 0 && box.hu[i] < cut && !keep.has(i)) bone[i] = 0;

@@ -176,6 +176,25 @@ export function mean3(src: Float32Array, dims: Vec3): Float32Array {
   return a;
 }
 
+/**
+ * Median block-mean HU of the cells in a cell's 3×3×3 neighbourhood (clamped to the box) that pass
+ * `take` (given the cell index); NaN when none does.
+ */
+export function neighbourMedianHu(box: Pick<ClickBox, 'dims' | 'hu'>, cell: number, take: (i: number) => boolean): number {
+  const [bx, by, bz] = box.dims;
+  const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
+  const values: number[] = [];
+  for (let z = Math.max(0, c[2] - 1); z <= Math.min(bz - 1, c[2] + 1); z++)
+    for (let y = Math.max(0, c[1] - 1); y <= Math.min(by - 1, c[1] + 1); y++)
+      for (let x = Math.max(0, c[0] - 1); x <= Math.min(bx - 1, c[0] + 1); x++) {
+        const i = x + bx * (y + by * z);
+        if (take(i)) values.push(box.hu[i]);
+      }
+  if (values.length === 0) return NaN;
+  values.sort((a, b) => a - b);
+  return values[values.length >> 1];
+}
+
 /** Cell index of a full-resolution voxel. */
 export function cellOf(box: Pick<ClickBox, 'lo' | 'f' | 'dims'>, p: Vec3): number {
   const c = [0, 1, 2].map((a) => Math.min(box.dims[a] - 1, Math.max(0, Math.floor((p[a] - box.lo[a]) / box.f[a]))));

@@ -5,7 +5,7 @@
 // adult volume clipped to the field of view; later clicks compete as geodesic seeds.
 import { labelById } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { blockFactor, cellOf, readClickBox, type ClickBox } from './click-box.js';
+import { blockFactor, cellOf, neighbourMedianHu, readClickBox, type ClickBox } from './click-box.js';
 import { geodesic } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { bodyMidlineIndex, sideOf } from './click-side.js';
@@ -74,20 +74,10 @@ function priorOf(classId: number): MusclePrior {
 /** The midline is the centroid of tissue above this (HU) in the click's slice. */
 const MIDLINE_TISSUE_HU = -300;
 
-/** Median raw cell HU around a cell (3×3×3), soft tissue only. */
+/** Median raw cell HU around a cell (3×3×3), soft tissue only (40 HU when there is none). */
 function levelAt(box: ClickBox, cell: number): number {
-  const [bx, by, bz] = box.dims;
-  const c = [cell % bx, Math.floor(cell / bx) % by, Math.floor(cell / (bx * by))];
-  const values: number[] = [];
-  for (let z = Math.max(0, c[2] - 1); z <= Math.min(bz - 1, c[2] + 1); z++)
-    for (let y = Math.max(0, c[1] - 1); y <= Math.min(by - 1, c[1] + 1); y++)
-      for (let x = Math.max(0, c[0] - 1); x <= Math.min(bx - 1, c[0] + 1); x++) {
-        const h = box.hu[x + bx * (y + by * z)];
-        if (h > FAT_HU / 2 && h < BONE_HU) values.push(h);
-      }
-  if (values.length === 0) return 40;
-  values.sort((a, b) => a - b);
-  return values[Math.floor(values.length / 2)];
+  const level = neighbourMedianHu(box, cell, (i) => box.hu[i] > FAT_HU / 2 && box.hu[i] < BONE_HU);
+  return Number.isNaN(level) ? 40 : level;
 }
 
 /** Per-cell step-cost factor (Infinity: fat, bone, air, the wrong side). */
