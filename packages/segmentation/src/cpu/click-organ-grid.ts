@@ -4,6 +4,7 @@ import { maskBounds } from './click-geodesic.js';
 import { BoundedCache } from './bounded-cache.js';
 import { ctFingerprint } from './click-refine.js';
 import { huScale } from './hu.js';
+import { keepRegionsOf } from './interactive.js';
 
 /**
  * The working box around the clicks like click-box.ts's, but each coarse cell's mean is taken over a
@@ -18,6 +19,7 @@ export function readSampledBox(ct: Volume, points: readonly Vec3[], marginMm: nu
   if (known !== undefined) return known;
   const box = sampleBox(ct, lo, dims, atEdge, f);
   boxes.set(key, box);
+  keepRegionsOf(box);
   return box;
 }
 

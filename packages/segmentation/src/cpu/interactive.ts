@@ -191,10 +191,16 @@ interface GrownRegion {
 /**
  * Each positive click's region depends only on the box, the click and the options, not on the other
  * clicks: a box that is read once and kept (the organ strategy's, click-organ-grid.ts) grows each
- * click once, and a later click grows only itself instead of every click again. Held as long as the box.
+ * click once, and a later click grows only itself instead of every click again. Held as long as the box;
+ * only boxes registered with keepRegionsOf, since a box read afresh per call is never asked again.
  */
 const grownRegions = new WeakMap<ClickBox, Map<string, GrownRegion>>();
 const MAX_REGIONS_PER_BOX = 8;
+
+/** Registers a box that its reader keeps: segmentInBox then keeps each click's region with it. */
+export function keepRegionsOf(box: ClickBox): void {
+  if (!grownRegions.has(box)) grownRegions.set(box, new Map());
+}
 
 export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly Vec3[], axes: AxisInfo, o: ClickOptions): { mask: Uint8Array; models: Model[]; claimed: Uint8Array; reachMm: number } {
   const n = box.hu.length;
@@ -210,12 +216,11 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
   const posCells = pos.map((p) => cellOf(box, p));
   const { smooth, hu } = box;
   let reachMm = 0;
-  const known = grownRegions.get(box) ?? new Map<string, GrownRegion>();
-  grownRegions.set(box, known);
-  const optionsKey = `${axes.siAxis}|${JSON.stringify(o)}`;
+  const known = grownRegions.get(box);
+  const optionsKey = known ? `${axes.siAxis}|${JSON.stringify(o)}` : '';
   posCells.forEach((seed, k) => {
     const key = `${seed}|${k === 0 ? 1 : 0}|${optionsKey}`;
-    const seen = known.get(key);
+    const seen = known?.get(key);
     if (seen !== undefined) {
       models.push({ ...seen.model });
       reachMm = Math.max(reachMm, seen.reachMm);
@@ -252,6 +257,10 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
     region.fill(0);
     for (let i = 0; i < g.count; i++) region[g.order[i]] = 1;
     cutLeaks(region, d2, box, seed, m.bone ? o.boneAlpha : o.alpha);
+    if (!known) {
+      for (let i = 0; i < n; i++) union[i] |= region[i];
+      return;
+    }
     const cells = new IntList();
     for (let i = 0; i < n; i++) if (region[i] !== 0) { union[i] = 1; cells.push(i); }
     known.set(key, { cells: cells.data.slice(0, cells.length), model: { ...m }, reachMm: (k === 0 ? o.reach : o.laterReach) * depth });
