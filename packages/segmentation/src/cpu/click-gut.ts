@@ -169,11 +169,7 @@ function addGasPockets(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uin
     const n = gas.label.length;
     const pocket = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (gas.label[i] === k) pocket[i] = 1;
-    const step = Math.min(...box.spacing);
-    const shell = dilateCells(pocket, box.dims, Math.max(1, Math.round(POCKET.wallMm / step)));
-    const pixel = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
-    fillSliceHoles(shell, box.dims, axes.siAxis, POCKET.maxHoleMm2 / pixel);
-    fillCells(shell, box, ct.dims, out, 1);
+    fillCells(wallAndContents(pocket, box, axes, POCKET, null), box, ct.dims, out, 1);
     added = true;
   }
   if (!added) return count;
@@ -410,14 +406,21 @@ function gasTube(box: BoxMeans, axes: AxisInfo, gas: BowelGas, base: Uint8Array,
   }
   const tube = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (dist[i] === 0 && isGas(i)) tube[i] = 1;
-  // Wall shell: cells within wallMm of the gas.
-  const wall = Math.max(1, Math.round(o.wallMm / step));
-  const shell = dilateCells(tube, box.dims, wall);
-  for (let i = 0; i < n; i++) if (base[i] !== 0) shell[i] = 1;
-  const pixel = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
-  fillSliceHoles(shell, box.dims, axes.siAxis, o.maxHoleMm2 / pixel);
+  const shell = wallAndContents(tube, box, axes, o, base);
   for (let i = 0; i < n; i++) if (base[i] !== 0) shell[i] = 0;
   void bz;
+  return shell;
+}
+
+/**
+ * The gas with its wall (cells within wallMm of it) and, per axial slice, what gas, wall and the
+ * optional base region enclose up to maxHoleMm2 (faeces, fluid).
+ */
+function wallAndContents(gas: Uint8Array, box: BoxMeans, axes: AxisInfo, o: GutOptions, base: Uint8Array | null): Uint8Array {
+  const shell = dilateCells(gas, box.dims, Math.max(1, Math.round(o.wallMm / Math.min(...box.spacing))));
+  if (base) for (let i = 0; i < shell.length; i++) if (base[i] !== 0) shell[i] = 1;
+  const pixel = box.spacing.filter((_s, a) => a !== axes.siAxis).reduce((a, b) => a * b, 1);
+  fillSliceHoles(shell, box.dims, axes.siAxis, o.maxHoleMm2 / pixel);
   return shell;
 }
 
