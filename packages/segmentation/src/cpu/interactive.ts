@@ -39,7 +39,7 @@ export interface ClickOptions {
 }
 
 export const CLICK_DEFAULTS: ClickOptions = {
-  marginMm: 60, maxMarginMm: 400, workMm: 3, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 200, competeWeight: 0,
+  marginMm: 60, maxMarginMm: 400, workMm: 3, modelRadiusMm: 4, k: 2.5, minHalfHu: 20, maxHalfHu: 40, competeWeight: 0,
   reach: 8, laterReach: 3, maxBalls: 20, boneBalls: 10, maxHoleMm2: 300, maxBoneHoleMm2: 2500, alpha: 0.5, boneAlpha: 0.3, enclosedFraction: 0.7,
 };
 
