@@ -201,6 +201,11 @@ export function cellOf(box: Pick<ClickBox, 'lo' | 'f' | 'dims'>, p: Vec3): numbe
   return c[0] + box.dims[0] * (c[1] + box.dims[1] * c[2]);
 }
 
+/** Whether a full-resolution voxel lies in the box's cells (cellOf clamps one outside to the nearest face). */
+export function boxHolds(box: Pick<ClickBox, 'lo' | 'f' | 'dims'>, p: Vec3): boolean {
+  return p.every((v, a) => v >= box.lo[a] && v < box.lo[a] + box.dims[a] * box.f[a]);
+}
+
 /** True when the mask touches a box face that is not the volume's own face. */
 export function touchesOpenFace(mask: Uint8Array, box: ClickBox): boolean {
   const [bx, by, bz] = box.dims;

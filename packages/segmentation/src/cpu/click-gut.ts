@@ -1,7 +1,7 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
 import { BoundedCache } from './bounded-cache.js';
-import { blockFactor, cellOf, clickBoxBounds, readBoxMeans, type BoxMeans } from './click-box.js';
+import { blockFactor, boxHolds, cellOf, clickBoxBounds, readBoxMeans, type BoxMeans } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClickStrategy, ClassClicks } from './click-strategy.js';
 import { ctFingerprint } from './click-refine.js';
@@ -164,8 +164,7 @@ function addGasPockets(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uin
     const c = cellOf(box, p);
     const k = gas.label[c];
     if (k === 0 || gas.bowel[k] === 0) continue;
-    const inBox = (q: Vec3): boolean => q.every((v, a) => v >= box.lo[a] && v < box.lo[a] + box.dims[a] * box.f[a]);
-    if (neg.some((q) => inBox(q) && gas.label[cellOf(box, q)] === k)) continue;
+    if (neg.some((q) => boxHolds(box, q) && gas.label[cellOf(box, q)] === k)) continue;
     const n = gas.label.length;
     const pocket = new Uint8Array(n);
     for (let i = 0; i < n; i++) if (gas.label[i] === k) pocket[i] = 1;

@@ -1,6 +1,6 @@
 import type { LabelGroup } from '@vista3d/labels';
 import type { Vec3, Volume } from '@vista3d/volume';
-import { cellOf, clickBoxBounds, type ClickBox } from './click-box.js';
+import { boxHolds, cellOf, clickBoxBounds, type ClickBox } from './click-box.js';
 import { readSampledBox, writeCells } from './click-organ-grid.js';
 import { geodesic, insideDistance2, keepConnected } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
@@ -37,8 +37,8 @@ export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, ou
   const f = ct.spacing.map((s, a) => Math.max(1, Math.min(Math.floor(prior.workMm / s), Math.floor(ct.dims[a] / 16)))) as Vec3;
   // Nothing beyond the organ's reach of the first click stays (withinReach): the box is that of the first
   // click alone while every click lies in it, so an organ's later clicks share its box (click-organ-grid.ts).
-  const firstBox = clickBoxBounds(ct, [pos[0]], prior.reachMm, f);
-  const inFirst = points.every((p) => p.every((v, a) => v >= firstBox.lo[a] && v < firstBox.lo[a] + firstBox.dims[a] * f[a]));
+  const firstBox = { ...clickBoxBounds(ct, [pos[0]], prior.reachMm, f), f };
+  const inFirst = points.every((p) => boxHolds(firstBox, p));
   const box = readSampledBox(ct, inFirst ? [pos[0]] : points, prior.reachMm, f);
   // The priors shape what the positive clicks grow; negative clicks then compete for it (as in the
   // general algorithm), so a negative only ever removes.
