@@ -10,15 +10,11 @@ import { lowStdComponents } from '../src/cpu/local-std.js';
 import { morph } from '../src/cpu/morphology.js';
 import { Plane } from '../src/cpu/plane.js';
 import { componentsOfMask, paintComponents } from '../src/cpu/runs.js';
-
-function random(seed: number): () => number {
-  let s = seed;
-  return () => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s / 0x7fffffff; };
-}
+import { seededRandom } from './helpers.js';
 
 /** Blobby random mask: a few boxes and noise, so runs, holes and borders all occur. */
 function blobs(dims: Vec3, seed: number): Uint8Array {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const [nx, ny, nz] = dims;
   const m = new Uint8Array(nx * ny * nz);
   for (let b = 0; b < 12; b++) {
@@ -99,7 +95,7 @@ describe('slice-wise building blocks of the automatic pass', () => {
   });
 
   it('low-variance components equal the masked 3×3×3 statistic computed voxel by voxel', () => {
-    const rnd = random(5);
+    const rnd = seededRandom(5);
     const [nx, ny, nz] = dims;
     const within = blobs(dims, 77);
     const data = new Int16Array(within.length);

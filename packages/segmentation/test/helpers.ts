@@ -36,3 +36,9 @@ export function centroid(dims: Vec3, v: ArrayLike<number>, f: (x: number) => boo
   }
   return [sx / c, sy / c, sz / c];
 }
+
+/** Deterministic pseudo-random numbers in [0, 1) (a linear congruential generator). */
+export function seededRandom(seed: number): () => number {
+  let s = seed;
+  return () => { s = (s * 1103515245 + 12345) & 0x7fffffff; return s / 0x7fffffff; };
+}

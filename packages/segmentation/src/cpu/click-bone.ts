@@ -339,6 +339,7 @@ export const BONE_STRATEGY: ClickStrategy = {
   segment: (ct, axes, clicks, out) => clicks.classId === SPINAL_CORD
     ? segmentCordFromClicks(ct, axes, clicks.points, clicks.labels, out, cordTuning())
     : segmentBoneFromClicks(ct, axes, clicks, out),
+  smooth: () => true,
 };
 
 function cordTuning(): Partial<CordOptions> {

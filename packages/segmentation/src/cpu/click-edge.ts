@@ -1,7 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { IntList } from './growable.js';
 import { huScale } from './hu.js';
-import { forRowRuns } from './row-runs.js';
+import { runBounds } from './row-runs.js';
 
 /** Least HU difference between the structure and the tissue beyond it for a border voxel to count as mixed. */
 const MIN_CONTRAST_HU = 60;
@@ -20,19 +20,7 @@ const PARTIAL_FRACTION = 0.5;
 export function addPartialVolumeBorder(ct: Volume, out: Uint8Array, count: number): number {
   const [nx, ny, nz] = ct.dims;
   const sxy = nx * ny;
-  const lo: Vec3 = [nx, ny, nz];
-  const hi: Vec3 = [-1, -1, -1];
-  forRowRuns(out, nx, (s, e) => {
-    const row = Math.floor(s / nx);
-    const y = row % ny;
-    const z = Math.floor(row / ny);
-    lo[0] = Math.min(lo[0], s - row * nx);
-    hi[0] = Math.max(hi[0], e - 1 - row * nx);
-    lo[1] = Math.min(lo[1], y);
-    hi[1] = Math.max(hi[1], y);
-    lo[2] = Math.min(lo[2], z);
-    hi[2] = Math.max(hi[2], z);
-  });
+  const { lo, hi } = runBounds(out, ct.dims);
   if (hi[0] < 0) return count;
   const { slope, inter } = huScale(ct);
   const data = ct.data;

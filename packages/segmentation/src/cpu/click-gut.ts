@@ -472,4 +472,6 @@ export const GUT_STRATEGY: ClickStrategy = {
   name: 'gut',
   handles: (classId: number, _group: LabelGroup) => GUT_IDS.has(classId),
   segment: segmentGut,
+  // The colon lost (0.80 → 0.75 after 5 clicks on the 30-slice CT), and its box on a 512×512×300 CT is 40 M voxels.
+  smooth: (classId: number) => classId !== GUT_CLASSES.colon,
 };

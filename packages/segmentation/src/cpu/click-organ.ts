@@ -213,4 +213,5 @@ export const ORGAN_STRATEGY: ClickStrategy = {
   name: 'organ',
   handles: (classId: number, group: LabelGroup) => group === 'organ' && !NOT_ORGAN_STRATEGY.has(classId),
   segment: segmentOrgan,
+  smooth: () => true,
 };

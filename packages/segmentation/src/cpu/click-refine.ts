@@ -1,7 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { BoundedCache } from './bounded-cache.js';
 import { IntList } from './growable.js';
-import { forRowRuns } from './row-runs.js';
+import { runBounds } from './row-runs.js';
 
 /**
  * Click k refines the result of clicks 1..k-1 instead of replacing it: of what the strategy answers
@@ -73,23 +73,9 @@ export function recall(key: string, out: Uint8Array, dims: Vec3): number {
 }
 
 function crop(mask: Uint8Array, dims: Vec3): Omit<Cropped, 'count'> {
-  const [nx, ny, nz] = dims;
-  const lo: Vec3 = [nx, ny, nz];
-  const hi: Vec3 = [-1, -1, -1];
+  const [nx, ny] = dims;
   // A result is a small part of a fine CT: its bounds come from its runs (zeros skipped a word at a time).
-  forRowRuns(mask, nx, (s, e) => {
-    const row = Math.floor(s / nx);
-    const a = s - row * nx;
-    const b = e - 1 - row * nx;
-    const y = row % ny;
-    const z = Math.floor(row / ny);
-    if (a < lo[0]) lo[0] = a;
-    if (b > hi[0]) hi[0] = b;
-    if (y < lo[1]) lo[1] = y;
-    if (y > hi[1]) hi[1] = y;
-    if (z < lo[2]) lo[2] = z;
-    if (z > hi[2]) hi[2] = z;
-  });
+  const { lo, hi } = runBounds(mask, dims);
   if (hi[0] < 0) return { lo: [0, 0, 0], dims: [0, 0, 0], mask: new Uint8Array(0) };
   const cd: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
   const out = new Uint8Array(cd[0] * cd[1] * cd[2]);
