@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -50,34 +50,32 @@ describe('an edited version is refused when the CT changed meanwhile (CT_CHANGED
   it('a CT replaced while the edit is being saved is caught under the scan lock', async (t) => {
     if (spawnSync('mkfifo', ['--help']).error) return t.skip('mkfifo not available');
     // The label map arrives through a FIFO: the save is provably past its first fingerprint of the CT
-    // when it opens the label map, which is when the CT is replaced (same grid, other bytes).
+    // when it opens the label map (for its header), which is when the CT is replaced (same grid, other
+    // bytes). Before a byte is written, a regular file with the label map is renamed over the FIFO's path,
+    // so the save's second open (the whole map) reads that file: no second writer to race with the first
+    // (a second FIFO writer could close before the save reopened, and the save then read an empty map).
     const fifo = join(root, 'edit.fifo');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     const replacement = join(root, 'p2', 'nifti', 'replacement.tmp');
     await writeNifti(replacement, await readNifti(CT), { level: 9 });
     const bytes = await encodeNifti(seg, { gzip: true });
+    const labelFile = join(root, 'edit.nii.gz.tmp');
+    await writeFile(labelFile, bytes);
     const count = (await listVersions(root, 'p2', 'ct')).length;
     const saving = saveEditedVersion(root, 'p2', 'ct', fifo, {});
     const outcome = saving.then(() => 'saved', (e: unknown) => e);
-    // Should the save fail before it opens the FIFO, a reader of our own releases the blocked writers.
-    void outcome.then(() => open(fifo, constants.O_RDONLY | constants.O_NONBLOCK).then((r) => setTimeout(() => void r.close(), 1000)));
-    const feed = async (): Promise<void> => {
-      const w = await open(fifo, 'w'); // returns once the save opened the label map
-      try {
-        await w.write(bytes);
-      } catch {
-        // the header reader stops after the header: EPIPE for the rest
-      } finally {
-        await w.close();
-      }
-    };
-    const first = open(fifo, 'w').then(async (w) => {
-      await rename(replacement, ctPath);
-      await w.write(bytes).catch(() => undefined);
+    // Should the save fail before it opens the FIFO, a reader of our own releases the blocked writer.
+    void outcome.then(() => open(fifo, constants.O_RDONLY | constants.O_NONBLOCK).then((r) => setTimeout(() => void r.close(), 1000)).catch(() => undefined));
+    const w = await open(fifo, 'w'); // returns once the save opened the label map
+    await rename(replacement, ctPath);
+    await rename(labelFile, fifo);
+    try {
+      await w.write(bytes);
+    } catch {
+      // the header reader stops after the header: EPIPE for the rest
+    } finally {
       await w.close();
-    });
-    await first;
-    await feed();
+    }
     const result = await outcome;
     assert.ok(isCode('CT_CHANGED')(result), `expected CT_CHANGED, got ${String(result)}`);
     assert.match((result as Error).message, /replaced while this edit was being saved/);
