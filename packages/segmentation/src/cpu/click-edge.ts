@@ -39,9 +39,9 @@ export function addPartialVolumeBorder(ct: Volume, out: Uint8Array, count: numbe
         const value = data[v] * slope + inter;
         for (let a = 0; a < 3; a++) {
           if (at[a] === 0 || at[a] === dims[a] - 1) continue;
-          const s = strides[a];
           // The result on one side, tissue outside it on the other: either orientation.
-          for (const d of [s, -s]) {
+          for (let sign = 1; sign >= -1; sign -= 2) {
+            const d = sign * strides[a];
             if (out[v + d] === 0 || out[v - d] !== 0) continue;
             const beyond = data[v - d] * slope + inter;
             const contrast = data[v + d] * slope + inter - beyond;
