@@ -37,6 +37,7 @@ export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly numb
     return Math.min(g + h[a], dims[a] - 1) - Math.max(g - h[a], 0) + 1;
   }));
   const need = new Int32Array(bx);
+  let needScale = -1;
   const ringSize = 2 * h[2] + 2;
   const ring = Array.from({ length: ringSize }, () => new Uint16Array(plane));
   const ringFilled = new Uint8Array(ringSize);
@@ -73,8 +74,12 @@ export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly numb
     if (leave >= 0 && ringFilled[leave % ringSize] !== 0) { const p = ring[leave % ringSize]; for (let i = 0; i < plane; i++) acc[i] -= p[i]; accAny--; ringFilled[leave % ringSize] = 0; }
     if (accAny === 0) continue;
     for (let y = 0; y < by; y++) {
+      // The thresholds change only in rows whose box the scan's edge cuts: most rows reuse the last ones.
       const scale = SMOOTH_FRACTION * inside[1][y] * inside[2][z];
-      for (let x = 0; x < bx; x++) need[x] = Math.ceil(scale * inside[0][x] - 1e-9);
+      if (scale !== needScale) {
+        for (let x = 0; x < bx; x++) need[x] = Math.ceil(scale * inside[0][x] - 1e-9);
+        needScale = scale;
+      }
       const src = bx * y;
       const dst = lo[0] + nx * (lo[1] + y + ny * (lo[2] + z));
       for (let x = 0; x < bx; x++) {
