@@ -3,6 +3,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { BODY_MIN_HU } from './body.js';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { fillSliceHoles, geodesic, keepConnected } from './click-geodesic.js';
+import { pinClicks } from './click-pin.js';
 import { bodyMidlineIndex, sideOf } from './click-side.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { writeBack } from './interactive.js';
@@ -41,17 +42,7 @@ function segmentLungClicks(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
     const box = readClickBox(ct, clicks.points, margin, f);
     const mask = lungInBox(box, axes, pos, neg, sideOf(clicks.classId), ct);
     if (!touchesOpenFace(mask.region, box) || margin >= MAX_MARGIN_MM || box.atEdge.every(Boolean)) {
-      let count = writeBack(mask.region, mask.claimed, box, ct, out, (hu) => hu < LUNG_AIR_MAX_HU);
-      const [nx, ny] = ct.dims;
-      for (const p of pos) {
-        const v = p[0] + nx * (p[1] + ny * p[2]);
-        if (out[v] === 0) { out[v] = 1; count++; }
-      }
-      for (const p of neg) {
-        const v = p[0] + nx * (p[1] + ny * p[2]);
-        if (out[v] !== 0) { out[v] = 0; count--; }
-      }
-      return count;
+      return pinClicks(out, ct.dims, writeBack(mask.region, mask.claimed, box, ct, out, (hu) => hu < LUNG_AIR_MAX_HU), pos, neg);
     }
     margin = Math.min(MAX_MARGIN_MM, 2 * margin);
   }

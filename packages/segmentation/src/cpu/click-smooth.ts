@@ -1,4 +1,5 @@
 import type { Vec3 } from '@vista3d/volume';
+import { pinClicks } from './click-pin.js';
 import { runBounds } from './row-runs.js';
 
 /** Width (mm) of the smoothing box: 3 × 3 × 3 voxels on a 3 mm CT, the nearest odd number of voxels to it on a finer one. */
@@ -89,15 +90,7 @@ export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly numb
       }
     }
   }
-  for (const p of positives) {
-    const v = p[0] + nx * (p[1] + ny * p[2]);
-    if (out[v] === 0) { out[v] = 1; count++; }
-  }
-  for (const p of negatives) {
-    const v = p[0] + nx * (p[1] + ny * p[2]);
-    if (out[v] !== 0) { out[v] = 0; count--; }
-  }
-  return count;
+  return pinClicks(out, dims, count, positives, negatives);
 }
 
 /** dst[d + t·ds] = sum of src[s + u·ss] for u in [t − r, t + r] ∩ [0, len): one line's running sum. */

@@ -1,6 +1,7 @@
 import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, touchesOpenFace, type ClickBox } from './click-box.js';
 import { fillSliceHoles, geodesic, insideDistance2, keepConnected, maskBounds } from './click-geodesic.js';
+import { pinClicks } from './click-pin.js';
 import { IntList } from './growable.js';
 import { huScale } from './hu.js';
 import type { AxisInfo } from './orientation.js';
@@ -88,13 +89,7 @@ export function segmentFromClicks(
         for (let w = 0; w < bounds.length; w += 2) if (hu >= bounds[w] && hu <= bounds[w + 1]) return true;
         return false;
       };
-      let count = writeBack(mask, claimed, box, ct, out, accept);
-      const [nx, ny] = ct.dims;
-      for (const p of pos) {
-        const v = p[0] + nx * (p[1] + ny * p[2]);
-        if (out[v] === 0) { out[v] = 1; count++; }
-      }
-      return count;
+      return pinClicks(out, ct.dims, writeBack(mask, claimed, box, ct, out, accept), pos, []);
     }
     // Doubled, but never beyond the clicks' geodesic reach (the regions cannot run further).
     margin = Math.min(o.maxMarginMm, 2 * margin, Math.max(1.25 * margin, reachMm + 3 * Math.max(...box.spacing)));
