@@ -15,7 +15,7 @@ import { buildServer } from '../../apps/backend/src/server.js';
 import { LABELLED_CTS, loadLabelledCt } from '../../bench/clicks/datasets.js';
 import { ctUpload, deepestVoxel, diceOf, httpSegmenter, labelsOf, nextClick, simulateLabel, summarise, toVec3, type Click, type LabelRun, type Summary } from '../../bench/clicks/simulate.js';
 import { upsample } from '../../bench/clicks/speed.js';
-import { segmentClassFromClicks } from '../../packages/segmentation/src/cpu/click-strategy.js';
+import { answer, segmentClassFromClicks, strategyFor } from '../../packages/segmentation/src/cpu/click-strategy.js';
 import { axisInfo } from '../../packages/segmentation/src/cpu/orientation.js';
 
 process.env.LOG_LEVEL ??= 'silent';
@@ -95,6 +95,35 @@ describe('click algorithm invariants (totalseg_example_ct_sm, in-process)', () =
     }
     console.log(`# ${negatives} negative clicks, ${helped} raised Dice`);
     assert.ok(negatives >= 5 && helped >= negatives / 2, `${helped} of ${negatives} negative clicks raised Dice`);
+  });
+
+  it('a voxel clicked both ways ends as its latest click says, whatever the strategy', async () => {
+    const { ct, ref } = await loadLabelledCt(LABELLED_CTS.find((c) => c.name === 'totalseg_example_ct_sm')!);
+    const axes = axisInfo(ct.affine);
+    const n = ct.data.length;
+    const [nx, ny] = ct.dims;
+    const strategies = new Set<string>();
+    for (const { id } of labelsOf(ref)) {
+      const refMask = new Uint8Array(n);
+      for (let i = 0; i < n; i++) refMask[i] = ref.data[i] === id ? 1 : 0;
+      const first = toVec3(deepestVoxel(refMask, ct.dims, ct.spacing)!.voxel, ct.dims);
+      const mask = new Uint8Array(n);
+      segmentClassFromClicks(ct, axes, { classId: id, points: [first], labels: [1] }, mask);
+      // The voxel the protocol would click next: in the structure or in its leak, the result's worst error.
+      const b = nextClick(refMask, mask, ct.dims, ct.spacing)!.point;
+      const v = b[0] + nx * (b[1] + ny * b[2]);
+      for (const last of [0, 1] as const) {
+        const clicks = { classId: id, points: [first, b, b], labels: [1, last === 1 ? 0 : 1, last] as Array<0 | 1> };
+        const said = `class ${id} (${strategyFor(id).name}): clicked ${clicks.labels.slice(1).map((l) => (l ? '+' : '−')).join(' then ')}`;
+        // The strategy's answer (what a later click refines) and the refined result.
+        answer(strategyFor(id), ct, axes, clicks, mask);
+        assert.equal(mask[v], last, `${said}, the strategy's answer leaves it ${mask[v] ? 'in' : 'out'}`);
+        segmentClassFromClicks(ct, axes, clicks, mask);
+        assert.equal(mask[v], last, `${said}, ends ${mask[v] ? 'in' : 'out'}`);
+      }
+      strategies.add(strategyFor(id).name);
+    }
+    assert.ok(strategies.size >= 6, [...strategies].join(', '));
   });
 });
 

@@ -69,7 +69,7 @@ describe('majority smoothing of a click result', () => {
     const pos: Vec3 = [2, 2, 2];
     const neg: Vec3 = [15, 15, 15];
     mask[pos[0] + 30 * (pos[1] + 30 * pos[2])] = 1;
-    smoothResult(mask, dims, [3, 3, 3], [pos], [neg]);
+    smoothResult(mask, dims, [3, 3, 3], [pos, neg], [1, 0]);
     assert.equal(mask[pos[0] + 30 * (pos[1] + 30 * pos[2])], 1);
     assert.equal(mask[neg[0] + 30 * (neg[1] + 30 * neg[2])], 0);
   });

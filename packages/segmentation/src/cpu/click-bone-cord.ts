@@ -4,6 +4,7 @@ import { enclosedCells } from './click-bone-marrow.js';
 import { resultCorners } from './click-bone-box.js';
 import { geodesic, markReached } from './click-geodesic.js';
 import { BONE_HU, CLICK_DEFAULTS, clickModel, writeBack } from './interactive.js';
+import { pinClicks } from './click-pin.js';
 import type { AxisInfo } from './orientation.js';
 
 export interface CordOptions {
@@ -40,11 +41,7 @@ export function segmentCordFromClicks(ct: Volume, axes: AxisInfo, points: readon
     const box = readClickBox(ct, [...points, ...region], margin, f);
     const { mask, claimed, lo, hi } = cordInBox(box, axes, pos, neg, o);
     if (!touchesOpenFace(mask, box) || round >= 8 || box.atEdge.every(Boolean)) {
-      let count = writeBack(mask, claimed, box, ct, out, (hu) => hu >= lo && hu <= hi);
-      const [nx, ny] = ct.dims;
-      for (const p of neg) { const v = p[0] + nx * (p[1] + ny * p[2]); if (out[v] !== 0) { out[v] = 0; count--; } }
-      for (const p of pos) { const v = p[0] + nx * (p[1] + ny * p[2]); if (out[v] === 0) { out[v] = 1; count++; } }
-      return count;
+      return pinClicks(out, ct.dims, writeBack(mask, claimed, box, ct, out, (hu) => hu >= lo && hu <= hi), points, labels);
     }
     region = resultCorners(mask, box);
   }

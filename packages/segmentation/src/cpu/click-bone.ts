@@ -8,6 +8,7 @@ import { enclosedCells } from './click-bone-marrow.js';
 import { geodesic, insideDistance2, keepConnected, markReached } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { BONE_HU, CLICK_DEFAULTS, segmentFromClicks, writeBack } from './interactive.js';
+import { pinClicks } from './click-pin.js';
 import type { AxisInfo } from './orientation.js';
 
 /** What a bone class is, for its clicks. */
@@ -91,17 +92,7 @@ export function segmentBoneFromClicks(ct: Volume, axes: AxisInfo, clicks: ClassC
     if (!touchesOpenFace(r.mask, box) || round >= MAX_ROUNDS || box.atEdge.every(Boolean)) {
       // Border voxels at full resolution: bone, or as dense as the marrow a positive click is in.
       const floor = Math.min(BONE_HU, ...pos.map((p) => box.smooth[cellOf(box, p)] - o.patchHu + 20));
-      let count = writeBack(r.mask, r.claimed, box, ct, out, (hu) => hu >= floor);
-      const [nx, ny] = ct.dims;
-      for (const p of neg) {
-        const v = p[0] + nx * (p[1] + ny * p[2]);
-        if (out[v] !== 0) { out[v] = 0; count--; }
-      }
-      for (const p of pos) {
-        const v = p[0] + nx * (p[1] + ny * p[2]);
-        if (out[v] === 0) { out[v] = 1; count++; }
-      }
-      return count;
+      return pinClicks(out, ct.dims, writeBack(r.mask, r.claimed, box, ct, out, (hu) => hu >= floor), points, labels);
     }
     region = resultCorners(r.mask, box);
   }

@@ -42,7 +42,7 @@ function segmentLungClicks(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out:
     const box = readClickBox(ct, clicks.points, margin, f);
     const mask = lungInBox(box, axes, pos, neg, sideOf(clicks.classId), ct);
     if (!touchesOpenFace(mask.region, box) || margin >= MAX_MARGIN_MM || box.atEdge.every(Boolean)) {
-      return pinClicks(out, ct.dims, writeBack(mask.region, mask.claimed, box, ct, out, (hu) => hu < LUNG_AIR_MAX_HU), pos, neg);
+      return pinClicks(out, ct.dims, writeBack(mask.region, mask.claimed, box, ct, out, (hu) => hu < LUNG_AIR_MAX_HU), clicks.points, clicks.labels);
     }
     margin = Math.min(MAX_MARGIN_MM, 2 * margin);
   }

@@ -10,6 +10,7 @@ import { geodesic } from './click-geodesic.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { bodyMidlineIndex, sideOf } from './click-side.js';
 import { writeBack } from './interactive.js';
+import { pinClicks } from './click-pin.js';
 import type { AxisInfo } from './orientation.js';
 
 /** Typical adult muscle: volume (mL) and length along the body axis (mm). */
@@ -266,14 +267,7 @@ export function segmentMuscle(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   for (const c of posCells) { mask[c] = 1; claimed[c] = 0; }
   const fatCut = g.level + o.cut * (FAT_HU - g.level);
   const crop = cropToMask(box, mask, claimed);
-  let count = writeBack(crop.mask, crop.claimed, crop.box, ct, out, (hu) => hu >= fatCut && hu < BONE_HU + 50);
-  const [nx, ny] = ct.dims;
-  clicks.points.forEach((p, i) => {
-    const v = p[0] + nx * (p[1] + ny * p[2]);
-    if (clicks.labels[i] === 1 && out[v] === 0) { out[v] = 1; count++; }
-    if (clicks.labels[i] === 0 && out[v] !== 0) { out[v] = 0; count--; }
-  });
-  return count;
+  return pinClicks(out, ct.dims, writeBack(crop.mask, crop.claimed, crop.box, ct, out, (hu) => hu >= fatCut && hu < BONE_HU + 50), clicks.points, clicks.labels);
 }
 
 /** The box cut down to the mask's bounding box and one cell around it (the write-back reads only lo, f and dims). */

@@ -20,7 +20,7 @@ export const SMOOTH_FRACTION = 13 / 27;
  * 40 M voxels, and fresh whole-box sum arrays cost ≈ 0.4 s in page faults alone. Rows no voxel of the
  * result comes within the box of are skipped. Returns the voxel count.
  */
-export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly number[], positives: readonly Vec3[], negatives: readonly Vec3[]): number {
+export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly number[], points: readonly Vec3[], labels: ReadonlyArray<0 | 1>): number {
   const [nx, ny, nz] = dims;
   const filled = new Uint8Array(ny * nz);
   const { lo, hi } = runBounds(out, dims, filled);
@@ -90,7 +90,7 @@ export function smoothResult(out: Uint8Array, dims: Vec3, spacing: readonly numb
       }
     }
   }
-  return pinClicks(out, dims, count, positives, negatives);
+  return pinClicks(out, dims, count, points, labels);
 }
 
 /** dst[d + t·ds] = sum of src[s + u·ss] for u in [t − r, t + r] ∩ [0, len): one line's running sum. */

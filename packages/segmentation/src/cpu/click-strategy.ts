@@ -9,6 +9,7 @@ import { addPartialVolumeBorder } from './click-edge.js';
 import { withGrid } from './grid-pool.js';
 import { smoothResult } from './click-smooth.js';
 import { segmentFromClicks } from './interactive.js';
+import { pinClicks } from './click-pin.js';
 import { LUNG_STRATEGY } from './click-lung.js';
 import { MUSCLE_STRATEGY } from './click-muscle.js';
 import { ORGAN_STRATEGY } from './click-organ.js';
@@ -58,7 +59,7 @@ const GENERAL_LATER_REACH = 6;
 export const GENERAL_STRATEGY: ClickStrategy = {
   name: 'general',
   handles: () => true,
-  segment: (ct, axes, clicks, out) => addPartialVolumeBorder(ct, out, segmentFromClicks(ct, axes, clicks.points, clicks.labels, out, { laterReach: GENERAL_LATER_REACH })),
+  segment: (ct, axes, clicks, out) => pinClicks(out, ct.dims, addPartialVolumeBorder(ct, out, segmentFromClicks(ct, axes, clicks.points, clicks.labels, out, { laterReach: GENERAL_LATER_REACH })), clicks.points, clicks.labels),
 };
 
 /** Specialised strategies, first match wins; the general one catches the rest. */
@@ -100,12 +101,16 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
   return count;
 }
 
-/** The strategy's answer to all the clicks, smoothed where the strategy asks for it. */
-function answer(strategy: ClickStrategy, ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
-  const count = strategy.segment(ct, axes, clicks, out);
-  if (strategy.smooth?.(clicks.classId) !== true) return count;
+/**
+ * The strategy's answer to all the clicks, smoothed where the strategy asks for it, with every clicked
+ * voxel as its latest click says: a later click refines this answer, so a voxel clicked in and then out
+ * must not come back with it (the strategies pin clicks in different orders on their own).
+ */
+export function answer(strategy: ClickStrategy, ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
   const { points, labels } = clicks;
-  return smoothResult(out, ct.dims, ct.spacing, points.filter((_p, i) => labels[i] === 1), points.filter((_p, i) => labels[i] === 0));
+  const count = strategy.segment(ct, axes, clicks, out);
+  if (strategy.smooth?.(clicks.classId) !== true) return pinClicks(out, ct.dims, count, points, labels);
+  return smoothResult(out, ct.dims, ct.spacing, points, labels);
 }
 
 /**

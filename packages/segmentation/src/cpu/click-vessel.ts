@@ -3,6 +3,7 @@ import type { Vec3, Volume } from '@vista3d/volume';
 import { blockFactor, cellOf, readClickBox, type ClickBox } from './click-box.js';
 import type { ClassClicks, ClickStrategy } from './click-strategy.js';
 import { CLICK_DEFAULTS, clickModel, writeBack } from './interactive.js';
+import { pinClicks } from './click-pin.js';
 import type { AxisInfo } from './orientation.js';
 
 /**
@@ -129,12 +130,7 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   });
   for (const c of negCells) mask[c] = 0;
   const accept = (hu: number): boolean => models.some((m) => hu >= m.lo && hu <= m.hi);
-  let count = writeBack(mask, new Uint8Array(n), box, ct, out, accept);
-  const [nx, ny] = ct.dims;
-  const index = (p: Vec3): number => p[0] + nx * (p[1] + ny * p[2]);
-  for (const p of neg) { const v = index(p); if (out[v] !== 0) { out[v] = 0; count--; } }
-  for (const p of pos) { const v = index(p); if (out[v] === 0) { out[v] = 1; count++; } }
-  return count;
+  return pinClicks(out, ct.dims, writeBack(mask, new Uint8Array(n), box, ct, out, accept), clicks.points, clicks.labels);
 }
 
 const STRIDES = (dims: Vec3): Vec3 => [1, dims[0], dims[0] * dims[1]];

@@ -89,7 +89,7 @@ export function segmentFromClicks(
         for (let w = 0; w < bounds.length; w += 2) if (hu >= bounds[w] && hu <= bounds[w + 1]) return true;
         return false;
       };
-      return pinClicks(out, ct.dims, writeBack(mask, claimed, box, ct, out, accept), pos, []);
+      return pinClicks(out, ct.dims, writeBack(mask, claimed, box, ct, out, accept), points, labels);
     }
     // Doubled, but never beyond the clicks' geodesic reach (the regions cannot run further).
     margin = Math.min(o.maxMarginMm, 2 * margin, Math.max(1.25 * margin, reachMm + 3 * Math.max(...box.spacing)));
