@@ -1,5 +1,4 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,10 +39,14 @@ export async function writeFileAtomic(
   await mkdir(dirname(path), { recursive: true });
   const tmp = temporaryPathFor(path);
   const input = source instanceof Uint8Array ? Readable.from([source]) : source instanceof Readable ? source : Readable.from(source);
+  // Opened before the pipeline starts: a stream opens its file asynchronously, so a source that failed
+  // at once left the clean-up below racing the open, and the temporary file appeared after its removal.
+  const file = await open(tmp, 'wx');
   try {
-    await pipeline([input, ...transforms, createWriteStream(tmp, { flags: 'wx' })]);
+    await pipeline([input, ...transforms, file.createWriteStream()]);
     await rename(tmp, path);
   } catch (err) {
+    await file.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }
