@@ -59,7 +59,7 @@ const GENERAL_LATER_REACH = 6;
 export const GENERAL_STRATEGY: ClickStrategy = {
   name: 'general',
   handles: () => true,
-  segment: (ct, axes, clicks, out) => pinClicks(out, ct.dims, addPartialVolumeBorder(ct, out, segmentFromClicks(ct, axes, clicks.points, clicks.labels, out, { laterReach: GENERAL_LATER_REACH })), clicks.points, clicks.labels),
+  segment: (ct, axes, clicks, out) => addPartialVolumeBorder(ct, out, segmentFromClicks(ct, axes, clicks.points, clicks.labels, out, { laterReach: GENERAL_LATER_REACH })),
 };
 
 /** Specialised strategies, first match wins; the general one catches the rest. */
@@ -104,7 +104,8 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
 /**
  * The strategy's answer to all the clicks, smoothed where the strategy asks for it, with every clicked
  * voxel as its latest click says: a later click refines this answer, so a voxel clicked in and then out
- * must not come back with it (the strategies pin clicks in different orders on their own).
+ * must not come back with it. Pinned here, once, for every strategy: the gut strategy pins positives last
+ * on its own, and the general algorithm's partial-volume border is added after its pin.
  */
 export function answer(strategy: ClickStrategy, ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
   const { points, labels } = clicks;
