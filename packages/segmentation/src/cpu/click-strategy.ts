@@ -104,8 +104,9 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
 /**
  * The strategy's answer to all the clicks, smoothed where the strategy asks for it, with every clicked
  * voxel as its latest click says: a later click refines this answer, so a voxel clicked in and then out
- * must not come back with it. Pinned here, once, for every strategy: the gut strategy pins positives last
- * on its own, and the general algorithm's partial-volume border is added after its pin.
+ * must not come back with it. Pinned here for every strategy, whatever it does on its own: most end with
+ * the same pin, but the gut strategy pins positives last and the general algorithm's partial-volume border
+ * is added after its pin.
  */
 export function answer(strategy: ClickStrategy, ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
   const { points, labels } = clicks;
