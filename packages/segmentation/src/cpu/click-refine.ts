@@ -99,17 +99,42 @@ function paint(c: Cropped, out: Uint8Array, dims: Vec3): void {
 /**
  * out holds the strategy's answer to all clicks, prev the previous result (prevCount voxels);
  * afterwards out is prev with the changed piece around the new click applied. Returns the voxel count.
+ * The piece holds no voxel nearer (mm) to an earlier click of the other sign than to the new click: a
+ * negative click does not take back what lies on a positive click's side of the midway plane between
+ * them, nor a positive click bring back what lies on an earlier negative click's side. The strategies'
+ * competitions weigh distance by intensity, and where both sides have the same density their split can run
+ * far past the midway plane, taking back what the earlier click put in (mean Dice after 5 clicks over the 69
+ * structures 0.7981 → 0.8002; at 0.7 / 1.3 / 1.6 times the new click's distance 0.7994 / 0.8003 / 0.7963;
+ * for negative clicks alone 0.8001, positive alone 0.7978; against earlier clicks of both signs 0.7983).
  * Only the piece is visited, then prev is copied over out and the piece written back: no per-voxel
  * pass over the CT, which on a 512×512×300 CT was most of a later click's time outside the strategy.
  */
-export function applyLocalChange(prev: Uint8Array, out: Uint8Array, dims: Vec3, click: Vec3, positive: boolean, prevCount: number): number {
+export function applyLocalChange(
+  prev: Uint8Array,
+  out: Uint8Array,
+  dims: Vec3,
+  spacing: readonly number[],
+  click: Vec3,
+  positive: boolean,
+  prevCount: number,
+  opposed: readonly Vec3[] = [],
+): number {
   const [nx, ny, nz] = dims;
   const sxy = nx * ny;
   const seed = click[0] + nx * (click[1] + ny * click[2]);
+  const [sx, sy, sz] = spacing;
+  const nearerToOpposed = (v: number): boolean => {
+    const x = v % nx;
+    const y = Math.floor(v / nx) % ny;
+    const z = Math.floor(v / sxy);
+    const own = ((x - click[0]) * sx) ** 2 + ((y - click[1]) * sy) ** 2 + ((z - click[2]) * sz) ** 2;
+    for (const q of opposed) if (((x - q[0]) * sx) ** 2 + ((y - q[1]) * sy) ** 2 + ((z - q[2]) * sz) ** 2 < own) return true;
+    return false;
+  };
   // A piece voxel is marked in out with 2 (never a strategy's value), so it is visited once.
   const changedAt = positive
-    ? (v: number): boolean => out[v] === 1 && prev[v] === 0
-    : (v: number): boolean => out[v] === 0 && prev[v] !== 0;
+    ? (v: number): boolean => out[v] === 1 && prev[v] === 0 && !nearerToOpposed(v)
+    : (v: number): boolean => out[v] === 0 && prev[v] !== 0 && !nearerToOpposed(v);
   const piece = new IntList();
   const take = (v: number): void => { out[v] = 2; piece.push(v); };
   if (changedAt(seed)) take(seed);

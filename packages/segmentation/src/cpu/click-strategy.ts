@@ -94,7 +94,8 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
     count = withGrid(out.length, (prev) => {
       const before = segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
       answer(strategy, ct, axes, clicks, out);
-      return applyLocalChange(prev, out, ct.dims, points[k - 1], labels[k - 1] === 1, before);
+      const opposed = points.slice(0, k - 1).filter((_p, i) => labels[i] !== labels[k - 1]);
+      return applyLocalChange(prev, out, ct.dims, ct.spacing, points[k - 1], labels[k - 1] === 1, before, opposed);
     });
   }
   remember(key, out, ct.dims, count);

@@ -1,0 +1,57 @@
+// The refinement step (src/cpu/click-refine.ts): a later click applies only the changed piece around
+// itself, and never past the midway plane towards an earlier click of the other sign.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Vec3 } from '@vista3d/volume';
+import { applyLocalChange } from '../src/cpu/click-refine.js';
+
+const dims: Vec3 = [40, 10, 10];
+const at = (x: number, y: number, z: number): number => x + dims[0] * (y + dims[1] * z);
+const count = (m: Uint8Array): number => m.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
+
+/** A bar along x over [x0, x1), the whole y-z section. */
+function bar(x0: number, x1: number): Uint8Array {
+  const m = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  for (let z = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = x0; x < x1; x++) m[at(x, y, z)] = 1;
+  return m;
+}
+
+describe('applyLocalChange', () => {
+  it('a negative click removes its piece of the strategy\'s answer, but nothing nearer to an earlier positive click', () => {
+    const prev = bar(0, 40);
+    // The strategy answers a bar that lost x ≥ 10: the negative click at x = 30 would take it all.
+    const out = bar(0, 10);
+    const positive: Vec3 = [14, 5, 5];
+    const negative: Vec3 = [30, 5, 5];
+    const n = applyLocalChange(prev, out, dims, [1, 1, 1], negative, false, count(prev), [positive]);
+    assert.equal(n, count(out));
+    // Kept: x < 22 (nearer to the positive click at 14 than to the negative at 30); the midway voxel goes to the new click.
+    for (let x = 0; x < 40; x++) assert.equal(out[at(x, 5, 5)], x < 22 ? 1 : 0, `x = ${x}`);
+    // The plane is in millimetres: with 2 mm voxels along x it stays midway.
+    const out2 = bar(0, 10);
+    applyLocalChange(prev, out2, dims, [2, 1, 1], negative, false, count(prev), [positive]);
+    for (let x = 0; x < 40; x++) assert.equal(out2[at(x, 5, 5)], x < 22 ? 1 : 0, `x = ${x} at 2 mm`);
+  });
+
+  it('a positive click adds its piece, but nothing nearer to an earlier negative click, and always its own voxel', () => {
+    const prev = bar(0, 10);
+    const out = bar(0, 40);
+    const negative: Vec3 = [36, 5, 5];
+    const positive: Vec3 = [20, 5, 5];
+    const n = applyLocalChange(prev, out, dims, [1, 1, 1], positive, true, count(prev), [negative]);
+    assert.equal(n, count(out));
+    for (let x = 0; x < 40; x++) assert.equal(out[at(x, 5, 5)], x <= 28 ? 1 : 0, `x = ${x}`);
+    // Without an earlier click of the other sign the whole changed piece is taken.
+    const all = bar(0, 40);
+    assert.equal(applyLocalChange(prev, all, dims, [1, 1, 1], positive, true, count(prev)), count(bar(0, 40)));
+  });
+
+  it('takes only the changed piece that holds the click', () => {
+    const prev = bar(0, 10);
+    const out = bar(0, 40);
+    for (let z = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) out[at(25, y, z)] = 0;
+    const n = applyLocalChange(prev, out, dims, [1, 1, 1], [15, 5, 5], true, count(prev));
+    assert.equal(n, count(bar(0, 25)));
+    assert.equal(out[at(30, 5, 5)], 0);
+  });
+});
