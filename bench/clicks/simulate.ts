@@ -30,7 +30,12 @@ export interface LabelRun {
   steps: ClickStep[];
 }
 
-/** Deepest voxel of a mask (largest distance to background, mm), computed on its bounding box. */
+/**
+ * Deepest voxel of a mask (largest distance to background, mm), computed on its bounding box grown by
+ * one voxel: the voxels beyond the box are background, only beyond the scan's edge is unknown. (Cut at
+ * the box itself, a face of the box counted as unknown, and a voxel one layer from the border there could
+ * pass for the deepest: the abdomen CT's spinal cord was clicked at 3.0 mm true depth, taken for 9.0 mm.)
+ */
 export function deepestVoxel(mask: Uint8Array, dims: Vec3, spacing: readonly number[]): { voxel: number; depthMm: number } | null {
   const [nx, ny, nz] = dims;
   const lo = [nx, ny, nz];
@@ -44,6 +49,10 @@ export function deepestVoxel(mask: Uint8Array, dims: Vec3, spacing: readonly num
     }
   }
   if (hi[0] < 0) return null;
+  for (let a = 0; a < 3; a++) {
+    lo[a] = Math.max(0, lo[a] - 1);
+    hi[a] = Math.min(dims[a] - 1, hi[a] + 1);
+  }
   const bd: Vec3 = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
   const box = new Uint8Array(bd[0] * bd[1] * bd[2]);
   for (let zz = 0; zz < bd[2]; zz++) for (let y = 0; y < bd[1]; y++) for (let x = 0; x < bd[0]; x++) {

@@ -16,11 +16,18 @@ export interface CordOptions {
   minInPlane: number;
   /** Cord window around the click's median (CSF ≈ 0–15 HU, cord ≈ 30–40 HU; epidural fat is outside). */
   halfHu: number;
+  /**
+   * The window reaches at least this high (HU): a click in the CSF or the epidural fat of the lumbar canal
+   * (−60…10 HU) must still take the cord (30–40 HU) and the cells its partial volume lifts above it. From the
+   * shared abdomen CT's deepest cord voxel (0 HU, in the lumbar canal) the window stopped at ≈ 15 HU and one
+   * click took 0.32 of the cord; with 60 / 75 / 90 HU 0.74 / 0.80 / 0.80 (105 HU reaches the discs: 0.23 after 2).
+   */
+  minTopHu: number;
   /** A later positive click outside the enclosed canal takes the window's cells within this distance (mm). */
   patchMm: number;
 }
 
-export const CORD_DEFAULTS: CordOptions = { wallHu: 110, wallRadiusMm: 20, minLines: 5, minInPlane: 2, halfHu: 45, patchMm: 10 };
+export const CORD_DEFAULTS: CordOptions = { wallHu: 110, wallRadiusMm: 20, minLines: 5, minInPlane: 2, halfHu: 45, minTopHu: 75, patchMm: 10 };
 
 /**
  * Spinal cord clicks: the cord (with its CSF) is the soft tissue the vertebral canal encloses — a tube
@@ -54,7 +61,7 @@ function cordInBox(box: ClickBox, axes: AxisInfo, pos: readonly Vec3[], neg: rea
   const negCells = neg.map((p) => cellOf(box, p));
   const models = posCells.map((c) => clickModel(box, c, CLICK_DEFAULTS));
   const lo = Math.min(...models.map((m) => m.mu)) - o.halfHu;
-  const hi = Math.min(BONE_HU, Math.max(...models.map((m) => m.mu)) + o.halfHu);
+  const hi = Math.min(BONE_HU, Math.max(Math.max(...models.map((m) => m.mu)) + o.halfHu, o.minTopHu));
   const wall = new Uint8Array(n);
   const window = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
