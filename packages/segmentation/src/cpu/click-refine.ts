@@ -123,7 +123,8 @@ export function applyLocalChange(
   const sxy = nx * ny;
   const seed = click[0] + nx * (click[1] + ny * click[2]);
   const [sx, sy, sz] = spacing;
-  const nearerToOpposed = (v: number): boolean => {
+  // Called for every neighbour the piece's flood looks at: without an opposed click there is nothing to measure.
+  const nearerToOpposed = opposed.length === 0 ? (): boolean => false : (v: number): boolean => {
     const x = v % nx;
     const y = Math.floor(v / nx) % ny;
     const z = Math.floor(v / sxy);
