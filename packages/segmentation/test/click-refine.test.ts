@@ -16,6 +16,11 @@ function bar(x0: number, x1: number): Uint8Array {
   return m;
 }
 
+/** The row through the bar's axis (y = z = 5) is in exactly where inside(x) says. */
+function assertRow(m: Uint8Array, inside: (x: number) => boolean, what = ''): void {
+  for (let x = 0; x < dims[0]; x++) assert.equal(m[at(x, 5, 5)], inside(x) ? 1 : 0, `x = ${x}${what}`);
+}
+
 describe('applyLocalChange', () => {
   it('a negative click removes its piece of the strategy\'s answer, but nothing nearer to an earlier positive click', () => {
     const prev = bar(0, 40);
@@ -26,11 +31,11 @@ describe('applyLocalChange', () => {
     const n = applyLocalChange(prev, out, dims, [1, 1, 1], negative, false, count(prev), [positive]);
     assert.equal(n, count(out));
     // Kept: x < 22 (nearer to the positive click at 14 than to the negative at 30); the midway voxel goes to the new click.
-    for (let x = 0; x < 40; x++) assert.equal(out[at(x, 5, 5)], x < 22 ? 1 : 0, `x = ${x}`);
+    assertRow(out, (x) => x < 22);
     // The plane is in millimetres: with 2 mm voxels along x it stays midway.
     const out2 = bar(0, 10);
     applyLocalChange(prev, out2, dims, [2, 1, 1], negative, false, count(prev), [positive]);
-    for (let x = 0; x < 40; x++) assert.equal(out2[at(x, 5, 5)], x < 22 ? 1 : 0, `x = ${x} at 2 mm`);
+    assertRow(out2, (x) => x < 22, ' at 2 mm');
   });
 
   it('a positive click adds its piece, but nothing nearer to an earlier negative click, and always its own voxel', () => {
@@ -40,7 +45,7 @@ describe('applyLocalChange', () => {
     const positive: Vec3 = [20, 5, 5];
     const n = applyLocalChange(prev, out, dims, [1, 1, 1], positive, true, count(prev), [negative]);
     assert.equal(n, count(out));
-    for (let x = 0; x < 40; x++) assert.equal(out[at(x, 5, 5)], x <= 28 ? 1 : 0, `x = ${x}`);
+    assertRow(out, (x) => x <= 28);
     // Without an earlier click of the other sign the whole changed piece is taken.
     const all = bar(0, 40);
     assert.equal(applyLocalChange(prev, all, dims, [1, 1, 1], positive, true, count(prev)), count(bar(0, 40)));
