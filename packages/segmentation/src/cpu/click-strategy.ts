@@ -40,6 +40,12 @@ export interface ClickStrategy {
    * −0.003, vessels −0.001 on the mean after 5 clicks).
    */
   smooth?(classId: number): boolean;
+  /**
+   * Whether the strategy follows a tube and bounds a later click's reach along its axis itself (the vessels'):
+   * the refinement then does not bound a positive piece by its distance from the previous result, since a
+   * tube's missed segment runs along the axis, away from it (click-refine.ts).
+   */
+  readonly tracksTubes?: boolean;
 }
 
 /**
@@ -95,7 +101,7 @@ export function segmentClassFromClicks(ct: Volume, axes: AxisInfo, clicks: Class
       const before = segmentClassFromClicks(ct, axes, { classId, points: points.slice(0, k - 1), labels: labels.slice(0, k - 1) }, prev);
       answer(strategy, ct, axes, clicks, out);
       const opposed = points.slice(0, k - 1).filter((_p, i) => labels[i] !== labels[k - 1]);
-      return applyLocalChange(prev, out, ct.dims, ct.spacing, points[k - 1], labels[k - 1] === 1, before, opposed);
+      return applyLocalChange(prev, out, ct.dims, ct.spacing, points[k - 1], labels[k - 1] === 1, before, { opposed, boundPositiveReach: strategy.tracksTubes !== true });
     });
   }
   remember(key, out, ct.dims, count);

@@ -87,6 +87,7 @@ export const VESSEL_STRATEGY: ClickStrategy = {
   // Hepatic vessels are a tree inside the liver and the atrial appendage a pouch: not one tube.
   handles: (classId, group) => group === 'vessel' && classId !== 25 && classId !== 108,
   segment: (ct, axes, clicks, out) => segmentVessel(ct, axes, clicks, out),
+  tracksTubes: true,
 };
 
 export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array, options: Partial<VesselOptions> = {}): number {
