@@ -127,13 +127,19 @@ export function segmentVessel(ct: Volume, axes: AxisInfo, clicks: ClassClicks, o
   const lumen = new Uint8Array(n);
   const negCells = neg.map((p) => cellOf(box, p));
   const posCells = pos.map((p) => cellOf(box, p));
+  let firstAxis = axes.siAxis;
   const models = pos.map((p, k) => {
     const seed = cellOf(box, p);
     const m = withBlood(clickModel(box, seed, CLICK_DEFAULTS));
     for (let i = 0; i < n; i++) lumen[i] = (box.smooth[i] >= m.lo && box.smooth[i] <= m.hi) || (box.hu[i] >= m.lo && box.hu[i] <= m.hi) ? 1 : 0;
     lumen[seed] = 1;
     for (const c of negCells) lumen[c] = 0;
-    const axis = tubeAxis(box, lumen, seed, axes, 60, o);
+    // A later click is on the vessel the first click found, so its tube runs along the first click's axis: in the
+    // liver or beside an organ of the vessel's density another axis can look longer (the IVC's later click at the
+    // liver ran across the body; vessels after 2 / 3 / 5 clicks 0.627 / 0.660 / 0.699 → 0.636 / 0.668 / 0.700).
+    // Not for two vessels in one class, each click tracked along all three axes anyway.
+    const axis = k > 0 && !tube.twoVessels ? firstAxis : tubeAxis(box, lumen, seed, axes, 60, o);
+    if (k === 0) firstAxis = axis;
     // A later click's tube ends where it has joined the tube of the earlier clicks (it fills the part they missed).
     const earlier = k > 0 && o.joinSlices > 0 ? mask.slice() : null;
     trackTube(box, lumen, seed, axis, tube, posCells, negCells, earlier, o, mask);
