@@ -59,14 +59,13 @@ describe('organ clicks', () => {
     assert.ok(d1('totalseg_example_ct_sm:5') >= 0.55, `right kidney (30 slices) ${d1('totalseg_example_ct_sm:5')}`);
     assert.ok(d1('totalseg_example_ct:10') >= 0.5 && d1('totalseg_example_ct_sm:10') >= 0.6, 'gallbladder');
     // Mean over these seven: 0.40 / 0.66 / 0.76 after 1 / 3 / 5 clicks before, 0.64 / 0.77 / 0.80 measured (2026-12-02).
-    // Since the simulator's deepest voxel counts the bounding box's faces as background (2026-12-04), 0.650 /
-    // 0.794 / 0.784 / 0.791 after 1 / 3 / 4 / 5: the prostate's 4th click lands on a −41 HU border voxel and its
-    // region runs into the fat beside it (0.81 → 0.62), the 30-slice gallbladder's 4th and 5th lose 0.03 and
-    // 0.05. Over all 69 structures the mean still rises with every click (tests/clicks), so here only the
-    // first two clicks and the last against the first are held to it.
+    // With the simulator's corrected deepest voxel (2026-12-04) the prostate's 4th click landed on a −41 HU border
+    // voxel and ran into the fat beside it, and the mean dipped at the 4th click (0.650 / 0.794 / 0.784 / 0.791 after
+    // 1 / 3 / 4 / 5). A later organ click's window no longer reaches into fat (click-organ.ts, LATER_FLOOR_HU):
+    // 0.650 / 0.740 / 0.794 / 0.814 / 0.826, rising with every click and at the issue's targets for 1, 3 and 5.
     const mean = (k: number): number => [...runs.values()].reduce((a, r) => a + r.steps[k].dice, 0) / runs.size;
-    assert.ok(mean(0) >= 0.6 && mean(2) >= 0.73 && mean(4) >= 0.77, `${mean(0)} ${mean(2)} ${mean(4)}`);
-    assert.ok(mean(1) >= mean(0) && mean(2) >= mean(1) && mean(4) >= mean(0), `means ${[0, 1, 2, 3, 4].map(mean).join(' ')}`);
+    assert.ok(mean(0) >= 0.6 && mean(2) >= 0.75 && mean(4) >= 0.82, `${mean(0)} ${mean(2)} ${mean(4)}`);
+    for (let k = 1; k < 5; k++) assert.ok(mean(k) >= mean(k - 1), `means ${[0, 1, 2, 3, 4].map(mean).join(' ')}`);
   });
 
   it('a liver click on a 512×512×100 CT takes well under a second', async () => {

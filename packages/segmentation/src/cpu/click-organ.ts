@@ -29,7 +29,7 @@ const NOT_ORGAN_STRATEGY = new Set([11, 12, 13, 19, 62, 121]);
  */
 export function segmentOrgan(ct: Volume, axes: AxisInfo, clicks: ClassClicks, out: Uint8Array): number {
   const prior = ORGAN_PRIORS.get(clicks.classId) ?? ORGAN_PRIORS.get(0)!;
-  const o: ClickOptions = { ...CLICK_DEFAULTS, ...prior.options };
+  const o: ClickOptions = { ...CLICK_DEFAULTS, laterFloorHu: LATER_FLOOR_HU, ...prior.options };
   out.fill(0);
   const { points, labels } = clicks;
   const pos = points.filter((_p, i) => labels[i] === 1);
@@ -67,6 +67,16 @@ function applyPriors(mask: Uint8Array, box: ClickBox, posCells: number[], prior:
   if (prior.star) starShape(mask, box, posCells);
   capVolume(mask, box, posCells, prior.maxMl);
 }
+
+/**
+ * A later positive click's window reaches no lower than this (HU) unless the first click's does: a solid organ
+ * holds no fat, and the protocol's later clicks can land on a border voxel at fat's HU (the prostate's 4th click,
+ * −41 HU, ran into the fat beside it: 0.81 → 0.62; with the floor 0.79 after 5). The first click's window keeps its
+ * own lower edge, so a fatty pancreas is unchanged. Organ group (25 structures) after 2 / 3 / 4 / 5 clicks 0.759 /
+ * 0.798 / 0.815 / 0.827 → 0.759 / 0.797 / 0.820 / 0.831 (at −20 / −10 HU 0.834 after 5, but the hand-drawn liver of
+ * the 3-slice CT froze at 0.86 for three clicks; at the first click's lower edge − 10 HU it froze there too).
+ */
+const LATER_FLOOR_HU = -30;
 
 /** Below this median HU at the first click, an organ is taken as unenhanced. */
 const UNENHANCED_HU = 60;

@@ -37,6 +37,11 @@ export interface ClickOptions {
   /** Holes up to this area (mm²) per slice are filled (vessels in an organ, marrow in a bone). */
   maxHoleMm2: number;
   maxBoneHoleMm2: number;
+  /**
+   * A later positive click's window reaches no lower than min(the first click's lower edge, this) (HU); unset,
+   * no floor. Solid organs hold no fat: a later click on a fat-valued border voxel must not open its organ to fat.
+   */
+  laterFloorHu?: number;
 }
 
 export const CLICK_DEFAULTS: ClickOptions = {
@@ -214,7 +219,9 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
   const known = grownRegions.get(box);
   const optionsKey = known ? `${axes.siAxis}|${JSON.stringify(o)}` : '';
   posCells.forEach((seed, k) => {
-    const key = `${seed}|${k === 0 ? 1 : 0}|${optionsKey}`;
+    // A later click's window depends on the first click's when it has a floor.
+    const floorKey = k > 0 && o.laterFloorHu !== undefined ? `|${models[0].lo}` : '';
+    const key = `${seed}|${k === 0 ? 1 : 0}|${optionsKey}${floorKey}`;
     const seen = known?.get(key);
     if (seen !== undefined) {
       models.push({ ...seen.model });
@@ -231,6 +238,7 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
     m.bone = boneMask !== null && boneMask[seed] !== 0;
     if (m.mu >= BONE_HU) m.hi = Infinity;
     if (m.bone) { m.lo = Math.min(m.lo, BONE_HU); m.hi = Infinity; }
+    if (k > 0 && o.laterFloorHu !== undefined && !m.bone && !models[0].bone) m.lo = Math.max(m.lo, Math.min(models[0].lo, o.laterFloorHu));
     models.push(m);
     // The click's window, grown from the click (bone: bright tissue and the marrow it encloses).
     const boneWindow = m.bone ? boneMask : null;
