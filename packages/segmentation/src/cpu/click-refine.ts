@@ -276,10 +276,17 @@ function withinBound(
   const limit = bound(Math.sqrt(d2[local(seed)]));
   if (limit >= BOUND_WINDOW_MM) return piece;
   const limit2 = limit * limit;
+  // Voxels within the bound are marked 3 in out, those beyond stay 2 (out is overwritten with prev afterwards);
+  // when none lies beyond, the piece is kept whole without a second flood.
+  let within = 0;
+  for (let t = 0; t < piece.length; t++) {
+    const v = piece.data[t];
+    if (d2[local(v)] <= limit2) { out[v] = 3; within++; }
+  }
+  if (within === piece.length) return piece;
   const kept = new IntList();
-  // Kept voxels are marked 3 in out (out is overwritten with prev afterwards).
-  const accept = (v: number): boolean => out[v] === 2 && d2[local(v)] <= limit2;
-  const take = (v: number): void => { out[v] = 3; kept.push(v); };
+  const accept = (v: number): boolean => out[v] === 3;
+  const take = (v: number): void => { out[v] = 4; kept.push(v); };
   take(seed);
   floodFrom(kept, dims, accept, take);
   return kept;
