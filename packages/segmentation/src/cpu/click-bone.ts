@@ -187,20 +187,13 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   if (spine) {
     // Ribs and the hip bones lie beyond the transverse processes (and the sacral alae for S1).
     const halfWidth = kind.kind === 'vertebra' ? levelSizes(kind.level).halfWidth : o.columnHalfWidth;
-    const lr = axes.lrAxis;
-    const stride = lr === 0 ? 1 : lr === 1 ? dims[0] : dims[0] * dims[1];
-    const c0 = Math.floor(first / stride) % dims[lr];
-    for (let i = 0; i < n; i++) if (Math.abs(Math.floor(i / stride) % dims[lr] - c0) * box.spacing[lr] > halfWidth) domain[i] = 0;
+    clearBeyondLeftRight(domain, box, axes.lrAxis, cellCoord(first, dims, axes.lrAxis), halfWidth);
   }
   if (kind.kind === 'bone' && kind.midline !== undefined) {
+    // The midline is a voxel index; the cell whose middle lies there, in (fractional) cell units.
     const lr = axes.lrAxis;
-    const stride = lr === 0 ? 1 : lr === 1 ? dims[0] : dims[0] * dims[1];
-    const { index, halfWidth } = kind.midline;
-    const voxelMm = box.spacing[lr] / box.f[lr];
-    for (let i = 0; i < n; i++) {
-      const centre = box.lo[lr] + (Math.floor(i / stride) % dims[lr] + 0.5) * box.f[lr] - 0.5;
-      if (Math.abs(centre - index) * voxelMm > halfWidth) domain[i] = 0;
-    }
+    const centre = (kind.midline.index - box.lo[lr] + 0.5) / box.f[lr] - 0.5;
+    clearBeyondLeftRight(domain, box, lr, centre, kind.midline.halfWidth);
   }
   // A later positive click off the bone mask (thin cortex, a process at partial volume) brings the
   // denser-than-soft-tissue cells around it (or, off any bone, the tissue like its own: a canal the user counts in).
@@ -295,6 +288,17 @@ function boneInBox(box: ClickBox, axes: AxisInfo, kind: BoneKind, pos: readonly 
   }
   for (const c of posCells) mask[c] = 1;
   return { mask, claimed };
+}
+
+/** The cell's coordinate along axis a of a box of the given dims. */
+function cellCoord(cell: number, dims: Vec3, a: number): number {
+  const stride = a === 0 ? 1 : a === 1 ? dims[0] : dims[0] * dims[1];
+  return Math.floor(cell / stride) % dims[a];
+}
+
+/** Clears the domain's cells farther (mm, along the left-right axis lr) than halfWidthMm from the cell coordinate centre. */
+function clearBeyondLeftRight(domain: Uint8Array, box: ClickBox, lr: number, centre: number, halfWidthMm: number): void {
+  for (let i = 0; i < domain.length; i++) if (Math.abs(cellCoord(i, box.dims, lr) - centre) * box.spacing[lr] > halfWidthMm) domain[i] = 0;
 }
 
 /**

@@ -231,12 +231,12 @@ function notFartherThanClick(piece: IntList, prev: Uint8Array, out: Uint8Array, 
  * their depth in it) or to the result itself (outside true) is at most bound(the click's own), connected to
  * the click through such voxels. The distances are those of a window of BOUND_WINDOW_MM around the piece,
  * whose faces are not a boundary: exact up to BOUND_WINDOW_MM, larger beyond; a bound beyond that keeps the piece.
+ * The piece is not empty, so it holds the click: its flood starts there.
  */
 function withinBound(
   piece: IntList, prev: Uint8Array, out: Uint8Array, dims: Vec3, spacing: readonly number[], seed: number,
   outside: boolean, bound: (ownMm: number) => number,
 ): IntList {
-  if (out[seed] !== 2) return piece;
   const [nx, ny] = dims;
   const sxy = nx * ny;
   const lo: Vec3 = [Infinity, Infinity, Infinity];
