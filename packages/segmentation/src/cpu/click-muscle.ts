@@ -299,4 +299,5 @@ export const MUSCLE_STRATEGY: ClickStrategy = {
   name: 'muscle',
   handles: (_id, group) => group === 'muscle',
   segment: (ct, axes, clicks, out) => segmentMuscle(ct, axes, clicks, out),
+  keepsPositiveCores: true,
 };

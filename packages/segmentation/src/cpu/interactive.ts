@@ -38,8 +38,9 @@ export interface ClickOptions {
   maxHoleMm2: number;
   maxBoneHoleMm2: number;
   /**
-   * A later positive click's window reaches no lower than min(the first click's lower edge, this) (HU); unset,
-   * no floor. Solid organs hold no fat: a later click on a fat-valued border voxel must not open its organ to fat.
+   * A later positive click's window reaches no lower than min(the first click's lower edge, this) (HU) when the
+   * click's own median lies at or above that floor; unset, no floor. Solid organs hold no fat: a later click on a
+   * fat-valued border voxel must not open its organ to fat.
    */
   laterFloorHu?: number;
 }
@@ -238,7 +239,10 @@ export function segmentInBox(box: ClickBox, pos: readonly Vec3[], neg: readonly 
     m.bone = boneMask !== null && boneMask[seed] !== 0;
     if (m.mu >= BONE_HU) m.hi = Infinity;
     if (m.bone) { m.lo = Math.min(m.lo, BONE_HU); m.hi = Infinity; }
-    if (k > 0 && o.laterFloorHu !== undefined && !m.bone && !models[0].bone) m.lo = Math.max(m.lo, Math.min(models[0].lo, o.laterFloorHu));
+    // Not for a click whose own neighbourhood lies below the floor: that is where the user says the organ is (the
+    // hand-drawn liver of the 3-slice CT holds −80 to −100 HU parts; with the floor its clicks there froze it).
+    const floor = o.laterFloorHu === undefined ? -Infinity : Math.min(models[0]?.lo ?? -Infinity, o.laterFloorHu);
+    if (k > 0 && !m.bone && !models[0].bone && m.mu >= floor) m.lo = Math.max(m.lo, floor);
     models.push(m);
     // The click's window, grown from the click (bone: bright tissue and the marrow it encloses).
     const boneWindow = m.bone ? boneMask : null;
